@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// Runs the one vitest suite under every launcher (RUNTIMES.md, "One test
+// suite on every runtime") and ends with a per-runtime pass/fail count.
+// Usage: node scripts/test-all.mjs [--only node20,node24,bun,deno] [vitest args...]
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const bin = (name) => join(root, 'node_modules/.bin', name);
+const vitest = join(root, 'node_modules/vitest/vitest.mjs');
+
+const launchers = {
+  node20: [process.execPath, vitest],
+  node24: [bin('node'), vitest],
+  bun: [bin('bun'), '--bun', vitest],
+  deno: [bin('deno'), 'run', '-A', '--node-modules-dir=manual', vitest],
+};
+
+const args = process.argv.slice(2);
+let only = Object.keys(launchers);
+const at = args.indexOf('--only');
+if (at !== -1) {
+  only = args[at + 1].split(',');
+  args.splice(at, 2);
+}
+
+const outDir = join(root, 'node_modules/.cache/sosplice-test');
+mkdirSync(outDir, { recursive: true });
+const rows = [];
+for (const name of only) {
+  const [cmd, ...pre] = launchers[name];
+  const report = join(outDir, `${name}.json`);
+  rmSync(report, { force: true });
+  console.log(`\n=== ${name} (${cmd}) ===`);
+  const started = Date.now();
+  const run = spawnSync(cmd, [...pre, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, SOSPLICE_RUNTIME: name },
+  });
+  const row = { name, passed: 0, failed: 0, skipped: 0, seconds: (Date.now() - started) / 1000, exit: run.status };
+  if (existsSync(report)) {
+    const json = JSON.parse(readFileSync(report, 'utf8'));
+    row.passed = json.numPassedTests;
+    row.failed = json.numFailedTests + (json.numFailedTestSuites ?? 0);
+    row.skipped = json.numPendingTests + json.numTodoTests;
+  } else {
+    row.failed = 1; // the runner itself failed to produce a report
+  }
+  if (run.status !== 0 && row.failed === 0) row.failed = 1;
+  rows.push(row);
+}
+
+console.log('\nruntime   passed  failed  skipped  seconds');
+for (const r of rows) {
+  console.log(`${r.name.padEnd(8)}  ${String(r.passed).padStart(6)}  ${String(r.failed).padStart(6)}  ${String(r.skipped).padStart(7)}  ${r.seconds.toFixed(1).padStart(7)}`);
+}
+const passed = rows.reduce((s, r) => s + r.passed, 0);
+const failed = rows.reduce((s, r) => s + r.failed, 0);
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
