@@ -40,6 +40,8 @@ export interface HarnessFeatures {
   exactChunks: boolean;
   /** Splicing two endpoints of this harness takes the adapter's direct dispatch path. */
   direct: boolean;
+  /** Endpoints are real loopback sockets (peers are raw runtime sockets). */
+  socket: boolean;
 }
 
 export interface Harness {
