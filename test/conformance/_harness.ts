@@ -25,8 +25,13 @@ export interface Peer {
   receivedAtLeast(n: number): Promise<void>;
   /** Resolves once `endpoint.writable` was closed and everything before the close arrived. */
   ended(): Promise<void>;
-  /** Resolves once `endpoint.writable` was aborted or the transport destroyed (sockets: closed by us without FIN-then-read). */
-  aborted(): Promise<void>;
+  /**
+   * Resolves once `endpoint.writable` was aborted, `endpoint.readable` was
+   * cancelled, or the transport destroyed (sockets: closed by us without
+   * FIN-then-read). Resolves with the abort/cancel reason where the transport
+   * can carry it (in-memory), else with `undefined`.
+   */
+  aborted(): Promise<unknown>;
   /** Stops consuming what `endpoint.writable` sends (a stalled drain). */
   stall(): void;
   /** Consumes again after `stall()`. */
@@ -50,6 +55,13 @@ export interface Harness {
   readonly features: HarnessFeatures;
   /** A fresh endpoint and its peer. */
   endpoint(): Promise<{ endpoint: SpliceEndpoint; peer: Peer }>;
+  /**
+   * Optional. The most bytes `endpoint.writable` and whatever stands between
+   * it and `peer.received()` can hold while the peer is stalled (in-memory:
+   * the writable's high-water mark in bytes). Absent when unknown (kernel
+   * socket buffers): the exact memory bound of SPEC 4.1 is then not checked.
+   */
+  readonly bufferLimit?: number;
   /** Frees everything the harness made (servers, sockets); called after each test file. */
   dispose(): Promise<void>;
 }
