@@ -1,0 +1,112 @@
+/**
+ * The shared counting controller: one per splice, used by the stream path,
+ * by adapters' direct dispatch paths (as their `SpliceControl`) and by
+ * `SpliceTransform`. It owns the byte count, the `max` budget and the `idle`
+ * deadline, and turns each into one event for its owner.
+ */
+import type { SpliceControl } from './direct.js';
+import { idleClock, type IdleWatch, now } from './idle-clock.js';
+
+/** Endings that the controller itself decides. */
+export type StopReason = 'max' | 'idle' | 'unsplice';
+
+/** What the controller tells its owner. */
+export type SpliceEvent =
+  | { readonly type: 'stop'; readonly reason: StopReason }
+  | { readonly type: 'eof' }
+  | { readonly type: 'error'; readonly side: 'source' | 'drain'; readonly error: unknown };
+
+/** Limits a controller enforces; `0` means none. */
+export interface SpliceLimits {
+  readonly max: number;
+  readonly idle: number;
+}
+
+/** Counts bytes and enforces `max` and `idle` for one splice. */
+export class SpliceController implements SpliceControl {
+  /** `0` = unlimited. */
+  readonly max: number;
+  /** `0` = no timeout. */
+  readonly idle: number;
+  #bytes = 0;
+  #lastProgress = 0;
+  #stopReason: StopReason | undefined;
+  #closed = false;
+  #watch: IdleWatch | undefined;
+  readonly #onEvent: (event: SpliceEvent) => void;
+
+  constructor(limits: SpliceLimits, onEvent: (event: SpliceEvent) => void) {
+    this.max = limits.max;
+    this.idle = limits.idle;
+    this.#onEvent = onEvent;
+  }
+
+  /** Starts the idle clock (if `idle` is set). */
+  start(): void {
+    this.#lastProgress = now();
+    if (this.idle > 0 && !this.#closed) this.#watch = idleClock.watch(this);
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  get remaining(): number {
+    return this.max === 0 ? Number.POSITIVE_INFINITY : this.max - this.#bytes;
+  }
+
+  /** The first stop requested (`max`, `idle` or `unsplice`), if any. */
+  get stopReason(): StopReason | undefined {
+    return this.#stopReason;
+  }
+
+  /** @internal for the idle clock. */
+  get idleDeadline(): number {
+    return this.#lastProgress + this.idle;
+  }
+
+  /** @internal for the idle clock. */
+  onIdle(): void {
+    this.#watch = undefined;
+    this.stop('idle');
+  }
+
+  count(n: number): void {
+    this.#bytes += n;
+    if (this.#watch !== undefined) this.#lastProgress = now();
+    if (this.max !== 0 && this.#bytes >= this.max) this.stop('max');
+  }
+
+  /** Requests a stop; the first request wins. Returns whether this one did. */
+  stop(reason: StopReason): boolean {
+    if (this.#stopReason !== undefined || this.#closed) return false;
+    this.#stopReason = reason;
+    this.#unwatch();
+    this.#onEvent({ type: 'stop', reason });
+    return true;
+  }
+
+  sourceEnded(): void {
+    if (!this.#closed) this.#onEvent({ type: 'eof' });
+  }
+
+  sourceErrored(error: unknown): void {
+    if (!this.#closed) this.#onEvent({ type: 'error', side: 'source', error });
+  }
+
+  drainErrored(error: unknown): void {
+    if (!this.#closed) this.#onEvent({ type: 'error', side: 'drain', error });
+  }
+
+  /** The splice has ended: no more events, no more timers. */
+  close(): void {
+    this.#closed = true;
+    this.#unwatch();
+  }
+
+  #unwatch(): void {
+    if (this.#watch === undefined) return;
+    idleClock.unwatch(this.#watch);
+    this.#watch = undefined;
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * One splice from start to result: locks, the signal, the path that moves
+ * the bytes (the stream pump, or an adapter's direct dispatch), and the
+ * ending policy of SPEC.md section 5, shared by both paths.
+ */
+import { SpliceController, type SpliceEvent, type StopReason } from './controller.js';
+import { matchDirectProvider, type DirectSpliceRun } from './direct.js';
+import { pumpStreams } from './stream-pump.js';
+import type { NormalizedOptions } from './validate.js';
+import type { SpliceResult } from './types.js';
+
+const noop = (): void => {};
+
+/** The running state of one splice; `Splice` is its public face. */
+export class SpliceRun {
+  readonly ctl: SpliceController;
+  readonly options: NormalizedOptions;
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<Uint8Array>;
+  reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader | undefined;
+  writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  readonly done: Promise<SpliceResult>;
+  /** Set once an ending is decided; the paths stop moving bytes from then on. */
+  ended = false;
+  /** Called by the controller's `stop` event: interrupts whatever the path waits on. */
+  interrupt: (reason: StopReason) => void = noop;
+  #result: SpliceResult | undefined;
+  #resolve!: (result: SpliceResult) => void;
+  #closingWriter = false;
+  #direct: DirectSpliceRun | undefined;
+
+  constructor(readable: ReadableStream<Uint8Array>, writable: WritableStream<Uint8Array>, options: NormalizedOptions) {
+    this.readable = readable;
+    this.writable = writable;
+    this.options = options;
+    this.ctl = new SpliceController(options, this.#onEvent);
+    this.done = new Promise((resolve) => (this.#resolve = resolve));
+  }
+
+  get result(): SpliceResult | undefined {
+    return this.#result;
+  }
+
+  /** Takes both locks and starts moving bytes. Arguments are validated already. */
+  start(): void {
+    const { signal } = this.options;
+    if (signal?.aborted) {
+      // SPEC 3: an already-aborted signal leaves both streams untouched.
+      this.#settle({ reason: 'unsplice', bytes: 0 });
+      return;
+    }
+    signal?.addEventListener('abort', this.#onAbort);
+    const match = matchDirectProvider(this.readable, this.writable);
+    if (match !== undefined) {
+      const reader = this.readable.getReader();
+      const writer = this.writable.getWriter();
+      this.reader = reader;
+      this.writer = writer;
+      const run = match.source.provider.splice({ ...match, reader, writer, control: this.ctl });
+      if (run !== undefined) {
+        this.#direct = run;
+        this.ctl.start();
+        return;
+      }
+      // Declined: the stream path takes its own locks (a BYOB reader for max).
+      reader.releaseLock();
+      writer.releaseLock();
+      this.reader = this.writer = undefined;
+    }
+    this.ctl.start();
+    pumpStreams(this);
+  }
+
+  /** `unsplice()`: SPEC 4.5. */
+  unsplice(): Promise<SpliceResult> {
+    if (this.#result !== undefined) return this.done;
+    if (this.#closingWriter) {
+      // SPEC 4.5: an unsplice during the EOF close resolves at once, still 'eof'; the close goes on.
+      this.releaseWriter();
+      this.#settle({ reason: 'eof', bytes: this.ctl.bytes });
+    } else {
+      this.ctl.stop('unsplice');
+    }
+    return this.done;
+  }
+
+  /** Ends with a stop reason: both streams released, open. */
+  endWithStop(reason: StopReason, remainder?: Uint8Array): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.releaseReader();
+    this.releaseWriter();
+    const result: SpliceResult =
+      remainder !== undefined && remainder.byteLength > 0 ? { reason, bytes: this.ctl.bytes, remainder } : { reason, bytes: this.ctl.bytes };
+    this.#settle(result);
+  }
+
+  /** The source reached EOF: close the writable unless `preventClose` (SPEC 5). */
+  endWithEof(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.releaseReader();
+    const writer = this.writer;
+    if (this.options.preventClose || writer === undefined) {
+      this.releaseWriter();
+      this.#settle({ reason: 'eof', bytes: this.ctl.bytes });
+      return;
+    }
+    // SPEC 4.5: 'eof' without preventClose waits for the close (flush, FIN).
+    this.#closingWriter = true;
+    this.ctl.close();
+    writer.close().then(
+      () => {
+        this.releaseWriter();
+        this.#settle({ reason: 'eof', bytes: this.ctl.bytes });
+      },
+      (error: unknown) => {
+        this.releaseWriter();
+        this.#settle({ reason: 'error', bytes: this.ctl.bytes, error });
+      },
+    );
+  }
+
+  /** A stream failed: propagate per `preventAbort` / `preventCancel` (SPEC 5). */
+  endWithError(side: 'source' | 'drain', error: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (side === 'source' && !this.options.preventAbort) this.writer?.abort(error).catch(noop);
+    if (side === 'drain' && !this.options.preventCancel) this.reader?.cancel(error).catch(noop);
+    this.releaseReader();
+    this.releaseWriter();
+    this.#settle({ reason: 'error', bytes: this.ctl.bytes, error });
+  }
+
+  releaseReader(): void {
+    const reader = this.reader;
+    if (reader === undefined) return;
+    this.reader = undefined;
+    try {
+      // Current spec: a pending read is rejected and its data stays queued.
+      reader.releaseLock();
+    } catch {
+      // An older implementation refusing to release with a read pending; the
+      // read will settle and the lock goes with the stream's end.
+    }
+  }
+
+  releaseWriter(): void {
+    const writer = this.writer;
+    if (writer === undefined) return;
+    this.writer = undefined;
+    // Chunks already written stay queued and reach the sink (SPEC 4.5).
+    writer.releaseLock();
+  }
+
+  #onAbort = (): void => {
+    void this.unsplice();
+  };
+
+  #onEvent = (event: SpliceEvent): void => {
+    const direct = this.#direct;
+    if (direct === undefined) {
+      if (event.type === 'stop') this.interrupt(event.reason);
+      return;
+    }
+    if (this.ended) return;
+    // Direct path: stop the provider, then apply the same ending policy.
+    this.#direct = undefined;
+    const finish = (): void => {
+      if (event.type === 'stop') this.endWithStop(event.reason);
+      else if (event.type === 'eof') this.endWithEof();
+      else this.endWithError(event.side, event.error);
+    };
+    let stopped: void | Promise<void>;
+    try {
+      stopped = direct.stop();
+    } catch (error) {
+      this.endWithError('source', error);
+      return;
+    }
+    if (stopped === undefined) finish();
+    else stopped.then(finish, (error: unknown) => this.endWithError('source', error));
+  };
+
+  #settle(result: SpliceResult): void {
+    if (this.#result !== undefined) return;
+    this.ended = true;
+    this.#result = result;
+    this.ctl.close();
+    this.options.signal?.removeEventListener('abort', this.#onAbort);
+    this.#resolve(result);
+  }
+}

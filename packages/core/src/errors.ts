@@ -1,0 +1,44 @@
+/**
+ * Errors thrown by argument validation (SPEC.md section 3). Each is a plain
+ * `TypeError` / `RangeError` with a stable `code`, the way Node reports
+ * `ERR_INVALID_ARG_TYPE`, so callers can branch on `code` on every runtime.
+ */
+
+/** Codes of the errors sosplice throws. */
+export type SpliceErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_OUT_OF_RANGE' | 'ERR_SPLICE_BUSY';
+
+/** A `TypeError` or `RangeError` carrying a `code`. */
+export type SpliceArgumentError = (TypeError | RangeError) & { readonly code: SpliceErrorCode };
+
+/** Renders a received value for an error message: type and a short value. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`;
+  if (typeof value === 'object') {
+    const name = (value as object).constructor?.name;
+    return name ? `an instance of ${name}` : 'an object';
+  }
+  if (typeof value === 'string') return `type string ('${value.length > 28 ? `${value.slice(0, 25)}...` : value}')`;
+  return `type ${typeof value} (${String(value)})`;
+}
+
+function withCode<E extends Error>(error: E, code: SpliceErrorCode): E & { code: SpliceErrorCode } {
+  Object.defineProperty(error, 'code', { value: code, enumerable: true, configurable: true, writable: true });
+  return error as E & { code: SpliceErrorCode };
+}
+
+/** `name` should be `expected`, and `value` was received instead. */
+export function invalidArgType(name: string, expected: string, value: unknown): SpliceArgumentError {
+  return withCode(new TypeError(`The "${name}" argument must be ${expected}. Received ${describeValue(value)}`), 'ERR_INVALID_ARG_TYPE');
+}
+
+/** `name` is of the right type but outside `range`. */
+export function outOfRange(name: string, range: string, value: unknown): SpliceArgumentError {
+  return withCode(new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${String(value)}`), 'ERR_OUT_OF_RANGE');
+}
+
+/** `name` is locked: spliced already, or held by a reader or writer (BSD: EBUSY). */
+export function spliceBusy(name: string): SpliceArgumentError {
+  return withCode(new TypeError(`The "${name}" argument is locked (already spliced, or held by a reader or writer)`), 'ERR_SPLICE_BUSY');
+}
