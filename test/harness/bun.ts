@@ -1,0 +1,249 @@
+/**
+ * Bun loopback harness: each endpoint is an `@sosplice/bun-adapter` socket
+ * (from `connect()`), its peer the raw Bun socket the harness's own
+ * `Bun.listen` accepted on the other end (TCP, TLS or Unix).
+ * Runtime API: https://bun.sh/docs/api/tcp
+ */
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type BunSocket, type BunSocketListener, type BunSpliceSocket } from '@sosplice/bun-adapter';
+import type { Harness, HarnessFactory, Peer } from '../conformance/_harness';
+import { concat } from './_util';
+
+export type BunTransport = 'tcp' | 'unix' | 'tls';
+
+export interface BunHarnessOptions {
+  /** Give the adapter's sockets the direct dispatch path (`false`: Web Streams only). */
+  direct: boolean;
+  transport?: BunTransport;
+}
+
+const fixture = (name: string): string => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
+
+/** TLS material for tests (self-signed, `test/fixtures/bun-*.pem`). */
+export const bunTls = (): { cert: string; key: string } => ({ cert: fixture('bun-cert.pem'), key: fixture('bun-key.pem') });
+
+type Bun = {
+  listen(options: Record<string, unknown>): BunSocketListener<unknown>;
+  connect(options: Record<string, unknown>): Promise<BunSocket<unknown>>;
+};
+const bun = (): Bun => (globalThis as unknown as { Bun: Bun }).Bun;
+
+/** A raw Bun socket driven as a test peer: records what it receives, writes with Bun's partial writes. */
+export class RawPeer implements Peer {
+  readonly socket: BunSocket<unknown>;
+  private chunks: Uint8Array[] = [];
+  private total = 0;
+  private flat: Uint8Array | undefined;
+  private waiters: Array<{ n: number; resolve: () => void }> = [];
+  private out: Array<{ bytes: Uint8Array; resolve: () => void }> = [];
+  private finSent = false;
+  private readonly endedP: Promise<void>;
+  private readonly abortedP: Promise<unknown>;
+  private endedResolve!: () => void;
+  private abortedResolve!: (v: unknown) => void;
+  /** The error Bun reported when this peer's socket closed, if any. */
+  closeError: unknown = undefined;
+  isClosed = false;
+
+  constructor(socket: BunSocket<unknown>) {
+    this.socket = socket;
+    this.endedP = new Promise((r) => (this.endedResolve = r));
+    this.abortedP = new Promise((r) => (this.abortedResolve = r));
+  }
+
+  onData(chunk: Uint8Array): void {
+    this.chunks.push(chunk);
+    this.total += chunk.byteLength;
+    this.flat = undefined;
+    this.waiters = this.waiters.filter((w) => (this.total >= w.n ? (w.resolve(), false) : true));
+  }
+
+  onDrain(): void {
+    while (this.out.length > 0) {
+      const head = this.out[0]!;
+      const n = this.socket.write(head.bytes);
+      if (n < 0) return;
+      if (n < head.bytes.byteLength) {
+        head.bytes = head.bytes.subarray(n);
+        return;
+      }
+      this.out.shift();
+      head.resolve();
+    }
+  }
+
+  onEnd(): void {
+    this.endedResolve();
+  }
+
+  onClose(error?: unknown): void {
+    this.isClosed = true;
+    this.closeError = error;
+    // Bun closes without `end` once both sides sent FIN: a clean close after our FIN is an EOF.
+    if (error === undefined && this.finSent) this.endedResolve();
+    else this.abortedResolve(undefined);
+    this.out = [];
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    if (this.out.length === 0) {
+      const n = this.socket.write(bytes);
+      if (n === bytes.byteLength) return Promise.resolve();
+      if (n < 0) return Promise.reject(new Error('peer socket closed'));
+      bytes = bytes.subarray(n);
+    }
+    return new Promise((resolve) => this.out.push({ bytes, resolve }));
+  }
+
+  async end(): Promise<void> {
+    await this.flushed();
+    this.finSent = true;
+    this.socket.shutdown();
+  }
+
+  private flushed(): Promise<void> {
+    const last = this.out[this.out.length - 1];
+    if (last === undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      const prev = last.resolve;
+      last.resolve = () => (prev(), resolve());
+    });
+  }
+
+  async reset(): Promise<(error: unknown) => boolean> {
+    // terminate() closes with an RST: the endpoint reads ECONNRESET (RUNTIMES.md, Bun).
+    this.socket.terminate();
+    return (error) => {
+      const code = (error as { code?: unknown } | undefined)?.code;
+      return error instanceof Error && (code === 'ECONNRESET' || code === 'EPIPE');
+    };
+  }
+
+  received(): Uint8Array {
+    if (this.flat === undefined || this.flat.byteLength !== this.total) {
+      this.flat = concat(...this.chunks);
+      this.chunks = [this.flat];
+    }
+    return this.flat;
+  }
+
+  receivedAtLeast(n: number): Promise<void> {
+    if (this.total >= n) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ n, resolve }));
+  }
+
+  get receivedBytes(): number {
+    return this.total;
+  }
+
+  ended(): Promise<void> {
+    return this.endedP;
+  }
+
+  aborted(): Promise<unknown> {
+    return this.abortedP;
+  }
+
+  stall(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+}
+
+/** Raw peer handlers: Bun hands handlers per listener, so they dispatch through `socket.data`. */
+const peerHandlers = (accepted: (peer: RawPeer) => void) => ({
+  open(socket: BunSocket<unknown>) {
+    const peer = new RawPeer(socket);
+    socket.data = peer;
+    accepted(peer);
+  },
+  data: (s: BunSocket<unknown>, d: Uint8Array) => (s.data as RawPeer).onData(d),
+  drain: (s: BunSocket<unknown>) => (s.data as RawPeer).onDrain(),
+  end: (s: BunSocket<unknown>) => (s.data as RawPeer).onEnd(),
+  close: (s: BunSocket<unknown>, e?: Error) => (s.data as RawPeer | undefined)?.onClose(e),
+  error: () => {},
+});
+
+let unixCounter = 0;
+
+/** A raw Bun server for peers plus an adapter `connect()` per endpoint. */
+export class BunLoopback {
+  readonly transport: BunTransport;
+  readonly direct: boolean;
+  private server: BunSocketListener<unknown> | undefined;
+  private accepted: RawPeer[] = [];
+  private acceptWaiters: Array<(p: RawPeer) => void> = [];
+  private chain: Promise<unknown> = Promise.resolve();
+  private sockets = new Set<BunSpliceSocket>();
+  private peers = new Set<RawPeer>();
+  private unixPath: string | undefined;
+
+  constructor(options: BunHarnessOptions) {
+    this.direct = options.direct;
+    this.transport = options.transport ?? 'tcp';
+    const onAccept = (peer: RawPeer): void => {
+      this.peers.add(peer);
+      const waiter = this.acceptWaiters.shift();
+      if (waiter) waiter(peer);
+      else this.accepted.push(peer);
+    };
+    const base = { allowHalfOpen: true, socket: peerHandlers(onAccept) };
+    if (this.transport === 'unix') {
+      this.unixPath = join(tmpdir(), `sosplice-bun-${process.pid}-${unixCounter++}.sock`);
+      this.server = bun().listen({ ...base, unix: this.unixPath });
+    } else {
+      this.server = bun().listen({ ...base, hostname: '127.0.0.1', port: 0, ...(this.transport === 'tls' ? { tls: bunTls() } : {}) });
+    }
+  }
+
+  private nextAccepted(): Promise<RawPeer> {
+    const ready = this.accepted.shift();
+    if (ready) return Promise.resolve(ready);
+    return new Promise((resolve) => this.acceptWaiters.push(resolve));
+  }
+
+  /** A fresh adapter socket and the raw peer on its other end; serialised so accepts pair with connects. */
+  pair(): Promise<{ endpoint: BunSpliceSocket; peer: RawPeer }> {
+    const next = this.chain.then(async () => {
+      const where =
+        this.transport === 'unix'
+          ? { unix: this.unixPath! }
+          : { hostname: '127.0.0.1', port: this.server!.port, ...(this.transport === 'tls' ? { tls: { rejectUnauthorized: false } } : {}) };
+      const endpoint = await connect({ ...where, direct: this.direct });
+      const peer = await this.nextAccepted();
+      await endpoint.opened;
+      this.sockets.add(endpoint);
+      return { endpoint, peer };
+    });
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async dispose(): Promise<void> {
+    // terminate() on a socket Bun already closed does nothing.
+    for (const s of this.sockets) s.socket.terminate();
+    for (const p of this.peers) if (!p.isClosed) p.socket.terminate();
+    this.sockets.clear();
+    this.peers.clear();
+    this.server?.stop(true);
+    this.server = undefined;
+  }
+}
+
+/** A conformance harness over loopback Bun sockets through the adapter. */
+export function bunHarness(options: BunHarnessOptions): HarnessFactory {
+  return async (): Promise<Harness> => {
+    const loop = new BunLoopback(options);
+    return {
+      name: `bun:${loop.transport}:${options.direct ? 'direct' : 'generic'}`,
+      features: { byteStream: true, exactChunks: false, direct: options.direct, socket: true },
+      endpoint: () => loop.pair(),
+      dispose: () => loop.dispose(),
+    };
+  };
+}
