@@ -1,0 +1,155 @@
+/**
+ * Direct dispatch between two sockets of this adapter (SPEC.md section 6,
+ * the core's `directSplice` extension point in packages/core/src/direct.ts).
+ *
+ * Bytes go from the source socket's `'data'` callback straight into
+ * `drain.write()`, with `pause()` / `'drain'` / `resume()` backpressure, as
+ * `socket.pipe()` does: no Web Streams, no promise per chunk. The core keeps
+ * counting, `max`, `idle`, `unsplice` and the ending policy; this file only
+ * moves bytes and keeps them exact:
+ * - first what a released reader left in the readable's own queue, then the
+ *   adapter's buffer, then live `'data'` (SPEC.md 3: queued data first);
+ * - never more than `control.remaining`: a chunk straddling `max` is split
+ *   and its tail put back at the front of the source (SPEC.md 4.3);
+ * - after whatever was written through the drain's writable before the
+ *   splice, and before whatever is written after it (same `socket.write`).
+ */
+import type { DirectSpliceEnd, DirectSpliceProvider, DirectSpliceRun, DirectSpliceTask, SpliceControl } from '@sosplice/core';
+import type { ReadConsumer, ReadSide } from './readable.js';
+import type { WriteSide, WriteWatcher } from './writable.js';
+
+const EMPTY = new Uint8Array(0);
+
+const readSides = new WeakMap<DirectSpliceEnd, ReadSide>();
+const writeSides = new WeakMap<DirectSpliceEnd, WriteSide>();
+
+/** The one provider of this adapter: ends are paired by identity with it. */
+export const nodeDirectProvider: DirectSpliceProvider = {
+  splice(task: DirectSpliceTask): DirectSpliceRun | undefined {
+    const source = readSides.get(task.source);
+    const drain = writeSides.get(task.drain);
+    if (source === undefined || drain === undefined) return undefined;
+    return new DirectRun(source, drain, task);
+  },
+};
+
+/** The mark for a readable (`readable[directSplice]`). */
+export function readEnd(side: ReadSide): DirectSpliceEnd {
+  const end: DirectSpliceEnd = { provider: nodeDirectProvider };
+  readSides.set(end, side);
+  return end;
+}
+
+/** The mark for a writable (`writable[directSplice]`). */
+export function writeEnd(side: WriteSide): DirectSpliceEnd {
+  const end: DirectSpliceEnd = { provider: nodeDirectProvider };
+  writeSides.set(end, side);
+  return end;
+}
+
+class DirectRun implements DirectSpliceRun, ReadConsumer, WriteWatcher {
+  #stopped = false;
+  /** Waiting for the drain socket's `'drain'`. */
+  #blocked = false;
+  readonly #control: SpliceControl;
+
+  constructor(
+    readonly source: ReadSide,
+    readonly drain: WriteSide,
+    readonly task: DirectSpliceTask,
+  ) {
+    this.#control = task.control;
+    // Never report anything synchronously from splice(): the core has no run yet.
+    queueMicrotask(() => void this.#start());
+  }
+
+  async #start(): Promise<void> {
+    const { writer, reader } = this.task;
+    // Order with earlier writes (SPEC.md 4.1): chunks still in the writable's
+    // queue reach the socket before any spliced byte.
+    if (writer.desiredSize !== this.drain.highWaterMark) {
+      try {
+        await writer.write(EMPTY);
+      } catch (error) {
+        if (!this.#stopped) this.#control.drainErrored(error);
+        return;
+      }
+      if (this.#stopped) return;
+    }
+    if (!this.drain.writable) return this.#control.drainErrored(this.drain.state.closedError());
+    await this.source.reclaim(reader);
+    if (this.#stopped) return;
+    if (this.source.phase === 'errored') return this.#control.sourceErrored(this.source.state.closedError());
+    this.drain.watch(this);
+    this.source.attach(this);
+    this.#flush();
+  }
+
+  /** Sends what the source holds, then lets live data flow. */
+  #flush(): void {
+    while (!this.#stopped && !this.#blocked) {
+      const chunk = this.source.shift();
+      if (chunk === undefined) break;
+      this.data(chunk);
+    }
+    if (this.#stopped || this.#blocked) return;
+    if (this.source.phase === 'ended' || this.source.phase === 'closed') return this.end();
+    this.source.resume();
+  }
+
+  /** One chunk from the source: to the drain, within the budget. */
+  data(chunk: Uint8Array): void {
+    if (this.#stopped) {
+      this.source.unshift(chunk);
+      return;
+    }
+    const remaining = this.#control.remaining;
+    if (chunk.byteLength > remaining) {
+      // SPEC.md 4.3: the tail stays in the source for the next reader.
+      this.source.pause();
+      this.source.unshift(chunk.subarray(remaining));
+      chunk = chunk.subarray(0, remaining);
+    }
+    const socket = this.drain.state.socket;
+    if (!this.drain.writable) {
+      this.source.unshift(chunk);
+      this.source.pause();
+      this.#control.drainErrored(this.drain.state.closedError());
+      return;
+    }
+    const room = socket.write(chunk);
+    if (!room) {
+      this.#blocked = true;
+      this.source.pause();
+      socket.once('drain', this.#onDrain);
+    }
+    // May stop this run synchronously (max): every byte counted is written.
+    this.#control.count(chunk.byteLength);
+  }
+
+  #onDrain = (): void => {
+    this.#blocked = false;
+    if (!this.#stopped) this.#flush();
+  };
+
+  end(): void {
+    if (!this.#stopped) this.#control.sourceEnded();
+  }
+
+  error(error: unknown): void {
+    if (this.#stopped) return;
+    // The same socket may be both ends (an echo): report the side that failed first.
+    if (this.source.phase === 'errored') this.#control.sourceErrored(error);
+    else this.#control.drainErrored(error);
+  }
+
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.drain.state.socket.off('drain', this.#onDrain);
+    this.drain.watch(undefined);
+    // Gives live 'data' back to the readable, which resumes or pauses the
+    // socket by its own buffer (SPEC.md 5: released, open, usable).
+    this.source.attach(undefined);
+  }
+}

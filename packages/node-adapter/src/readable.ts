@@ -1,0 +1,245 @@
+/**
+ * The read side: a readable byte stream fed from a socket's `'data'` events
+ * through the adapter's own buffer, with real backpressure (SPEC.md 6).
+ *
+ * Why a buffer of our own rather than `controller.enqueue()` on every
+ * `'data'`: with `highWaterMark: 0` and `autoAllocateChunkSize` every pull
+ * comes with a `byobRequest`, and answering it with no more bytes than its
+ * view holds is what makes a BYOB read of `remaining` bytes exact (SPEC.md
+ * 4.3): the rest stays here, in order, for the next reader. It is also what
+ * the direct dispatch path takes bytes from (./direct.ts).
+ * Node API: https://nodejs.org/api/net.html#event-data
+ */
+import type { SocketState } from './_state.js';
+
+/** What the direct dispatch path registers to take bytes instead of the stream. */
+export interface ReadConsumer {
+  data(chunk: Uint8Array): void;
+  end(): void;
+  error(error: unknown): void;
+}
+
+type ReadPhase = 'open' | 'ended' | 'errored' | 'closed';
+
+export class ReadSide {
+  readonly stream: ReadableStream<Uint8Array>;
+  #controller!: ReadableByteStreamController;
+  #chunks: Uint8Array[] = [];
+  #bytes = 0;
+  /** A pull is waiting for bytes (a read is pending, or was abandoned mid-read). */
+  #waiting = false;
+  #phase: ReadPhase = 'open';
+  #consumer: ReadConsumer | undefined;
+  /** Reads are held back while bytes from the stream's queue are being reclaimed. */
+  #held = false;
+
+  constructor(readonly state: SocketState, readonly highWaterMark: number) {
+    this.stream = new ReadableStream(
+      {
+        type: 'bytes',
+        autoAllocateChunkSize: highWaterMark,
+        start: (controller) => {
+          this.#controller = controller;
+        },
+        pull: () => this.#pull(),
+        cancel: (reason) => {
+          this.#phase = 'closed';
+          this.#clear();
+          this.state.destroy(reason);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    const socket = state.socket;
+    socket.on('data', (chunk: Uint8Array) => this.#onData(chunk));
+    socket.on('end', () => this.#onEnd());
+    socket.on('error', (error: unknown) => this.#onError(error));
+    socket.on('close', () => this.#onClose());
+  }
+
+  /** Bytes held in userspace and not read yet: ours, the stream's queue, Node's. */
+  get buffered(): number {
+    const queued = this.#controller.desiredSize;
+    return this.#bytes + (queued !== null && queued < 0 ? -queued : 0) + this.state.socket.readableLength;
+  }
+
+  /** Bytes a released reader left in the stream's own queue (see direct.ts). */
+  get streamQueued(): number {
+    const size = this.#controller.desiredSize;
+    return size !== null && size < 0 ? -size : 0;
+  }
+
+  get phase(): ReadPhase {
+    return this.#phase;
+  }
+
+  /** Takes the next buffered chunk, for the direct path. */
+  shift(): Uint8Array | undefined {
+    const chunk = this.#chunks.shift();
+    if (chunk !== undefined) this.#bytes -= chunk.byteLength;
+    return chunk;
+  }
+
+  /** Puts bytes back at the front: the next reader (or splice) gets them first (SPEC.md 4.3). */
+  unshift(chunk: Uint8Array): void {
+    if (chunk.byteLength === 0) return;
+    this.#chunks.unshift(chunk);
+    this.#bytes += chunk.byteLength;
+  }
+
+  /**
+   * Moves the bytes a released reader left in the stream's own queue to the
+   * front of our buffer, in order, through the splice's `reader` (the direct
+   * path forwards them first: SPEC.md 3). Only queued chunks are read, so no
+   * pull is triggered; bounded by the queued byte count.
+   */
+  async reclaim(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+    if (this.streamQueued === 0) return;
+    const taken: Uint8Array[] = [];
+    this.#held = true;
+    try {
+      for (let guard = this.streamQueued; this.streamQueued > 0 && guard > 0; guard--) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        taken.push(value);
+      }
+    } catch {
+      // Released (the splice was stopped meanwhile) or errored: keep what was taken.
+    } finally {
+      for (let i = taken.length - 1; i >= 0; i--) this.unshift(taken[i]!);
+      this.#held = false;
+      if (this.#consumer === undefined && this.#waiting && this.#chunks.length > 0) this.#serve();
+    }
+  }
+
+  /** Hands live `'data'` to the direct path; `undefined` gives it back to the stream. */
+  attach(consumer: ReadConsumer | undefined): void {
+    this.#consumer = consumer;
+    if (consumer === undefined) {
+      if (this.#waiting && !this.#held && this.#chunks.length > 0) this.#serve();
+      else if (this.#waiting && this.#phase === 'ended') this.#close();
+      this.#flow();
+    }
+  }
+
+  /** Lets the socket read (used by the direct path while it consumes). */
+  resume(): void {
+    if (this.#phase === 'open') this.state.socket.resume();
+  }
+
+  pause(): void {
+    this.state.socket.pause();
+  }
+
+  #pull(): void {
+    if (this.#held) {
+      this.#waiting = true;
+      return;
+    }
+    if (this.#chunks.length > 0) return this.#serve();
+    if (this.#phase === 'ended') return this.#close();
+    this.#waiting = true;
+    this.#flow();
+  }
+
+  #onData(chunk: Uint8Array): void {
+    if (this.#consumer !== undefined) return this.#consumer.data(chunk);
+    this.#chunks.push(chunk);
+    this.#bytes += chunk.byteLength;
+    if (this.#waiting && !this.#held) this.#serve();
+    // Real backpressure (SPEC.md 6): above the mark the socket stops
+    // reading, and once Node's own buffer fills it stops reading the kernel.
+    if (this.#bytes >= this.highWaterMark) this.state.socket.pause();
+  }
+
+  /** Answers the pending pull: never more bytes than its view holds. */
+  #serve(): void {
+    this.#waiting = false;
+    const request = this.#controller.byobRequest;
+    if (request === null || request.view === null) {
+      // Not reached with autoAllocateChunkSize; kept so a chunk is never lost.
+      const chunk = this.shift();
+      if (chunk !== undefined) this.#controller.enqueue(chunk as Uint8Array<ArrayBuffer>);
+      return;
+    }
+    const view = request.view as Uint8Array;
+    const room = view.byteLength;
+    let n = 0;
+    while (n < room && this.#chunks.length > 0) {
+      const chunk = this.#chunks[0]!;
+      const take = Math.min(chunk.byteLength, room - n);
+      view.set(take === chunk.byteLength ? chunk : chunk.subarray(0, take), n);
+      n += take;
+      if (take === chunk.byteLength) this.#chunks.shift();
+      else this.#chunks[0] = chunk.subarray(take);
+    }
+    this.#bytes -= n;
+    request.respond(n);
+    this.#flow();
+  }
+
+  /** Resumes the socket when our buffer has room and nobody else paused it. */
+  #flow(): void {
+    if (this.#consumer !== undefined || this.#phase !== 'open') return;
+    if (this.#bytes < this.highWaterMark) this.state.socket.resume();
+    else this.state.socket.pause();
+  }
+
+  #onEnd(): void {
+    if (this.#phase !== 'open') return;
+    this.#phase = 'ended';
+    if (this.#consumer !== undefined) return this.#consumer.end();
+    if (this.#waiting && this.#chunks.length === 0) this.#close();
+  }
+
+  #close(): void {
+    this.#waiting = false;
+    this.#phase = 'closed';
+    try {
+      this.#controller.close();
+      // A pending BYOB read settles only through its request (RUNTIMES.md).
+      this.#controller.byobRequest?.respond(0);
+    } catch {
+      // Already closed or errored: nothing is waiting any more.
+    }
+  }
+
+  #onError(error: unknown): void {
+    this.state.fail(error);
+    this.#fail(error);
+  }
+
+  #onClose(): void {
+    if (this.#phase === 'ended' || this.#phase === 'closed' || this.#phase === 'errored') {
+      if (this.#phase === 'ended' && this.#chunks.length === 0 && this.#waiting) this.#close();
+      return;
+    }
+    // Closed by our own close(): the readable ends; otherwise it was
+    // destroyed underneath the stream, which is a failure (SPEC.md 5).
+    if (this.state.closing && !this.state.failed) {
+      this.#phase = 'ended';
+      if (this.#consumer !== undefined) return this.#consumer.end();
+      if (this.#chunks.length === 0) this.#close();
+      return;
+    }
+    this.#fail(this.state.closedError());
+  }
+
+  #fail(error: unknown): void {
+    if (this.#phase === 'errored' || this.#phase === 'closed') return;
+    this.#phase = 'errored';
+    this.#clear();
+    try {
+      this.#controller.error(error);
+    } catch {
+      // The stream already ended.
+    }
+    this.#consumer?.error(error);
+  }
+
+  #clear(): void {
+    this.#chunks = [];
+    this.#bytes = 0;
+    this.#waiting = false;
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * `fromNodeSocket()` and `connect()`: a Node socket as a WinterCG-style
+ * socket (https://sockets-api.proposal.wintercg.org/) that is also a
+ * `SpliceEndpoint` (SPEC.md section 6).
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { directSplice } from '@sosplice/core';
+import { SocketState } from './_state.js';
+import { readEnd, writeEnd } from './direct.js';
+import { invalidArg } from './errors.js';
+import { ReadSide } from './readable.js';
+import type { NodeSocketInfo, NodeSocketOptions, NodeSpliceSocket } from './types.js';
+import { WriteSide } from './writable.js';
+
+const DEFAULT_HIGH_WATER_MARK = 65536;
+const adopted = new WeakSet<net.Socket>();
+
+/**
+ * Wraps a `net.Socket` (TCP IPv4/IPv6, Unix) or a `tls.TLSSocket`.
+ *
+ * The adapter takes the socket's reading over (`'data'`, `pause()`/`resume()`)
+ * and sets `socket.allowHalfOpen = true`, so that the peer's FIN ends only
+ * `readable` and our side can still answer (SPEC.md 6; Node ends the write
+ * side at the peer's FIN otherwise). For sockets you accept, prefer
+ * `net.createServer({ allowHalfOpen: true })`. Wrap each socket once.
+ *
+ * @example
+ * ```ts
+ * const server = net.createServer({ allowHalfOpen: true }, async (client) => {
+ *   const upstream = await connect({ host: '127.0.0.1', port: 8080 });
+ *   spliceBidirectional(fromNodeSocket(client), upstream);
+ * });
+ * ```
+ */
+export function fromNodeSocket(socket: net.Socket, options: NodeSocketOptions = {}): NodeSpliceSocket {
+  if (!(socket instanceof net.Socket)) throw invalidArg('socket', 'an instance of net.Socket or tls.TLSSocket', socket);
+  if (typeof options !== 'object' || options === null) throw invalidArg('options', 'an object', options);
+  const hwm = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+  if (typeof hwm !== 'number' || !(hwm >= 1) || !Number.isInteger(hwm)) {
+    const error = new RangeError(`The "options.highWaterMark" must be a positive integer. Received ${String(hwm)}`);
+    throw Object.assign(error, { code: 'ERR_OUT_OF_RANGE' });
+  }
+  if (adopted.has(socket)) {
+    const error = new TypeError('The "socket" argument was already wrapped by fromNodeSocket()');
+    throw Object.assign(error, { code: 'ERR_SOCKET_ADOPTED' });
+  }
+  adopted.add(socket);
+  // Half-close (SPEC.md 6): Node reads this flag when the peer's FIN arrives.
+  socket.allowHalfOpen = true;
+
+  const state = new SocketState(socket);
+  const read = new ReadSide(state, hwm);
+  const write = new WriteSide(state, hwm);
+  if (options.direct !== false) {
+    Object.defineProperty(read.stream, directSplice, { value: readEnd(read) });
+    Object.defineProperty(write.stream, directSplice, { value: writeEnd(write) });
+  }
+
+  const closed = new Promise<void>((resolve, reject) => {
+    socket.once('close', () => {
+      if (state.failed && !state.closing) reject(state.failure);
+      else resolve();
+    });
+  });
+  // Nobody has to observe `closed`: a failure is reported by the streams too.
+  closed.catch(() => {});
+  const opened = whenOpened(socket);
+  opened.catch(() => {});
+
+  return {
+    readable: read.stream,
+    writable: write.stream,
+    opened,
+    closed,
+    socket,
+    close(): Promise<void> {
+      if (!socket.destroyed) {
+        state.closing = true;
+        socket.destroy();
+      }
+      return closed.catch(() => {});
+    },
+    get readableBuffered(): number {
+      return read.buffered;
+    },
+    get writableBuffered(): number {
+      return write.buffered;
+    },
+  };
+}
+
+/** Options of {@link connect}: `net.connect()` options, or `tls.connect()` options with `tls: true`. */
+export type NodeConnectOptions =
+  | (net.NetConnectOpts & NodeSocketOptions & { tls?: false })
+  | (tls.ConnectionOptions & NodeSocketOptions & { tls: true });
+
+/**
+ * Connects (TCP, Unix, or TLS with `tls: true`) and resolves once connected
+ * (TLS: once the handshake is done), with the socket wrapped.
+ */
+export async function connect(options: NodeConnectOptions): Promise<NodeSpliceSocket> {
+  if (typeof options !== 'object' || options === null) throw invalidArg('options', 'an object', options);
+  const { direct, highWaterMark, tls: secure, ...rest } = options;
+  const socket = secure
+    ? tls.connect({ ...(rest as tls.ConnectionOptions), allowHalfOpen: true } as tls.ConnectionOptions)
+    : net.connect({ ...(rest as net.NetConnectOpts), allowHalfOpen: true });
+  const wrapped = fromNodeSocket(socket, { direct, highWaterMark });
+  try {
+    await wrapped.opened;
+  } catch (error) {
+    socket.destroy();
+    throw error;
+  }
+  return wrapped;
+}
+
+function whenOpened(socket: net.Socket): Promise<NodeSocketInfo> {
+  const info = (): NodeSocketInfo => ({
+    remoteAddress: socket.remoteAddress,
+    remotePort: socket.remotePort,
+    localAddress: socket.localAddress,
+    localPort: socket.localPort,
+  });
+  const secure = socket instanceof tls.TLSSocket;
+  const ready = secure ? isHandshakeDone(socket) : !socket.connecting && !socket.pending;
+  if (ready) return Promise.resolve(info());
+  if (socket.destroyed) return Promise.reject(new Error('The socket is destroyed', { cause: socket.errored }));
+  return new Promise((resolve, reject) => {
+    const events = secure ? ['secureConnect', 'secure'] : ['connect'];
+    const done = (error?: unknown): void => {
+      for (const event of events) socket.off(event, onReady);
+      socket.off('error', done);
+      socket.off('close', onClose);
+      if (error === undefined) resolve(info());
+      else reject(error);
+    };
+    const onReady = (): void => done();
+    const onClose = (): void => done(new Error('The socket closed before it was connected'));
+    for (const event of events) socket.once(event, onReady);
+    socket.once('error', done);
+    socket.once('close', onClose);
+  });
+}
+
+function isHandshakeDone(socket: tls.TLSSocket): boolean {
+  // getProtocol() is null until the handshake finishes (node:tls docs).
+  return !socket.connecting && socket.getProtocol() !== null && socket.getProtocol() !== 'unknown';
+}
