@@ -28,6 +28,9 @@ export class SpliceRun {
   #resolve!: (result: SpliceResult) => void;
   #closingWriter = false;
   #direct: DirectSpliceRun | undefined;
+  /** While a provider's `splice()` runs, events it causes wait here. */
+  #starting = false;
+  #early: SpliceEvent | undefined;
 
   constructor(readable: ReadableStream<Uint8Array>, writable: WritableStream<Uint8Array>, options: NormalizedOptions) {
     this.readable = readable;
@@ -56,10 +59,14 @@ export class SpliceRun {
       const writer = this.writable.getWriter();
       this.reader = reader;
       this.writer = writer;
+      this.#starting = true;
       const run = match.source.provider.splice({ ...match, reader, writer, control: this.ctl });
+      this.#starting = false;
       if (run !== undefined) {
         this.#direct = run;
         this.ctl.start();
+        // The provider may have delivered (or hit EOF) before it returned.
+        if (this.#early !== undefined) this.#onEvent(this.#early);
         return;
       }
       // Declined: the stream path takes its own locks (a BYOB reader for max).
@@ -158,6 +165,10 @@ export class SpliceRun {
   };
 
   #onEvent = (event: SpliceEvent): void => {
+    if (this.#starting) {
+      this.#early ??= event;
+      return;
+    }
     const direct = this.#direct;
     if (direct === undefined) {
       if (event.type === 'stop') this.interrupt(event.reason);
