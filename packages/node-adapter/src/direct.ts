@@ -64,6 +64,8 @@ class DirectRun implements DirectSpliceRun, ReadConsumer, WriteWatcher {
   }
 
   async #start(): Promise<void> {
+    // Stopped before the first microtask: the core released both locks already.
+    if (this.#stopped) return;
     const { writer, reader } = this.task;
     // Order with earlier writes (SPEC.md 4.1): chunks still in the writable's
     // queue reach the socket before any spliced byte.
