@@ -1,0 +1,302 @@
+/**
+ * The state one `Deno.Conn` shares between its readable, its writable and
+ * the direct dispatch runs that use it as a source or a drain.
+ *
+ * Built on `conn.read()` / `conn.write()` / `conn.closeWrite()` only: the
+ * conn's own `readable` / `writable` close the whole connection at EOF or on
+ * `close()` (denoland/deno#22258, #27510; RUNTIMES.md, Deno).
+ *
+ * Read side: a pending `conn.read()` cannot be cancelled without closing the
+ * conn, so there is at most one in flight, and whoever issued it may have
+ * stopped owning the source by the time it returns (a direct run that was
+ * unspliced). Such bytes land in `#chunks`, read first by the next reader.
+ *
+ * Write side: `conn.write()` may write part of a buffer; `writeAll` loops
+ * and serialises writers, so a direct run's last write and the writable's
+ * next chunk reach the kernel in order.
+ */
+import type { DenoConnLike } from './_deno.js';
+
+/** Returned by `read()` when the caller stopped owning the source meanwhile. */
+export const STOLEN: unique symbol = Symbol('sosplice.deno.stolen');
+
+/** Whoever issued a read: once `stopped`, the read's bytes go to the buffer. */
+export interface ReadOwner {
+  readonly stopped: boolean;
+}
+
+/** Notified when the conn fails or is destroyed (direct runs listen). */
+export type FailureListener = (error: unknown) => void;
+
+const noop = (): void => {};
+
+/** An error for operations on a conn that `close()` already closed. */
+export function socketClosedError(): Error {
+  return Object.assign(new Error('The socket was closed'), { code: 'ERR_SOCKET_CLOSED' });
+}
+
+/** Shared state of one adapted conn; internal to the adapter. */
+export class ConnState {
+  readonly conn: DenoConnLike;
+  /** The readable's controller, for errors and for its queue size. */
+  readableController: ReadableByteStreamController | undefined;
+  writableController: WritableStreamDefaultController | undefined;
+  /** The readable's pull in progress, if any (a direct run waits for it). */
+  pulling: Promise<void> | undefined;
+
+  /** Bytes read from the kernel and not yet handed on, oldest first. */
+  #chunks: Uint8Array[] = [];
+  /** Sum of `#chunks`. */
+  buffered = 0;
+  /** `conn.read()` returned `null`. */
+  eof = false;
+  /** The one `conn.read()` in flight. */
+  #reading: Promise<unknown> | undefined;
+
+  #writeBusy = false;
+  #writeWaiters: Array<() => void> = [];
+  /** Bytes handed to `writeAll()` and not yet all written. */
+  writing = 0;
+  /** Bytes accepted by the writable and not yet written (its queue). */
+  queued = 0;
+  /** `closeWrite()` done: FIN sent. */
+  writeDone = false;
+
+  /** Set by `abort()`, `fail()` or `close()`: the streams were told already. */
+  destroyed = false;
+  /** `conn.close()` was called (destroyed, or both directions finished). */
+  connClosed = false;
+  /** The runtime error that killed the conn, if one did. */
+  failure: { readonly error: unknown } | undefined;
+  bytesRead = 0;
+  bytesWritten = 0;
+  readonly closed: Promise<void>;
+  #closedResolve!: () => void;
+  #closedReject!: (error: unknown) => void;
+  #listeners = new Set<FailureListener>();
+
+  constructor(conn: DenoConnLike) {
+    this.conn = conn;
+    this.closed = new Promise<void>((resolve, reject) => {
+      this.#closedResolve = resolve;
+      this.#closedReject = reject;
+    });
+    // `closed` may reject (a reset); nobody has to listen to it.
+    this.closed.catch(noop);
+  }
+
+  // --- read side ---
+
+  /** The in-flight `conn.read()` settled (and its bytes were placed). */
+  async readSettled(): Promise<void> {
+    while (this.#reading !== undefined) await this.#reading.then(noop, noop);
+  }
+
+  /** The in-flight read and the readable's pull, both settled. */
+  async readIdle(): Promise<void> {
+    while (this.#reading !== undefined || this.pulling !== undefined) {
+      await (this.#reading ?? this.pulling)?.then(noop, noop);
+    }
+  }
+
+  get reading(): boolean {
+    return this.#reading !== undefined;
+  }
+
+  /**
+   * Reads into `view` (never more than its length: that is how `max` stays
+   * exact). If `owner` stopped before the read returns, the bytes go to the
+   * buffer (or EOF / the error is recorded) and the result is `STOLEN`.
+   */
+  read(view: Uint8Array, owner?: ReadOwner): Promise<number | null | typeof STOLEN> {
+    const p = this.conn.read(view).then(
+      (n): number | null | typeof STOLEN => {
+        this.#reading = undefined;
+        if (n === null) {
+          // A `null` after our own close() is not the peer's FIN.
+          if (!this.destroyed) this.eof = true;
+        } else {
+          this.bytesRead += n;
+        }
+        const stolen = owner?.stopped === true;
+        if (stolen && n !== null) this.push(view.slice(0, n));
+        if (n === null) this.#maybeClose();
+        return stolen ? STOLEN : n;
+      },
+      (error: unknown): typeof STOLEN => {
+        this.#reading = undefined;
+        this.fail(error);
+        if (owner?.stopped === true) return STOLEN;
+        throw error;
+      },
+    );
+    this.#reading = p;
+    return p;
+  }
+
+  /** Appends bytes at the back of the buffer. */
+  push(bytes: Uint8Array): void {
+    if (bytes.byteLength === 0) return;
+    this.#chunks.push(bytes);
+    this.buffered += bytes.byteLength;
+  }
+
+  /** Puts bytes back at the front of the buffer (read, but not delivered). */
+  unshift(bytes: Uint8Array): void {
+    if (bytes.byteLength === 0) return;
+    this.#chunks.unshift(bytes);
+    this.buffered += bytes.byteLength;
+  }
+
+  /** Removes up to `max` bytes from the front of the buffer, without copying. */
+  take(max: number): Uint8Array {
+    const head = this.#chunks[0]!;
+    if (head.byteLength <= max) {
+      this.#chunks.shift();
+      this.buffered -= head.byteLength;
+      return head;
+    }
+    this.#chunks[0] = head.subarray(max);
+    this.buffered -= max;
+    return head.subarray(0, max);
+  }
+
+  /** Copies up to `view.byteLength` buffered bytes into `view`. */
+  takeInto(view: Uint8Array): number {
+    let n = 0;
+    while (n < view.byteLength && this.buffered > 0) {
+      const chunk = this.take(view.byteLength - n);
+      view.set(chunk, n);
+      n += chunk.byteLength;
+    }
+    return n;
+  }
+
+  /** Bytes sitting in the readable's own queue (a reader let go mid-read). */
+  get streamQueued(): number {
+    const size = this.readableController?.desiredSize;
+    // highWaterMark is 0, so desiredSize is minus the queue's byte size.
+    return size === null || size === undefined ? 0 : Math.max(0, -size);
+  }
+
+  /** The EOF was delivered to a reader: the read direction is finished. */
+  readFinished(): void {
+    this.#maybeClose();
+  }
+
+  // --- write side ---
+
+  /** Writes every byte of `bytes`, after every earlier `writeAll`. */
+  async writeAll(bytes: Uint8Array): Promise<void> {
+    const len = bytes.byteLength;
+    this.writing += len;
+    try {
+      while (this.#writeBusy) await new Promise<void>((resolve) => this.#writeWaiters.push(resolve));
+      if (this.failure !== undefined) throw this.failure.error;
+      if (this.destroyed || this.writeDone) throw socketClosedError();
+      if (len === 0) return;
+      this.#writeBusy = true;
+      try {
+        let off = await this.conn.write(bytes);
+        // Deno's write may be partial: finish it before anything else goes out.
+        while (off < len) off += await this.conn.write(bytes.subarray(off));
+        this.bytesWritten += len;
+      } catch (error) {
+        this.fail(error);
+        throw error;
+      } finally {
+        this.#writeBusy = false;
+        this.#writeWaiters.shift()?.();
+      }
+    } finally {
+      this.writing -= len;
+    }
+  }
+
+  /** `shutdown(SHUT_WR)` after every pending write: the half-close. */
+  async closeWrite(): Promise<void> {
+    while (this.#writeBusy) await new Promise<void>((resolve) => this.#writeWaiters.push(resolve));
+    if (this.failure !== undefined) throw this.failure.error;
+    if (this.destroyed) throw socketClosedError();
+    if (this.writeDone) return;
+    this.#writeBusy = true;
+    try {
+      await this.conn.closeWrite();
+      this.writeDone = true;
+    } catch (error) {
+      this.fail(error);
+      throw error;
+    } finally {
+      this.#writeBusy = false;
+      this.#writeWaiters.shift()?.();
+    }
+    this.#maybeClose();
+  }
+
+  // --- lifecycle ---
+
+  onFailure(listener: FailureListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** A runtime error (reset, broken pipe): both directions are dead. */
+  fail(error: unknown): void {
+    if (this.destroyed) return;
+    this.failure = { error };
+    this.#destroy(error, false);
+    this.#closedReject(error);
+  }
+
+  /** `writable.abort()` / `readable.cancel()`: close the conn, error both streams. */
+  abort(reason: unknown): void {
+    if (this.destroyed) return;
+    this.#destroy(reason, false);
+    this.#closedResolve();
+  }
+
+  /** `close()`: close the conn; the readable ends, the writable refuses further writes. */
+  close(): void {
+    if (this.destroyed) return;
+    this.#destroy(socketClosedError(), true);
+    this.#closedResolve();
+  }
+
+  #maybeClose(): void {
+    // SPEC 6: the socket is closed once both directions are finished.
+    if (this.connClosed || !this.eof || this.buffered > 0 || !this.writeDone) return;
+    this.#closeConn();
+    this.#closedResolve();
+  }
+
+  #destroy(error: unknown, graceful: boolean): void {
+    this.destroyed = true;
+    this.#closeConn();
+    const rc = this.readableController;
+    if (rc !== undefined) {
+      try {
+        if (graceful) {
+          rc.close();
+          rc.byobRequest?.respond(0);
+        } else {
+          rc.error(error);
+        }
+      } catch {
+        // Already closed or errored: nothing left to tell its reader.
+      }
+    }
+    this.writableController?.error(error);
+    for (const listener of [...this.#listeners]) listener(error);
+    this.#listeners.clear();
+  }
+
+  #closeConn(): void {
+    if (this.connClosed) return;
+    this.connClosed = true;
+    try {
+      this.conn.close();
+    } catch {
+      // BadResource: the conn was closed by its owner already.
+    }
+  }
+}

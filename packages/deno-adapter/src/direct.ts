@@ -1,0 +1,165 @@
+/**
+ * Direct dispatch between two conns of this adapter (SPEC 6): a
+ * `conn.read()` / `conn.write()` loop over one reused buffer, with no Web
+ * Streams in the hot path. The core keeps the locks, the count, `max`,
+ * `idle` and the ending policy (`@sosplice/core`, `direct.ts`); this file
+ * only moves bytes, in this order:
+ *
+ * 1. whatever the application wrote to the drain before the splice (a
+ *    zero-length write through the core's writer is the barrier);
+ * 2. bytes a reader abandoned in the source's own stream queue;
+ * 3. bytes in the adapter's buffer (a previous run's read that returned
+ *    after its unsplice);
+ * 4. live reads, never asking for more than `control.remaining` (exact max).
+ *
+ * Counting: bytes are counted when handed to the drain, that is when
+ * `conn.write()` is called for them (SPEC 4.2: "handed to the writable").
+ * A stop never waits for that write: like bytes in a BSD send buffer, they
+ * reach the peer before anything written afterwards (`writeAll` serialises).
+ */
+import type { DirectSpliceEnd, DirectSpliceProvider, DirectSpliceRun, DirectSpliceTask } from '@sosplice/core';
+import { type ConnState, type ReadOwner, STOLEN } from './_conn.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** What this adapter puts under `directSplice` on its streams. */
+export class DenoSpliceEnd implements DirectSpliceEnd {
+  readonly provider: DirectSpliceProvider = denoDirectProvider;
+  /** @internal */
+  readonly state: ConnState;
+  /** @internal size of the run's one reused read buffer */
+  readonly bufferSize: number;
+
+  constructor(state: ConnState, bufferSize: number) {
+    this.state = state;
+    this.bufferSize = bufferSize;
+  }
+}
+
+/** The provider shared by every conn this module adapts. */
+export const denoDirectProvider: DirectSpliceProvider = {
+  splice(task: DirectSpliceTask): DirectSpliceRun | undefined {
+    const { source, drain } = task;
+    if (!(source instanceof DenoSpliceEnd) || !(drain instanceof DenoSpliceEnd)) return undefined;
+    // A dead conn: the stream path reports the streams' own errors.
+    if (source.state.destroyed || drain.state.destroyed) return undefined;
+    const run = new DirectRun(source.state, drain.state, task, source.bufferSize);
+    run.start();
+    return run;
+  },
+};
+
+class DirectRun implements DirectSpliceRun, ReadOwner {
+  stopped = false;
+  readonly #src: ConnState;
+  readonly #dst: ConnState;
+  readonly #task: DirectSpliceTask;
+  readonly #bufferSize: number;
+  #unlisten: Array<() => void> = [];
+  /** Moving the stream's queue into the buffer: a stop waits for it (microtasks only). */
+  #transfer: Promise<void> | undefined;
+
+  constructor(src: ConnState, dst: ConnState, task: DirectSpliceTask, bufferSize: number) {
+    this.#src = src;
+    this.#dst = dst;
+    this.#task = task;
+    this.#bufferSize = bufferSize;
+  }
+
+  start(): void {
+    const { control } = this.#task;
+    // A conn that fails or is destroyed while we wait on the other one
+    // still ends the splice (SPEC 5: no hang on a reset of either side).
+    this.#unlisten.push(
+      this.#src.onFailure((error) => this.#report(() => control.sourceErrored(error))),
+      this.#dst.onFailure((error) => this.#report(() => control.drainErrored(error))),
+    );
+    this.#loop().catch((error: unknown) => this.#report(() => control.sourceErrored(error)));
+  }
+
+  stop(): void | Promise<void> {
+    if (!this.stopped) {
+      this.stopped = true;
+      for (const unlisten of this.#unlisten) unlisten();
+      this.#unlisten = [];
+    }
+    return this.#transfer;
+  }
+
+  #report(report: () => void): void {
+    if (!this.stopped) report();
+  }
+
+  async #loop(): Promise<void> {
+    const { writer, reader, control } = this.#task;
+    const src = this.#src;
+    const dst = this.#dst;
+    if (dst.queued > 0) {
+      // Bytes written through the writable before the splice go out first.
+      try {
+        await writer.write(EMPTY);
+      } catch (error) {
+        this.#report(() => control.drainErrored(error));
+        return;
+      }
+    }
+    // A pull a reader abandoned may still be reading: its bytes go to the stream's queue.
+    if (src.reading || src.pulling !== undefined) await src.readIdle();
+    if (this.stopped) return;
+    if (src.failure !== undefined) return control.sourceErrored(src.failure.error);
+    if (dst.failure !== undefined) return control.drainErrored(dst.failure.error);
+    if (src.streamQueued > 0) {
+      this.#transfer = this.#takeStreamQueue(reader);
+      await this.#transfer;
+      this.#transfer = undefined;
+    }
+    const buf = new Uint8Array(this.#bufferSize);
+    for (;;) {
+      if (this.stopped) return;
+      const remaining = control.remaining;
+      let chunk: Uint8Array;
+      if (src.buffered > 0) {
+        chunk = src.take(Math.min(remaining, this.#bufferSize));
+      } else if (src.eof) {
+        return control.sourceEnded();
+      } else {
+        let n: number | null | typeof STOLEN;
+        try {
+          // Exact max: never ask the kernel for more than the budget.
+          n = await src.read(remaining < buf.byteLength ? buf.subarray(0, remaining) : buf, this);
+        } catch (error) {
+          return this.#report(() => control.sourceErrored(error));
+        }
+        if (n === STOLEN || this.stopped) return;
+        if (n === null) {
+          if (src.destroyed) return; // destroyed meanwhile: its listener reported it
+          return control.sourceEnded();
+        }
+        chunk = n === buf.byteLength ? buf : buf.subarray(0, n);
+      }
+      const written = dst.writeAll(chunk);
+      control.count(chunk.byteLength);
+      try {
+        await written;
+      } catch (error) {
+        return this.#report(() => control.drainErrored(error));
+      }
+    }
+  }
+
+  /**
+   * Bytes a reader abandoned sit in the stream's own queue, ahead of the
+   * buffer. Move them all to the buffer's front in one go, so that a stop in
+   * between cannot leave them out of order (SPEC 4.1: no reordering).
+   */
+  async #takeStreamQueue(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+    const taken: Uint8Array[] = [];
+    // With bytes queued, read() is served from the queue without a pull.
+    while (this.#src.streamQueued > 0) {
+      const { value, done } = await reader.read();
+      if (done || value === undefined) break;
+      taken.push(value);
+    }
+    for (let i = taken.length - 1; i >= 0; i--) this.#src.unshift(taken[i]!);
+  }
+}

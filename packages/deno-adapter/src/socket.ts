@@ -1,0 +1,152 @@
+/**
+ * `fromDenoConn`: a `Deno.Conn` (TcpConn, TlsConn, UnixConn) as a
+ * WinterCG-style socket that is also a sosplice endpoint (SPEC 6).
+ * Reference: https://docs.deno.com/api/deno/~/Deno.Conn and
+ * https://sockets-api.proposal.wintercg.org/#socket-section
+ */
+import { directSplice, type SpliceEndpoint } from '@sosplice/core';
+import type { DenoAddr, DenoConnLike } from './_deno.js';
+import { isDenoConn } from './_deno.js';
+import { ConnState } from './_conn.js';
+import { DenoSpliceEnd } from './direct.js';
+import { createReadable } from './readable.js';
+import { createWritable } from './writable.js';
+
+/** Options of {@link fromDenoConn}. */
+export interface DenoSocketOptions {
+  /**
+   * Offer the direct dispatch path to splices between two conns of this
+   * adapter (default `true`); `false` keeps every splice on the stream path.
+   */
+  direct?: boolean;
+  /** Bytes per `conn.read()` (the readable's chunk, the direct run's buffer); default 65536. */
+  readSize?: number;
+  /** The writable's high-water mark in bytes; default 65536. */
+  writeHighWaterMark?: number;
+}
+
+/** Addresses of an open socket, as WinterCG's `SocketInfo`. */
+export interface DenoSocketInfo {
+  readonly remoteAddress: string | null;
+  readonly localAddress: string | null;
+}
+
+/** The adapter's own counters: what it holds in memory right now, and totals. */
+export interface DenoSocketStats {
+  /** Read from the kernel, not yet handed to a reader or a drain. */
+  readonly readBuffered: number;
+  /** Accepted by the writable or a direct run, not yet taken by the kernel. */
+  readonly writeBuffered: number;
+  /** `readBuffered + writeBuffered`. */
+  readonly bufferedAmount: number;
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+}
+
+/** A `Deno.Conn` as a splice endpoint and a WinterCG-style socket. */
+export interface DenoSocket extends SpliceEndpoint {
+  /** Byte stream (BYOB); EOF closes it but not the conn. */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** Byte-counted; `close()` sends FIN only; `abort()` destroys the conn. */
+  readonly writable: WritableStream<Uint8Array>;
+  /** Resolves once the conn is open (at once: the conn exists already). */
+  readonly opened: Promise<DenoSocketInfo>;
+  /** Resolves once the conn is closed; rejects with the runtime's error if it failed. */
+  readonly closed: Promise<void>;
+  /** Closes the conn now: the readable ends, further writes fail with `ERR_SOCKET_CLOSED`. */
+  close(): Promise<void>;
+  /** The wrapped conn. Reading or writing it directly bypasses the adapter. */
+  readonly conn: DenoConnLike;
+  /** Live counters, for memory assertions and monitoring. */
+  readonly stats: DenoSocketStats;
+}
+
+function addressOf(addr: DenoAddr | undefined): string | null {
+  if (addr === undefined) return null;
+  if (addr.transport === 'unix' || addr.transport === 'unixpacket') return addr.path ?? null;
+  if (addr.hostname === undefined) return null;
+  const host = addr.hostname.includes(':') ? `[${addr.hostname}]` : addr.hostname;
+  return `${host}:${addr.port}`;
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') {
+    throw Object.assign(new TypeError(`The "options.${name}" property must be a number. Received ${typeof value}`), {
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
+  }
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw Object.assign(new RangeError(`The "options.${name}" property must be a positive integer. Received ${value}`), {
+      code: 'ERR_OUT_OF_RANGE',
+    });
+  }
+  return value;
+}
+
+/**
+ * Wraps a `Deno.Conn` (TCP, TLS or Unix) as a {@link DenoSocket}. From then
+ * on the adapter owns the conn's reads and writes; do not use
+ * `conn.readable` / `conn.writable` as well.
+ *
+ * @example
+ * ```ts
+ * import { spliceBidirectional } from '@sosplice/core';
+ * import { fromDenoConn } from '@sosplice/deno-adapter';
+ * const client = fromDenoConn(await listener.accept());
+ * const server = fromDenoConn(await Deno.connect({ port: 8080 }));
+ * const [up, down] = await spliceBidirectional(client, server, { idle: 30_000 }).done;
+ * ```
+ */
+export function fromDenoConn(conn: DenoConnLike, options: DenoSocketOptions = {}): DenoSocket {
+  if (!isDenoConn(conn)) {
+    throw Object.assign(new TypeError(`The "conn" argument must be a Deno.Conn. Received ${conn === null ? 'null' : typeof conn}`), {
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
+  }
+  if (typeof options !== 'object' || options === null) {
+    throw Object.assign(new TypeError(`The "options" argument must be an object. Received ${options === null ? 'null' : typeof options}`), {
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
+  }
+  const readSize = positiveInteger('readSize', options.readSize, 65536);
+  const writeHighWaterMark = positiveInteger('writeHighWaterMark', options.writeHighWaterMark, 65536);
+  const state = new ConnState(conn);
+  const readable = createReadable(state, readSize);
+  const writable = createWritable(state, writeHighWaterMark);
+  if (options.direct !== false) {
+    const end = new DenoSpliceEnd(state, readSize);
+    Object.defineProperty(readable, directSplice, { value: end });
+    Object.defineProperty(writable, directSplice, { value: end });
+  }
+  const info: DenoSocketInfo = { remoteAddress: addressOf(conn.remoteAddr), localAddress: addressOf(conn.localAddr) };
+  const stats: DenoSocketStats = {
+    get readBuffered() {
+      return state.buffered;
+    },
+    get writeBuffered() {
+      return state.queued + state.writing;
+    },
+    get bufferedAmount() {
+      return state.buffered + state.queued + state.writing;
+    },
+    get bytesRead() {
+      return state.bytesRead;
+    },
+    get bytesWritten() {
+      return state.bytesWritten;
+    },
+  };
+  return {
+    readable,
+    writable,
+    opened: Promise.resolve(info),
+    closed: state.closed,
+    close() {
+      state.close();
+      return state.closed.catch(() => undefined);
+    },
+    conn,
+    stats,
+  };
+}
