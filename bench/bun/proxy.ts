@@ -1,0 +1,127 @@
+/**
+ * Benchmark (not a test): one-way 2 GiB through a loopback proxy, the proxy
+ * in its own process, for five ways of writing the same Bun proxy. Reports
+ * medians of proxy CPU seconds per GiB, throughput and peak RSS, and the
+ * direct path's ratios to the hand-written native proxy (issue 4 targets:
+ * CPU/GiB <= 1.1x, throughput >= 0.95x). Writes bench/results/bun.md.
+ *
+ * Usage: bun bench/bun/proxy.ts [--gib 2] [--runs 3] [--variants native,direct,...]
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startSink, pushThrough } from './_load.js';
+
+const VARIANTS: Record<string, string> = {
+  native: 'hand-written Bun data/drain/pause proxy',
+  'node-pipe': 'node:net `a.pipe(b)` under Bun',
+  toweb: 'node:net `Duplex.toWeb` + `pipeTo`',
+  generic: 'adapter, generic path (Web Streams)',
+  direct: 'adapter, direct path',
+};
+
+const arg = (name: string, fallback: string): string => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at === -1 ? fallback : process.argv[at + 1]!;
+};
+const GIB = Number(arg('gib', '2'));
+const RUNS = Number(arg('runs', '3'));
+const variants = arg('variants', Object.keys(VARIANTS).join(',')).split(',');
+const TOTAL = GIB * 2 ** 30;
+const child = fileURLToPath(new URL('./_proxy-child.ts', import.meta.url));
+const bunBin = process.execPath;
+
+interface Sample {
+  cpu: number;
+  seconds: number;
+  rss: number;
+}
+
+/** Reads newline-delimited JSON from a child's stdout, one object per call. */
+function lines(stream: NodeJS.ReadableStream): () => Promise<Record<string, number>> {
+  let buffer = '';
+  const queue: string[] = [];
+  let wake: (() => void) | undefined;
+  stream.on('data', (d: Buffer) => {
+    buffer += d.toString();
+    let at: number;
+    while ((at = buffer.indexOf('\n')) !== -1) {
+      queue.push(buffer.slice(0, at));
+      buffer = buffer.slice(at + 1);
+    }
+    wake?.();
+  });
+  return async () => {
+    while (queue.length === 0) await new Promise<void>((r) => (wake = r));
+    return JSON.parse(queue.shift()!);
+  };
+}
+
+async function runOnce(variant: string, sinkPort: number): Promise<Sample> {
+  const proc = spawn(bunBin, [child, variant, String(sinkPort)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const next = lines(proc.stdout!);
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  try {
+    const { port } = await next();
+    const seconds = await pushThrough(port!, TOTAL);
+    proc.stdin!.write('report\n');
+    const { cpu, rss } = await next();
+    await exited;
+    return { cpu: cpu!, seconds, rss: rss! };
+  } finally {
+    if (proc.exitCode === null) proc.kill();
+  }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+const sink = startSink();
+const samples: Record<string, Sample[]> = Object.fromEntries(variants.map((v) => [v, []]));
+// Rounds interleave the variants so a noisy neighbour on the shared cores hits them alike.
+for (let round = 0; round < RUNS; round++) {
+  for (const variant of variants) {
+    const s = await runOnce(variant, sink.port);
+    samples[variant]!.push(s);
+    console.error(`round ${round + 1} ${variant}: ${(s.cpu / GIB).toFixed(3)} s/GiB, ${((TOTAL * 8) / s.seconds / 1e9).toFixed(2)} Gbit/s, ${(s.rss / 2 ** 20).toFixed(0)} MiB`);
+  }
+}
+sink.stop();
+
+const rows = variants.map((v) => {
+  const xs = samples[v]!;
+  return {
+    v,
+    cpu: median(xs.map((s) => s.cpu / GIB)),
+    gbit: median(xs.map((s) => (TOTAL * 8) / s.seconds / 1e9)),
+    rss: median(xs.map((s) => s.rss / 2 ** 20)),
+  };
+});
+const native = rows.find((r) => r.v === 'native');
+const ratio = (r: (typeof rows)[number]): string => (native ? `${(r.cpu / native.cpu).toFixed(2)}x / ${(r.gbit / native.gbit).toFixed(2)}x` : '-');
+const table = [
+  `| proxy | CPU s/GiB | throughput Gbit/s | peak RSS MiB | vs native (CPU / throughput) |`,
+  `|---|---:|---:|---:|---:|`,
+  ...rows.map((r) => `| ${VARIANTS[r.v] ?? r.v} | ${r.cpu.toFixed(3)} | ${r.gbit.toFixed(2)} | ${r.rss.toFixed(0)} | ${ratio(r)} |`),
+].join('\n');
+const direct = rows.find((r) => r.v === 'direct');
+const verdict =
+  native && direct
+    ? `Direct path vs native: CPU/GiB ${(direct.cpu / native.cpu).toFixed(2)}x (target <= 1.1x), throughput ${(direct.gbit / native.gbit).toFixed(2)}x (target >= 0.95x).`
+    : '';
+const md = `# Bun: loopback proxy, ${GIB} GiB one way per run
+
+Bun ${(globalThis as { Bun?: { version: string } }).Bun?.version ?? '?'}, ${new Date().toISOString().slice(0, 10)}, medians of ${RUNS} runs per variant (rounds interleaved).
+The proxy runs in its own process (CPU = its \`process.cpuUsage()\` from the first accept to the end;
+peak RSS = its \`maxRSS\`); the sender and the sink share the orchestrating process. 2 cores shared
+with other work: compare ratios within this table, not across machines.
+Produced by \`node_modules/.bin/bun bench/bun/proxy.ts\`.
+
+${table}
+
+${verdict}
+`;
+writeFileSync(fileURLToPath(new URL('../results/bun.md', import.meta.url)), md);
+console.log(md);
