@@ -56,10 +56,10 @@ export interface Harness {
   /** A fresh endpoint and its peer. */
   endpoint(): Promise<{ endpoint: SpliceEndpoint; peer: Peer }>;
   /**
-   * Optional. The most bytes `endpoint.writable` and whatever stands between
-   * it and `peer.received()` can hold while the peer is stalled (in-memory:
-   * the writable's high-water mark in bytes). Absent when unknown (kernel
-   * socket buffers): the exact memory bound of SPEC 4.1 is then not checked.
+   * Optional. The high-water mark, in bytes, of an endpoint's readable and of
+   * its writable, when nothing else buffers between them and the peer
+   * (in-memory). Absent when unknown (kernel socket buffers): the exact
+   * memory bound of SPEC 4.1 is then not checked.
    */
   readonly bufferLimit?: number;
   /** Frees everything the harness made (servers, sockets); called after each test file. */

@@ -1,0 +1,120 @@
+/**
+ * What every conformance section shares: the harness under test, endpoint
+ * and splice factories that clean up after each test, and the checks that
+ * several SPEC promises repeat ("both released, open, unlocked").
+ */
+import { expect } from 'vitest';
+import { spliceBidirectional, spliceStreams } from '@sosplice/core';
+import type { Splice, SpliceEndpoint, SpliceOptions, SplicePair, SpliceResult } from '@sosplice/core';
+import type { Harness, Peer } from './_harness';
+import { concat, expectBytes, readAtLeast, remainderOf, withTimeout, writeOnce } from '../harness/_util';
+
+/** Generous bound for an awaited event; a failure names what never happened. */
+export const T = 5_000;
+
+export interface Side {
+  readonly endpoint: SpliceEndpoint;
+  readonly peer: Peer;
+}
+
+export interface SuiteContext {
+  /** The harness under test; set before the first test runs. */
+  readonly harness: Harness;
+  /** A fresh endpoint and its peer. */
+  side(): Promise<Side>;
+  /** `spliceStreams`, unspliced after the test if still running. */
+  splice(readable: ReadableStream<Uint8Array>, writable: WritableStream<Uint8Array>, options?: SpliceOptions): Splice;
+  /** `spliceBidirectional`, unspliced after the test if still running. */
+  pair(a: SpliceEndpoint, b: SpliceEndpoint, options?: SpliceOptions): SplicePair;
+}
+
+/** Builds the context; `harness` is filled in by `describeConformance`'s `beforeAll`. */
+export function createContext(): SuiteContext & { setHarness(h: Harness): void; cleanup(): Promise<void> } {
+  let harness: Harness | undefined;
+  let live: Array<{ unsplice(): Promise<unknown> }> = [];
+  return {
+    get harness() {
+      if (!harness) throw new Error('conformance: harness not ready (beforeAll failed?)');
+      return harness;
+    },
+    setHarness: (h) => void (harness = h),
+    side: () => withTimeout(harness!.endpoint(), T, `${harness!.name}: endpoint()`),
+    splice(readable, writable, options) {
+      const s = spliceStreams(readable, writable, options);
+      live.push(s);
+      return s;
+    },
+    pair(a, b, options) {
+      const p = spliceBidirectional(a, b, options);
+      live.push(p);
+      return p;
+    },
+    async cleanup() {
+      const all = live;
+      live = [];
+      await Promise.allSettled(all.map((s) => withTimeout(s.unsplice(), T, 'unsplice() in cleanup')));
+    },
+  };
+}
+
+/** Awaits `done` with a named timeout. */
+export const doneOf = (s: { done: Promise<SpliceResult> }, what = 'splice.done'): Promise<SpliceResult> =>
+  withTimeout(s.done, T, what);
+
+/** Both streams of a one-way splice are released: nobody holds a reader or writer. */
+export function expectReleased(readable: ReadableStream<Uint8Array>, writable: WritableStream<Uint8Array>): void {
+  expect(readable.locked, 'source still locked').toBe(false);
+  expect(writable.locked, 'drain still locked').toBe(false);
+}
+
+/**
+ * The source is open and usable: bytes the peer sends next are read by a
+ * new reader. `pending` is what must come first (bytes the splice left in
+ * the source, plus `remainder` already accounted by the caller).
+ */
+export async function expectSourceUsable(source: Side, pending: Uint8Array, next: Uint8Array): Promise<void> {
+  await source.peer.write(next);
+  const got = await readAtLeast(source.endpoint.readable, pending.byteLength + next.byteLength, T);
+  expectBytes(got, concat(pending, next), 'source read after the splice');
+}
+
+/** The drain is open and usable: a write reaches the peer after everything before it. */
+export async function expectDrainUsable(drain: Side, next: Uint8Array): Promise<void> {
+  const before = drain.peer.received().byteLength;
+  await withTimeout(writeOnce(drain.endpoint.writable, next), T, 'write to the drain after the splice');
+  await withTimeout(drain.peer.receivedAtLeast(before + next.byteLength), T, 'peer receiving the write');
+  expectBytes(drain.peer.received().subarray(before), next, 'drain write after the splice');
+}
+
+/**
+ * Conservation (SPEC 4.1, 4.3, 4.5): what the drain's peer received is the
+ * first `result.bytes` of `input`, and `remainder` followed by what a new
+ * reader then reads from the source is the rest, in order.
+ */
+export async function expectConserved(source: Side, drain: Side, input: Uint8Array, result: SpliceResult): Promise<void> {
+  await withTimeout(drain.peer.receivedAtLeast(result.bytes), T, `peer receiving the ${result.bytes} delivered bytes`);
+  expectBytes(drain.peer.received(), input.subarray(0, result.bytes), 'delivered bytes');
+  const remainder = remainderOf(result);
+  const left = input.byteLength - result.bytes - remainder.byteLength;
+  expect(left, 'remainder longer than what was left').toBeGreaterThanOrEqual(0);
+  const rest = left > 0 ? await readAtLeast(source.endpoint.readable, left, T) : new Uint8Array(0);
+  expectBytes(concat(remainder, rest), input.subarray(result.bytes), 'remainder + source after the splice');
+}
+
+/** Writes `chunks` in order, each after the previous was accepted (the peer's own backpressure). */
+export async function writeAll(peer: Peer, chunks: readonly Uint8Array[], accepted?: { bytes: number }): Promise<void> {
+  for (const c of chunks) {
+    if (accepted) accepted.bytes += c.byteLength;
+    await peer.write(c);
+  }
+}
+
+/** Tracks whether a promise settled, for "still running" checks without waiting. */
+export function settledFlag(promise: Promise<unknown>): { readonly settled: boolean } {
+  const flag = { settled: false };
+  promise.then(
+    () => void (flag.settled = true),
+    () => void (flag.settled = true),
+  );
+  return flag;
+}

@@ -1,0 +1,13 @@
+/**
+ * The conformance suite over in-memory endpoints: the runtime's own Web
+ * Streams and web-streams-polyfill, each as byte and as default sources.
+ * No runtime suffix: it runs under every launcher.
+ */
+import { describeConformance } from './_suite';
+import { memoryHarness } from '../harness/memory';
+
+for (const impl of ['native', 'polyfill'] as const) {
+  for (const byteStream of [true, false]) {
+    describeConformance(memoryHarness({ impl, byteStream }), `memory:${impl}:${byteStream ? 'bytes' : 'default'}`);
+  }
+}
