@@ -96,6 +96,8 @@ export class NodeLoopback {
     if (transport === 'tls') {
       peerSocket = new tls.TLSSocket(raw, { isServer: true, key: tlsKey(), cert: tlsCert() });
       peerSocket.on('error', () => {});
+      // Both handshakes done, so a reset reaches an established TLS session.
+      await new Promise((resolve) => peerSocket.once('secure', resolve));
     }
     const endpoint = await endpointPromise;
     this.#open.add(endpoint.socket);

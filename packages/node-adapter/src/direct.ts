@@ -78,11 +78,11 @@ class DirectRun implements DirectSpliceRun, ReadConsumer, WriteWatcher {
       }
       if (this.#stopped) return;
     }
-    if (!this.drain.writable) return this.#control.drainErrored(this.drain.state.closedError());
+    this.drain.watch(this);
+    if (!this.drain.writable) return this.#drainUnusable();
     await this.source.reclaim(reader);
     if (this.#stopped) return;
     if (this.source.phase === 'errored') return this.#control.sourceErrored(this.source.state.closedError());
-    this.drain.watch(this);
     this.source.attach(this);
     this.#flush();
   }
@@ -116,8 +116,7 @@ class DirectRun implements DirectSpliceRun, ReadConsumer, WriteWatcher {
     if (!this.drain.writable) {
       this.source.unshift(chunk);
       this.source.pause();
-      this.#control.drainErrored(this.drain.state.closedError());
-      return;
+      return this.#drainUnusable();
     }
     const room = socket.write(chunk);
     if (!room) {
@@ -127,6 +126,11 @@ class DirectRun implements DirectSpliceRun, ReadConsumer, WriteWatcher {
     }
     // May stop this run synchronously (max): every byte counted is written.
     this.#control.count(chunk.byteLength);
+  }
+
+  /** Reports the drain's failure; if it is still on its way (destroyed this tick), `watch` reports it. */
+  #drainUnusable(): void {
+    if (!this.drain.failurePending) this.#control.drainErrored(this.drain.state.closedError());
   }
 
   #onDrain = (): void => {

@@ -62,6 +62,11 @@ export class WriteSide {
     return !this.#finished && !this.state.failed && !this.state.socket.destroyed && !this.state.socket.writableEnded;
   }
 
+  /** The socket is destroyed but has not reported why yet (its events come on the next tick). */
+  get failurePending(): boolean {
+    return this.state.socket.destroyed && !this.state.failed && !this.#finished;
+  }
+
   /** Registers the direct path to hear about failures of this socket. */
   watch(watcher: WriteWatcher | undefined): void {
     this.#watcher = watcher;
@@ -72,7 +77,12 @@ export class WriteSide {
     if (!(chunk instanceof Uint8Array) || n === undefined) throw invalidArg('chunk', 'a Uint8Array', chunk);
     this.#queued -= n;
     if (n === 0) return;
-    if (!this.writable) throw this.state.closedError();
+    if (!this.writable) {
+      // Destroyed with its 'error' / 'close' still to come: fail with that
+      // error (the runtime's, e.g. ECONNRESET), not a generic one.
+      if (this.failurePending) return new Promise<void>((resolve, reject) => (this.#drain = { resolve, reject }));
+      throw this.state.closedError();
+    }
     if (this.state.socket.write(chunk)) return;
     return new Promise<void>((resolve, reject) => {
       this.#drain = { resolve, reject };
