@@ -30,6 +30,9 @@ export type FailureListener = (error: unknown) => void;
 
 const noop = (): void => {};
 
+/** The owner of a watch read: always "stopped", so its byte goes to the buffer. */
+const WATCHER: ReadOwner = { stopped: true };
+
 /** An error for operations on a conn that `close()` already closed. */
 export function socketClosedError(): Error {
   return Object.assign(new Error('The socket was closed'), { code: 'ERR_SOCKET_CLOSED' });
@@ -38,6 +41,8 @@ export function socketClosedError(): Error {
 /** Shared state of one adapted conn; internal to the adapter. */
 export class ConnState {
   readonly conn: DenoConnLike;
+  /** The readable, to know whether anyone holds it. */
+  readable: ReadableStream<Uint8Array> | undefined;
   /** The readable's controller, for errors and for its queue size. */
   readableController: ReadableByteStreamController | undefined;
   writableController: WritableStreamDefaultController | undefined;
@@ -132,6 +137,19 @@ export class ConnState {
     );
     this.#reading = p;
     return p;
+  }
+
+  /**
+   * Keeps a 1-byte read pending while nobody reads this conn, so that a
+   * reset (or EOF) reaches a conn that is only written to: a spliced drain
+   * whose peer resets while the source is quiet must still end the splice
+   * (SPEC 5), and Deno reports a reset only to a read or a write. The byte,
+   * if one comes, waits in the buffer for the next reader.
+   */
+  watch(): void {
+    if (this.#reading !== undefined || this.pulling !== undefined || this.buffered > 0) return;
+    if (this.eof || this.destroyed || this.connClosed || this.readable?.locked === true) return;
+    void this.read(new Uint8Array(1), WATCHER);
   }
 
   /** Appends bytes at the back of the buffer. */

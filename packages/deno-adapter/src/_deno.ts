@@ -32,6 +32,8 @@ export interface DenoConnLike {
   close(): void;
   readonly localAddr: DenoAddr;
   readonly remoteAddr: DenoAddr;
+  /** `Deno.TlsConn` only: completes the TLS handshake (otherwise lazy, on first I/O). */
+  handshake?(): Promise<unknown>;
 }
 
 /** `Deno.Listener`, structurally. */

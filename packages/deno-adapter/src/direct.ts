@@ -103,6 +103,8 @@ class DirectRun implements DirectSpliceRun, ReadOwner {
         return;
       }
     }
+    // The drain is written, maybe not read: see its peer's reset anyway.
+    dst.watch();
     // A pull a reader abandoned may still be reading: its bytes go to the stream's queue.
     if (src.reading || src.pulling !== undefined) await src.readIdle();
     if (this.stopped) return;

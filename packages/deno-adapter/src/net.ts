@@ -37,17 +37,25 @@ function socketOptions(options: DenoSocketOptions): DenoSocketOptions {
   return { direct, readSize, writeHighWaterMark };
 }
 
-/** Connects and resolves once the conn is open. Errors are Deno's (`ConnectionRefused`, ...). */
+/**
+ * Connects and resolves once the conn is open (for TLS: handshake done, so
+ * certificate errors surface here, not on the first read). Errors are
+ * Deno's (`ConnectionRefused`, `InvalidData`, ...).
+ */
 export async function connect(options: DenoConnectOptions): Promise<DenoSocket> {
   const deno = denoNamespace('connect');
   if (options.transport === 'unix') {
     return fromDenoConn(await deno.connect({ transport: 'unix', path: options.path }), socketOptions(options));
   }
   const { hostname, port } = options;
-  const conn =
-    options.tls === true
-      ? await deno.connectTls({ hostname, port, caCerts: options.caCerts })
-      : await deno.connect({ transport: 'tcp', hostname, port });
+  if (options.tls !== true) return fromDenoConn(await deno.connect({ transport: 'tcp', hostname, port }), socketOptions(options));
+  const conn = await deno.connectTls({ hostname, port, caCerts: options.caCerts });
+  try {
+    await conn.handshake?.();
+  } catch (error) {
+    conn.close();
+    throw error;
+  }
   return fromDenoConn(conn, socketOptions(options));
 }
 

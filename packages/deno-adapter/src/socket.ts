@@ -55,6 +55,11 @@ export interface DenoSocket extends SpliceEndpoint {
   readonly closed: Promise<void>;
   /** Closes the conn now: the readable ends, further writes fail with `ERR_SOCKET_CLOSED`. */
   close(): Promise<void>;
+  /**
+   * `true` once the conn was destroyed (`writable.abort()`, `readable.cancel()`,
+   * `close()`, or a runtime error), rather than closed by finishing both directions.
+   */
+  readonly destroyed: boolean;
   /** The wrapped conn. Reading or writing it directly bypasses the adapter. */
   readonly conn: DenoConnLike;
   /** Live counters, for memory assertions and monitoring. */
@@ -114,6 +119,8 @@ export function fromDenoConn(conn: DenoConnLike, options: DenoSocketOptions = {}
   const state = new ConnState(conn);
   const readable = createReadable(state, readSize);
   const writable = createWritable(state, writeHighWaterMark);
+  state.readable = readable;
+  state.watch();
   if (options.direct !== false) {
     const end = new DenoSpliceEnd(state, readSize);
     Object.defineProperty(readable, directSplice, { value: end });
@@ -145,6 +152,9 @@ export function fromDenoConn(conn: DenoConnLike, options: DenoSocketOptions = {}
     close() {
       state.close();
       return state.closed.catch(() => undefined);
+    },
+    get destroyed() {
+      return state.destroyed;
     },
     conn,
     stats,

@@ -30,6 +30,7 @@ export function createWritable(state: ConnState, highWaterMark: number): Writabl
         if (!(chunk instanceof Uint8Array)) throw invalidChunk(chunk);
         // From here the bytes count in `state.writing`.
         state.queued -= chunk.byteLength;
+        state.watch();
         return state.writeAll(chunk);
       },
       close() {

@@ -1,0 +1,290 @@
+/**
+ * Deno loopback harness: each endpoint is an `@sosplice/deno-adapter` socket
+ * (from `connect()`, the client side); its peer is the raw `Deno.Conn` the
+ * harness's own listener accepted, driven with `read()` / `write()` /
+ * `closeWrite()` (TCP on 127.0.0.1, TLS over it, or a Unix socket in a
+ * fresh tmp dir). Runtime API: https://docs.deno.com/api/deno/~/Deno.Conn
+ *
+ * Resets: Deno has no RST API, and its `close()` sends FIN first (tokio's
+ * write half shuts down on drop), so the endpoint would read EOF, not an
+ * error. TCP/TLS: the peer's socket is disconnected with
+ * `connect(fd, AF_UNSPEC)` through FFI, which makes Linux send an RST at
+ * once (tcp_disconnect). Unix has no RST: closing a Unix socket with unread
+ * data makes the other end's next read fail with ECONNRESET, so the peer
+ * leaves two bytes unread and closes.
+ */
+import { connect, type DenoConnLike, type DenoSocket } from '@sosplice/deno-adapter';
+import type { Harness, HarnessFactory, Peer } from '../conformance/_harness';
+import { concat } from './_util';
+
+export type DenoTransport = 'tcp' | 'unix' | 'tls';
+
+export interface DenoHarnessOptions {
+  /** Offer the adapter's direct dispatch path (`false`: Web Streams only). */
+  direct: boolean;
+  transport?: DenoTransport;
+}
+
+/** The parts of the `Deno` namespace the tests use, declared here so `tsc` (Node types) checks them. */
+export interface DenoTestApi {
+  listen(o: { hostname?: string; port?: number } | { transport: 'unix'; path: string }): DenoTestListener;
+  listenTls(o: { hostname: string; port: number; cert: string; key: string }): DenoTestListener;
+  connect(o: { hostname: string; port: number }): Promise<DenoConnLike>;
+  makeTempDirSync(o?: { prefix?: string }): string;
+  removeSync(path: string, o?: { recursive?: boolean }): void;
+  readTextFileSync(path: string): string;
+  readDirSync(path: string): Iterable<{ name: string }>;
+  readLinkSync(path: string): string;
+  dlopen(path: string, symbols: Record<string, unknown>): { symbols: Record<string, (...args: unknown[]) => unknown> };
+  pid: number;
+}
+export interface DenoTestListener {
+  accept(): Promise<DenoConnLike>;
+  close(): void;
+  readonly addr: { port?: number; path?: string | null };
+}
+
+export const deno = (): DenoTestApi => (globalThis as unknown as { Deno: DenoTestApi }).Deno;
+
+/** TLS material for tests: self-signed for localhost / 127.0.0.1 (`test/fixtures/deno-*.pem`). */
+export const denoTls = (): { cert: string; key: string } => ({
+  cert: deno().readTextFileSync(new URL('../fixtures/deno-cert.pem', import.meta.url).pathname),
+  key: deno().readTextFileSync(new URL('../fixtures/deno-key.pem', import.meta.url).pathname),
+});
+
+let libc: { symbols: Record<string, (...args: unknown[]) => unknown> } | undefined;
+
+/** The fd of the TCP socket with these ports, found through /proc (Deno does not expose fds). */
+function tcpFd(localPort: number, remotePort: number): number {
+  const hex = (n: number): string => `:${n.toString(16).toUpperCase().padStart(4, '0')}`;
+  let inode: string | undefined;
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of deno().readTextFileSync(table).split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9 && f[1]!.endsWith(hex(localPort)) && f[2]!.endsWith(hex(remotePort))) inode = f[9];
+    }
+  }
+  if (inode === undefined) throw new Error(`no TCP socket ${localPort} -> ${remotePort} in /proc/net/tcp`);
+  for (const entry of deno().readDirSync('/proc/self/fd')) {
+    try {
+      if (deno().readLinkSync(`/proc/self/fd/${entry.name}`) === `socket:[${inode}]`) return Number(entry.name);
+    } catch {
+      // fds come and go while we look
+    }
+  }
+  throw new Error(`no fd for socket inode ${inode}`);
+}
+
+/** Sends an RST on `conn`'s TCP socket now (connect(fd, AF_UNSPEC) = tcp_disconnect on Linux). */
+export function sendRst(conn: DenoConnLike): void {
+  libc ??= deno().dlopen('libc.so.6', { connect: { parameters: ['i32', 'buffer', 'u32'], result: 'i32' } });
+  const fd = tcpFd(conn.localAddr.port!, conn.remoteAddr.port!);
+  const unspec = new Uint8Array(16); // sockaddr with sa_family = AF_UNSPEC (0)
+  if (libc.symbols.connect!(fd, unspec, unspec.byteLength) !== 0) throw new Error('connect(AF_UNSPEC) failed');
+}
+
+/**
+ * Errors a reset surfaces as on the endpoint: Deno's ConnectionReset /
+ * BrokenPipe; over TLS, rustls reports the lost transport as UnexpectedEof
+ * ("peer closed connection without sending TLS close_notify").
+ */
+export const isResetError = (error: unknown): boolean => {
+  const e = error as { code?: unknown; name?: unknown } | null;
+  return error instanceof Error && (e?.code === 'ECONNRESET' || e?.code === 'EPIPE' || e?.name === 'UnexpectedEof');
+};
+
+/** A raw `Deno.Conn` driven as the test peer of an adapter socket. */
+export class DenoPeer implements Peer {
+  readonly conn: DenoConnLike;
+  readonly endpoint: DenoSocket;
+  readonly transport: DenoTransport;
+  #parts: Uint8Array[] = [];
+  #total = 0;
+  #waiters: Array<{ n: number; resolve: () => void }> = [];
+  #stalled = false;
+  #held: Uint8Array[] = [];
+  #finished = false;
+  #reading: Promise<void> | undefined;
+  #writes: Promise<unknown> = Promise.resolve();
+  readonly #ended: Promise<void>;
+  #endedResolve!: () => void;
+  readonly #aborted: Promise<unknown>;
+
+  constructor(conn: DenoConnLike, endpoint: DenoSocket, transport: DenoTransport) {
+    this.conn = conn;
+    this.endpoint = endpoint;
+    this.transport = transport;
+    this.#ended = new Promise((resolve) => (this.#endedResolve = resolve));
+    // Aborted: the endpoint's conn was destroyed rather than finishing both directions.
+    this.#aborted = endpoint.closed
+      .catch(() => undefined)
+      .then(() => (endpoint.destroyed ? undefined : new Promise(() => {})));
+    this.#read();
+  }
+
+  #read(): void {
+    if (this.#reading !== undefined || this.#finished) return;
+    this.#reading = (async () => {
+      while (!this.#stalled && !this.#finished) {
+        const buf = new Uint8Array(65536);
+        let n: number | null;
+        try {
+          n = await this.conn.read(buf);
+        } catch {
+          n = null;
+        }
+        if (this.#finished) break;
+        if (n === null) {
+          this.#finished = true;
+          this.#endedResolve();
+          break;
+        }
+        // A read already in flight when stall() came is held back until resume().
+        if (this.#stalled) this.#held.push(buf.subarray(0, n));
+        else this.#deliver(buf.subarray(0, n));
+      }
+    })().finally(() => (this.#reading = undefined));
+  }
+
+  #deliver(bytes: Uint8Array): void {
+    this.#parts.push(bytes);
+    this.#total += bytes.byteLength;
+    this.#waiters = this.#waiters.filter((w) => (this.#total >= w.n ? (w.resolve(), false) : true));
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    const next = this.#writes.then(async () => {
+      let off = 0;
+      while (off < bytes.byteLength) off += await this.conn.write(bytes.subarray(off));
+    });
+    this.#writes = next.catch(() => undefined);
+    return next;
+  }
+
+  async end(): Promise<void> {
+    await this.#writes;
+    await this.conn.closeWrite();
+  }
+
+  async reset(): Promise<(error: unknown) => boolean> {
+    if (this.transport === 'unix') {
+      // Leave bytes unread, then close: the endpoint reads ECONNRESET.
+      this.#stalled = true;
+      const one = new Uint8Array(1);
+      await this.endpoint.conn.write(one).catch(() => 0);
+      await this.#reading;
+      await this.endpoint.conn.write(one).catch(() => 0);
+    } else {
+      sendRst(this.conn);
+    }
+    this.#finished = true;
+    try {
+      this.conn.close();
+    } catch {
+      // closed already
+    }
+    return isResetError;
+  }
+
+  received(): Uint8Array {
+    if (this.#parts.length > 1) this.#parts = [concat(...this.#parts)];
+    return this.#parts[0] ?? new Uint8Array(0);
+  }
+
+  receivedAtLeast(n: number): Promise<void> {
+    if (this.#total >= n) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ n, resolve }));
+  }
+
+  ended(): Promise<void> {
+    return this.#ended;
+  }
+
+  aborted(): Promise<unknown> {
+    return this.#aborted;
+  }
+
+  stall(): void {
+    this.#stalled = true;
+  }
+
+  resume(): void {
+    this.#stalled = false;
+    for (const bytes of this.#held.splice(0)) this.#deliver(bytes);
+    this.#read();
+  }
+
+  /** Closes the peer's conn (end of test). */
+  close(): void {
+    this.#finished = true;
+    try {
+      this.conn.close();
+    } catch {
+      // closed already
+    }
+  }
+}
+
+/** A listener for peers plus an adapter `connect()` per endpoint. */
+export class DenoLoopback {
+  readonly transport: DenoTransport;
+  readonly direct: boolean;
+  #listener: DenoTestListener;
+  #dir: string | undefined;
+  #chain: Promise<unknown> = Promise.resolve();
+  #open = new Set<{ close(): unknown }>();
+
+  constructor(options: DenoHarnessOptions) {
+    this.direct = options.direct;
+    this.transport = options.transport ?? 'tcp';
+    if (this.transport === 'unix') {
+      this.#dir = deno().makeTempDirSync({ prefix: 'sosplice-deno-' });
+      this.#listener = deno().listen({ transport: 'unix', path: `${this.#dir}/peer.sock` });
+    } else if (this.transport === 'tls') {
+      this.#listener = deno().listenTls({ hostname: '127.0.0.1', port: 0, ...denoTls() });
+    } else {
+      this.#listener = deno().listen({ hostname: '127.0.0.1', port: 0 });
+    }
+  }
+
+  /** A fresh adapter socket and the raw peer on its other end; serialised so accepts pair with connects. */
+  pair(): Promise<{ endpoint: DenoSocket; peer: DenoPeer }> {
+    const next = this.#chain.then(async () => {
+      const where =
+        this.transport === 'unix'
+          ? { transport: 'unix' as const, path: this.#listener.addr.path! }
+          : this.transport === 'tls'
+            ? { hostname: '127.0.0.1', port: this.#listener.addr.port!, tls: true as const, caCerts: [denoTls().cert] }
+            : { hostname: '127.0.0.1', port: this.#listener.addr.port! };
+      const connecting = connect({ ...where, direct: this.direct });
+      const raw = await this.#listener.accept();
+      // TLS handshakes are lazy in Deno: finish it here, not inside a test's idle window.
+      const [endpoint] = await Promise.all([connecting, raw.handshake?.()]);
+      const peer = new DenoPeer(raw, endpoint, this.transport);
+      this.#open.add(endpoint).add(peer);
+      return { endpoint, peer };
+    });
+    this.#chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async dispose(): Promise<void> {
+    for (const s of this.#open) await s.close();
+    this.#open.clear();
+    this.#listener.close();
+    if (this.#dir !== undefined) deno().removeSync(this.#dir, { recursive: true });
+  }
+}
+
+/** A conformance harness over loopback Deno conns through the adapter. */
+export function denoHarness(options: DenoHarnessOptions): HarnessFactory {
+  return async (): Promise<Harness> => {
+    const loop = new DenoLoopback(options);
+    return {
+      name: `deno:${loop.transport}:${options.direct ? 'direct' : 'generic'}`,
+      features: { byteStream: true, exactChunks: false, direct: options.direct, socket: true },
+      endpoint: () => loop.pair(),
+      dispose: () => loop.dispose(),
+    };
+  };
+}
