@@ -20,6 +20,8 @@ export interface MemoryHarnessOptions {
   byteStream: boolean;
   /** High-water mark of both streams, in bytes. Default 4096. */
   highWaterMark?: number;
+  /** High-water mark of the readable alone, if it should differ (a large one never blocks `peer.write`). */
+  sourceHighWaterMark?: number;
 }
 
 type Deferred<T> = { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void };
@@ -39,6 +41,7 @@ const byteLength = (chunk: Uint8Array): number => chunk.byteLength;
 /** One endpoint and its peer. Exported for tests that need a bare pair. */
 export function memoryEndpoint(options: MemoryHarnessOptions): { endpoint: SpliceEndpoint; peer: Peer } {
   const hwm = options.highWaterMark ?? 4096;
+  const sourceHwm = options.sourceHighWaterMark ?? hwm;
   const RS = (options.impl === 'polyfill' ? PolyfillReadableStream : ReadableStream) as typeof ReadableStream;
   const WS = (options.impl === 'polyfill' ? PolyfillWritableStream : WritableStream) as typeof WritableStream;
 
@@ -61,8 +64,8 @@ export function memoryEndpoint(options: MemoryHarnessOptions): { endpoint: Splic
   };
   const start = (c: typeof rc): void => void (rc = c);
   const readable = options.byteStream
-    ? new RS({ type: 'bytes', start, pull: roomAgain, cancel } as UnderlyingByteSource, { highWaterMark: hwm })
-    : new RS<Uint8Array>({ start, pull: roomAgain, cancel }, { highWaterMark: hwm, size: byteLength });
+    ? new RS({ type: 'bytes', start, pull: roomAgain, cancel } as UnderlyingByteSource, { highWaterMark: sourceHwm })
+    : new RS<Uint8Array>({ start, pull: roomAgain, cancel }, { highWaterMark: sourceHwm, size: byteLength });
 
   // --- drain: the endpoint's writable records, the peer reads the record ---
   let wc!: WritableStreamDefaultController;
@@ -155,7 +158,7 @@ export function memoryHarness(options: MemoryHarnessOptions): HarnessFactory {
     features: { byteStream: options.byteStream, exactChunks: true, direct: false, socket: false },
     // The sink records a chunk only once a stalled write is let through, so
     // the writable's queue (in bytes) is everything between it and the peer.
-    bufferLimit: options.highWaterMark ?? 4096,
+    bufferLimit: Math.max(options.highWaterMark ?? 4096, options.sourceHighWaterMark ?? 0),
     endpoint: async () => memoryEndpoint(options),
     dispose: async () => {},
   });
