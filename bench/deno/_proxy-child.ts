@@ -1,0 +1,58 @@
+/**
+ * The proxy under measurement, one process per run: accepts on 127.0.0.1,
+ * connects each client to the upstream port, and forwards both directions
+ * with one of four engines:
+ *
+ * - `pipeTo`:  Deno's own `conn.readable.pipeTo(other.writable)`, both ways
+ *   (loses a reply after FIN, RUNTIMES.md; fine for a one-way bulk bench);
+ * - `loop`:    a hand-written `read()` / `write()` loop per direction, one
+ *   64 KiB buffer, `closeWrite()` at EOF: the reference for the direct path;
+ * - `generic`: `spliceBidirectional` over the adapter, Web Streams path;
+ * - `direct`:  `spliceBidirectional` over the adapter, direct dispatch path.
+ *
+ * Usage: deno run -A --config packages/deno-adapter/deno.json bench/deno/_proxy-child.ts <engine> <upstreamPort>
+ * Prints the listening port on stdout, then serves until killed.
+ */
+import { spliceBidirectional } from '@sosplice/core';
+import { fromDenoConn } from '../../packages/deno-adapter/src/index.ts';
+
+type Conn = Deno.TcpConn;
+
+async function loop(from: Conn, to: Conn): Promise<void> {
+  const buf = new Uint8Array(65536);
+  for (;;) {
+    const n = await from.read(buf);
+    if (n === null) break;
+    let off = 0;
+    while (off < n) off += await to.write(buf.subarray(off, n));
+  }
+  await to.closeWrite();
+}
+
+async function serve(engine: string, client: Conn, upstreamPort: number): Promise<void> {
+  const upstream = await Deno.connect({ hostname: '127.0.0.1', port: upstreamPort });
+  switch (engine) {
+    case 'pipeTo':
+      await Promise.allSettled([client.readable.pipeTo(upstream.writable), upstream.readable.pipeTo(client.writable)]);
+      return;
+    case 'loop':
+      await Promise.allSettled([loop(client, upstream), loop(upstream, client)]);
+      client.close();
+      upstream.close();
+      return;
+    case 'generic':
+    case 'direct': {
+      const direct = engine === 'direct';
+      const pair = spliceBidirectional(fromDenoConn(client, { direct }), fromDenoConn(upstream, { direct }));
+      await pair.done;
+      return;
+    }
+    default:
+      throw new Error(`unknown engine ${engine}`);
+  }
+}
+
+const [engine = 'direct', port = '0'] = Deno.args;
+const listener = Deno.listen({ hostname: '127.0.0.1', port: 0 });
+console.log(listener.addr.port);
+for await (const client of listener) void serve(engine, client, Number(port)).catch(() => {});

@@ -1,0 +1,67 @@
+/**
+ * Benchmark (not a test): 2 GiB+ per run through a loopback proxy process,
+ * for each proxy engine of `_proxy-child.ts`. Measures the proxy's CPU
+ * seconds per GiB (utime + stime from /proc/<pid>/stat over the transfer),
+ * throughput, and peak RSS (VmHWM). Runs engines round-robin, `RUNS` rounds,
+ * and reports medians plus same-round ratios against the hand-written loop
+ * (the machine has 2 shared cores: only ratios within a round are fair).
+ *
+ * Usage: deno run -A bench/deno/proxy.ts [--gib 2] [--runs 3] [--out bench/results/deno.md]
+ */
+import { measureRun, type RunFigures } from './_measure.ts';
+
+const args = Deno.args;
+const opt = (name: string, fallback: string): string => {
+  const at = args.indexOf(`--${name}`);
+  return at === -1 ? fallback : args[at + 1]!;
+};
+const GIB = Number(opt('gib', '2'));
+const RUNS = Number(opt('runs', '3'));
+const OUT = opt('out', new URL('../results/deno.md', import.meta.url).pathname);
+const ENGINES = opt('engines', 'pipeTo,loop,generic,direct').split(',');
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+const results = new Map<string, RunFigures[]>(ENGINES.map((e) => [e, []]));
+const ratios = new Map<string, number[]>(ENGINES.map((e) => [e, []]));
+for (let round = 0; round < RUNS; round++) {
+  const cpu = new Map<string, number>();
+  for (const engine of ENGINES) {
+    const r = await measureRun(engine, GIB * 2 ** 30);
+    results.get(engine)!.push(r);
+    cpu.set(engine, r.cpuPerGiB);
+    console.error(
+      `round ${round + 1} ${engine.padEnd(8)} ${r.cpuPerGiB.toFixed(3)} CPU s/GiB  ${r.gbitPerS.toFixed(2)} Gbit/s  ${r.peakRssMiB.toFixed(0)} MiB`,
+    );
+  }
+  const base = cpu.get('loop');
+  if (base !== undefined) for (const engine of ENGINES) ratios.get(engine)!.push(cpu.get(engine)! / base);
+}
+
+const rows = ENGINES.map((engine) => {
+  const rs = results.get(engine)!;
+  const ratio = ratios.get(engine)!;
+  return `| ${engine} | ${median(rs.map((r) => r.cpuPerGiB)).toFixed(3)} | ${ratio.length ? median(ratio).toFixed(2) + 'x' : '-'} | ${median(rs.map((r) => r.gbitPerS)).toFixed(2)} | ${median(rs.map((r) => r.peakRssMiB)).toFixed(0)} |`;
+});
+const deno = (globalThis as unknown as { Deno: { version: { deno: string } } }).Deno.version.deno;
+const table = [
+  `# Deno proxy benchmark`,
+  '',
+  `Deno ${deno}, ${new Date().toISOString().slice(0, 16)}Z, ${GIB} GiB client → proxy → upstream per run, ${RUNS} rounds (engines round-robin), medians.`,
+  'Proxy = a child process; CPU = its utime+stime over the transfer (/proc/<pid>/stat); RSS = its VmHWM.',
+  'Ratio = median of same-round ratios to the hand-written read/write loop. Command: `deno run -A bench/deno/proxy.ts`.',
+  '',
+  '| engine | proxy CPU s/GiB | CPU vs loop | throughput Gbit/s | peak RSS MiB |',
+  '|---|---|---|---|---|',
+  ...rows,
+  '',
+  'Engines: `pipeTo` = `conn.readable.pipeTo(other.writable)` both ways; `loop` = hand-written `read()`/`write()` loop, one 64 KiB buffer;',
+  '`generic` = `spliceBidirectional` over `@sosplice/deno-adapter` with `{ direct: false }` (Web Streams path); `direct` = the same with direct dispatch.',
+  '',
+].join('\n');
+await Deno.writeTextFile(OUT, table);
+console.log(table);
