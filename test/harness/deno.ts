@@ -23,6 +23,10 @@ export interface DenoHarnessOptions {
   /** Offer the adapter's direct dispatch path (`false`: Web Streams only). */
   direct: boolean;
   transport?: DenoTransport;
+  /** Peers do not read in the background (tests drive `peer.conn` themselves). */
+  rawPeers?: boolean;
+  /** Passed to the adapter's `connect()`. */
+  readSize?: number;
 }
 
 /** The parts of the `Deno` namespace the tests use, declared here so `tsc` (Node types) checks them. */
@@ -110,16 +114,17 @@ export class DenoPeer implements Peer {
   #endedResolve!: () => void;
   readonly #aborted: Promise<unknown>;
 
-  constructor(conn: DenoConnLike, endpoint: DenoSocket, transport: DenoTransport) {
+  constructor(conn: DenoConnLike, endpoint: DenoSocket, transport: DenoTransport, background = true) {
     this.conn = conn;
     this.endpoint = endpoint;
     this.transport = transport;
+    this.#stalled = !background;
     this.#ended = new Promise((resolve) => (this.#endedResolve = resolve));
     // Aborted: the endpoint's conn was destroyed rather than finishing both directions.
     this.#aborted = endpoint.closed
       .catch(() => undefined)
       .then(() => (endpoint.destroyed ? undefined : new Promise(() => {})));
-    this.#read();
+    if (background) this.#read();
   }
 
   #read(): void {
@@ -229,6 +234,7 @@ export class DenoPeer implements Peer {
 export class DenoLoopback {
   readonly transport: DenoTransport;
   readonly direct: boolean;
+  readonly options: DenoHarnessOptions;
   #listener: DenoTestListener;
   #dir: string | undefined;
   #chain: Promise<unknown> = Promise.resolve();
@@ -236,6 +242,7 @@ export class DenoLoopback {
 
   constructor(options: DenoHarnessOptions) {
     this.direct = options.direct;
+    this.options = options;
     this.transport = options.transport ?? 'tcp';
     if (this.transport === 'unix') {
       this.#dir = deno().makeTempDirSync({ prefix: 'sosplice-deno-' });
@@ -256,11 +263,11 @@ export class DenoLoopback {
           : this.transport === 'tls'
             ? { hostname: '127.0.0.1', port: this.#listener.addr.port!, tls: true as const, caCerts: [denoTls().cert] }
             : { hostname: '127.0.0.1', port: this.#listener.addr.port! };
-      const connecting = connect({ ...where, direct: this.direct });
+      const connecting = connect({ ...where, direct: this.direct, readSize: this.options.readSize });
       const raw = await this.#listener.accept();
       // TLS handshakes are lazy in Deno: finish it here, not inside a test's idle window.
       const [endpoint] = await Promise.all([connecting, raw.handshake?.()]);
-      const peer = new DenoPeer(raw, endpoint, this.transport);
+      const peer = new DenoPeer(raw, endpoint, this.transport, this.options.rawPeers !== true);
       this.#open.add(endpoint).add(peer);
       return { endpoint, peer };
     });
