@@ -4,6 +4,7 @@
  * from /proc. The load side (client writer, upstream reader) runs in this
  * process with plain read()/write() loops, so it costs the proxy nothing.
  */
+import { D } from './_deno.js';
 
 /** Figures of one run. */
 export interface RunFigures {
@@ -16,26 +17,27 @@ const root = new URL('../../', import.meta.url).pathname;
 const TICKS = 100; // USER_HZ on Linux
 
 function cpuSeconds(pid: number): number {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const stat = D.readTextFileSync(`/proc/${pid}/stat`);
   // Fields after the command name (which may contain spaces) start after ')'.
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / TICKS; // utime, stime (fields 14, 15)
 }
 
 function peakRssMiB(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+  const m = /VmHWM:\s+(\d+) kB/.exec(D.readTextFileSync(`/proc/${pid}/status`));
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
 async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
   let text = '';
   const deadline = Date.now() + 30_000;
   while (!text.includes('\n')) {
     if (Date.now() > deadline) throw new Error('proxy child did not print its port');
     const { value, done } = await reader.read();
     if (done) throw new Error('proxy child exited before printing its port');
-    text += value;
+    text += decoder.decode(value, { stream: true });
   }
   reader.releaseLock();
   return text.trim();
@@ -43,8 +45,8 @@ async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
 
 /** Pushes `bytes` through a fresh proxy child running `engine`. */
 export async function measureRun(engine: string, bytes: number): Promise<RunFigures> {
-  const upstream = Deno.listen({ hostname: '127.0.0.1', port: 0 });
-  const child = new Deno.Command(Deno.execPath(), {
+  const upstream = D.listen({ hostname: '127.0.0.1', port: 0 });
+  const child = new D.Command(D.execPath(), {
     args: ['run', '-A', '--config', `${root}packages/deno-adapter/deno.json`, `${root}bench/deno/_proxy-child.ts`, engine, String(upstream.addr.port)],
     stdout: 'piped',
     stderr: 'inherit',
@@ -52,7 +54,7 @@ export async function measureRun(engine: string, bytes: number): Promise<RunFigu
   }).spawn();
   try {
     const port = Number(await firstLine(child.stdout));
-    const client = await Deno.connect({ hostname: '127.0.0.1', port });
+    const client = await D.connect({ hostname: '127.0.0.1', port });
     const server = await upstream.accept();
     // Warm-up handshake: one byte each way through the proxy, so connect costs are out.
     await client.write(new Uint8Array(1));

@@ -14,9 +14,8 @@
  * Prints the listening port on stdout, then serves until killed.
  */
 import { spliceBidirectional } from '@sosplice/core';
-import { fromDenoConn } from '../../packages/deno-adapter/src/index.ts';
-
-type Conn = Deno.TcpConn;
+import { fromDenoConn } from '../../packages/deno-adapter/src/index.js';
+import { D, type BenchConn as Conn } from './_deno.js';
 
 async function loop(from: Conn, to: Conn): Promise<void> {
   const buf = new Uint8Array(65536);
@@ -30,7 +29,7 @@ async function loop(from: Conn, to: Conn): Promise<void> {
 }
 
 async function serve(engine: string, client: Conn, upstreamPort: number): Promise<void> {
-  const upstream = await Deno.connect({ hostname: '127.0.0.1', port: upstreamPort });
+  const upstream = await D.connect({ hostname: '127.0.0.1', port: upstreamPort });
   switch (engine) {
     case 'pipeTo':
       await Promise.allSettled([client.readable.pipeTo(upstream.writable), upstream.readable.pipeTo(client.writable)]);
@@ -52,7 +51,7 @@ async function serve(engine: string, client: Conn, upstreamPort: number): Promis
   }
 }
 
-const [engine = 'direct', port = '0'] = Deno.args;
-const listener = Deno.listen({ hostname: '127.0.0.1', port: 0 });
+const [engine = 'direct', port = '0'] = D.args;
+const listener = D.listen({ hostname: '127.0.0.1', port: 0 });
 console.log(listener.addr.port);
 for await (const client of listener) void serve(engine, client, Number(port)).catch(() => {});

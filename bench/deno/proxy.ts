@@ -6,11 +6,12 @@
  * and reports medians plus same-round ratios against the hand-written loop
  * (the machine has 2 shared cores: only ratios within a round are fair).
  *
- * Usage: deno run -A bench/deno/proxy.ts [--gib 2] [--runs 3] [--out bench/results/deno.md]
+ * Usage: deno run -A --config packages/deno-adapter/deno.json bench/deno/proxy.ts [--gib 2] [--runs 3] [--out bench/results/deno.md]
  */
-import { measureRun, type RunFigures } from './_measure.ts';
+import { D } from './_deno.js';
+import { measureRun, type RunFigures } from './_measure.js';
 
-const args = Deno.args;
+const args = D.args;
 const opt = (name: string, fallback: string): string => {
   const at = args.indexOf(`--${name}`);
   return at === -1 ? fallback : args[at + 1]!;
@@ -47,13 +48,13 @@ const rows = ENGINES.map((engine) => {
   const ratio = ratios.get(engine)!;
   return `| ${engine} | ${median(rs.map((r) => r.cpuPerGiB)).toFixed(3)} | ${ratio.length ? median(ratio).toFixed(2) + 'x' : '-'} | ${median(rs.map((r) => r.gbitPerS)).toFixed(2)} | ${median(rs.map((r) => r.peakRssMiB)).toFixed(0)} |`;
 });
-const deno = (globalThis as unknown as { Deno: { version: { deno: string } } }).Deno.version.deno;
+const deno = D.version.deno;
 const table = [
   `# Deno proxy benchmark`,
   '',
   `Deno ${deno}, ${new Date().toISOString().slice(0, 16)}Z, ${GIB} GiB client → proxy → upstream per run, ${RUNS} rounds (engines round-robin), medians.`,
   'Proxy = a child process; CPU = its utime+stime over the transfer (/proc/<pid>/stat); RSS = its VmHWM.',
-  'Ratio = median of same-round ratios to the hand-written read/write loop. Command: `deno run -A bench/deno/proxy.ts`.',
+  'Ratio = median of same-round ratios to the hand-written read/write loop. Command: `deno run -A --config packages/deno-adapter/deno.json bench/deno/proxy.ts`.',
   '',
   '| engine | proxy CPU s/GiB | CPU vs loop | throughput Gbit/s | peak RSS MiB |',
   '|---|---|---|---|---|',
@@ -63,5 +64,5 @@ const table = [
   '`generic` = `spliceBidirectional` over `@sosplice/deno-adapter` with `{ direct: false }` (Web Streams path); `direct` = the same with direct dispatch.',
   '',
 ].join('\n');
-await Deno.writeTextFile(OUT, table);
+await D.writeTextFile(OUT, table);
 console.log(table);

@@ -24,12 +24,7 @@ export function createReadable(state: ConnState, chunkSize: number): ReadableStr
         state.readableController = controller;
       },
       pull(controller) {
-        const pulling = pull(state, controller, chunkSize);
-        state.pulling = pulling;
-        void pulling.then(() => {
-          if (state.pulling === pulling) state.pulling = undefined;
-        });
-        return pulling;
+        return pull(state, controller, chunkSize);
       },
       cancel(reason) {
         // SPEC 6: `readable.cancel()` destroys the socket.
@@ -40,34 +35,47 @@ export function createReadable(state: ConnState, chunkSize: number): ReadableStr
   ) as ReadableStream<Uint8Array>;
 }
 
-async function pull(state: ConnState, controller: ReadableByteStreamController, chunkSize: number): Promise<void> {
+function pull(state: ConnState, controller: ReadableByteStreamController, chunkSize: number): Promise<void> | undefined {
   // A direct run that was unspliced may still have a read in flight: its
   // bytes land in the buffer and must be read first.
-  if (state.reading) await state.readSettled();
-  if (state.destroyed) return; // the stream was closed or errored with the conn
+  if (state.reading) {
+    const waiting = state.readSettled().then(() => {
+      state.pulling = undefined;
+      return pull(state, controller, chunkSize);
+    });
+    state.pulling = waiting;
+    return waiting;
+  }
+  if (state.destroyed) return undefined; // the stream was closed or errored with the conn
   const request = controller.byobRequest;
   const view: Uint8Array<ArrayBuffer> = request === null ? new Uint8Array(chunkSize) : asBytes(request.view!);
   if (state.buffered > 0) {
     const n = state.takeInto(view);
     if (request === null) controller.enqueue(view.subarray(0, n));
     else request.respond(n);
-    return;
+    return undefined;
   }
-  if (!state.eof) {
-    let n: number | null;
-    try {
-      n = (await state.read(view)) as number | null;
-    } catch {
-      return; // state.fail() errored the stream with the runtime's error
-    }
-    if (state.destroyed) return;
-    if (n !== null) {
-      if (request === null) controller.enqueue(view.subarray(0, n));
-      else request.respond(n);
-      return;
-    }
-  }
-  // EOF: close the stream; a pending BYOB read settles only through respond(0).
+  if (state.eof) return void closeAtEof(state, controller);
+  // The hot path: one conn.read() straight into the reader's view.
+  const pulling = state.read(view).then(
+    (n) => {
+      state.pulling = undefined;
+      if (state.destroyed) return;
+      if (n === null) return closeAtEof(state, controller);
+      if (request === null) controller.enqueue(view.subarray(0, n as number));
+      else request.respond(n as number);
+    },
+    () => {
+      // state.fail() errored the stream with the runtime's error.
+      state.pulling = undefined;
+    },
+  );
+  state.pulling = pulling;
+  return pulling;
+}
+
+function closeAtEof(state: ConnState, controller: ReadableByteStreamController): void {
+  // A pending BYOB read settles only through respond(0) (RUNTIMES.md, Web Streams).
   controller.close();
   controller.byobRequest?.respond(0);
   state.readFinished();
