@@ -129,7 +129,10 @@ export async function pump(socket, total) {
   return hash.digest('hex');
 }
 
-/** Reads a Node socket to EOF; resolves to its byte count and sha256. */
+/**
+ * Reads a Node socket to its end; resolves to its byte count and sha256,
+ * with `error` when it ended by an error (a reset) instead of a FIN.
+ */
 export function drain(socket, onProgress) {
   const hash = createHash('sha256');
   let bytes = 0;
@@ -138,33 +141,44 @@ export function drain(socket, onProgress) {
     bytes += chunk.length;
     onProgress?.(chunk.length);
   });
-  return new Promise((resolve, reject) => {
-    socket.once('end', () => resolve({ bytes, sha256: hash.digest('hex') }));
-    socket.once('error', reject);
+  return new Promise((resolve) => {
+    const done = (error) => {
+      socket.off('end', done);
+      socket.off('close', done);
+      socket.off('error', done);
+      const result = { bytes, sha256: hash.digest('hex') };
+      resolve(error instanceof Error ? { ...result, error } : result);
+    };
+    socket.once('end', done);
+    socket.once('error', done);
+    socket.once('close', done);
   });
 }
 
 /**
  * A loopback target: for each connection it reads the client's stream to
- * its FIN while sending `reply` bytes of its own, then half-closes; bytes
- * received are reported to `onProgress`. Each
- * connection's result (`received`, `sent`) lands in `connections`.
+ * its FIN while sending `reply` bytes of its own (`afterEof`: once the FIN
+ * came), then half-closes. Bytes received are reported to `onProgress`;
+ * each connection's result (`received`, `sent`) lands in `connections`.
  */
-export async function startTarget({ reply, onProgress } = {}) {
+export async function startTarget({ reply = 0, afterEof = false, port = 0, onProgress, onConnection } = {}) {
   const connections = [];
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
-    const entry = { received: undefined, sent: undefined };
+    const entry = { socket, received: undefined, sent: undefined, closed: once(socket, 'close') };
     connections.push(entry);
     socket.on('error', () => {});
-    entry.done = Promise.all([
-      drain(socket, onProgress).then((r) => (entry.received = r)),
-      pump(socket, reply ?? 0).then((sha256) => {
-        entry.sent = { bytes: reply ?? 0, sha256 };
-        socket.end();
-      }),
-    ]);
+    const received = drain(socket, onProgress).then((r) => (entry.received = r));
+    // afterEof: answer only once the client's FIN arrived, as a server that
+    // needs the whole request does; only a working half-close gets it back.
+    const start = afterEof ? received : Promise.resolve();
+    const sent = start.then(() => pump(socket, reply)).then((sha256) => {
+      entry.sent = { bytes: reply, sha256 };
+      socket.end();
+    });
+    entry.done = Promise.all([received, sent]);
+    onConnection?.(entry);
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(port, '127.0.0.1');
   await once(server, 'listening');
   return { server, port: server.address().port, connections, close: () => new Promise((r) => server.close(r)) };
 }
