@@ -8,7 +8,9 @@
  * - `loop`:    a hand-written `read()` / `write()` loop per direction, one
  *   64 KiB buffer, `closeWrite()` at EOF: the reference for the direct path;
  * - `generic`: `spliceBidirectional` over the adapter, Web Streams path;
- * - `direct`:  `spliceBidirectional` over the adapter, direct dispatch path.
+ * - `direct`:  `spliceBidirectional` over the adapter, direct dispatch path;
+ * - `adapterPipeTo`: `pipeTo` between the adapter's streams (isolates the
+ *   adapter's stream cost from the core's pump).
  *
  * Usage: deno run -A --config packages/deno-adapter/deno.json bench/deno/_proxy-child.ts <engine> <upstreamPort>
  * Prints the listening port on stdout, then serves until killed.
@@ -39,6 +41,12 @@ async function serve(engine: string, client: Conn, upstreamPort: number): Promis
       client.close();
       upstream.close();
       return;
+    case 'adapterPipeTo': {
+      const a = fromDenoConn(client, { direct: false });
+      const b = fromDenoConn(upstream, { direct: false });
+      await Promise.allSettled([a.readable.pipeTo(b.writable), b.readable.pipeTo(a.writable)]);
+      return;
+    }
     case 'generic':
     case 'direct': {
       const direct = engine === 'direct';

@@ -19,7 +19,7 @@ const opt = (name: string, fallback: string): string => {
 const GIB = Number(opt('gib', '2'));
 const RUNS = Number(opt('runs', '3'));
 const OUT = opt('out', new URL('../results/deno.md', import.meta.url).pathname);
-const ENGINES = opt('engines', 'pipeTo,loop,generic,direct').split(',');
+const ENGINES = opt('engines', 'pipeTo,loop,adapterPipeTo,generic,direct').split(',');
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -61,6 +61,7 @@ const table = [
   ...rows,
   '',
   'Engines: `pipeTo` = `conn.readable.pipeTo(other.writable)` both ways; `loop` = hand-written `read()`/`write()` loop, one 64 KiB buffer;',
+  '`adapterPipeTo` = `pipeTo` between the adapter\'s streams (the adapter\'s stream cost without the core\'s pump);',
   '`generic` = `spliceBidirectional` over `@sosplice/deno-adapter` with `{ direct: false }` (Web Streams path); `direct` = the same with direct dispatch.',
   '',
 ].join('\n');
