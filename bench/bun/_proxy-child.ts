@@ -4,6 +4,7 @@
  * `{"cpu":seconds,"rss":bytes}` (CPU since the first connection) and exits.
  * Each variant is the same proxy (listen, dial upstream, copy both ways) written another way.
  */
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { Duplex } from 'node:stream';
 import { spliceBidirectional } from '@sosplice/core';
@@ -122,6 +123,9 @@ const port =
 process.stdout.write(`${JSON.stringify({ port })}\n`);
 process.stdin.once('data', () => {
   const cpu = process.cpuUsage(cpuStart);
-  const rss = process.resourceUsage().maxRSS * 1024;
+  // VmHWM, not getrusage's maxRSS: Linux carries ru_maxrss across exec, so a
+  // child spawned by a big parent would report the parent's peak.
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  const rss = hwm ? Number(hwm[1]) * 1024 : process.resourceUsage().maxRSS * 1024;
   process.stdout.write(`${JSON.stringify({ cpu: (cpu.user + cpu.system) / 1e6, rss })}\n`, () => process.exit(0));
 });
