@@ -204,49 +204,102 @@ export class ConnState {
 
   // --- write side ---
 
-  /** Writes every byte of `bytes`, after every earlier `writeAll`. */
-  async writeAll(bytes: Uint8Array): Promise<void> {
+  /**
+   * Writes every byte of `bytes`, after every earlier `writeAll` (Deno's
+   * write may be partial: each one finishes before the next starts). The
+   * common case, an idle conn taking the whole buffer, costs one
+   * `conn.write()` and one reaction.
+   */
+  writeAll(bytes: Uint8Array): Promise<void> {
+    const len = bytes.byteLength;
+    if (this.#writeBusy || len === 0 || this.failure !== undefined || this.destroyed || this.writeDone) {
+      return this.#writeAllQueued(bytes);
+    }
+    this.#writeBusy = true;
+    this.writing += len;
+    return this.conn.write(bytes).then(
+      (n) => (n === len ? this.#wrote(len) : this.#finishWrite(bytes, n)),
+      (error: unknown) => this.#writeFailed(len, error),
+    );
+  }
+
+  /** Waits for the writers before this one, then writes (or fails as the conn did). */
+  async #writeAllQueued(bytes: Uint8Array): Promise<void> {
     const len = bytes.byteLength;
     this.writing += len;
     try {
-      while (this.#writeBusy) await new Promise<void>((resolve) => this.#writeWaiters.push(resolve));
-      if (this.failure !== undefined) throw this.failure.error;
-      if (this.destroyed || this.writeDone) throw socketClosedError();
-      if (len === 0) return;
-      this.#writeBusy = true;
-      try {
-        let off = await this.conn.write(bytes);
-        // Deno's write may be partial: finish it before anything else goes out.
-        while (off < len) off += await this.conn.write(bytes.subarray(off));
-        this.bytesWritten += len;
-      } catch (error) {
-        this.fail(error);
-        throw error;
-      } finally {
-        this.#writeBusy = false;
-        this.#writeWaiters.shift()?.();
-      }
+      await this.#acquire();
     } finally {
       this.writing -= len;
     }
+    if (this.failure !== undefined || this.destroyed || this.writeDone || len === 0) {
+      this.#release();
+      if (this.failure !== undefined) throw this.failure.error;
+      if (len === 0) return;
+      throw socketClosedError();
+    }
+    this.writing += len;
+    let off = 0;
+    try {
+      while (off < len) off += await this.conn.write(off === 0 ? bytes : bytes.subarray(off));
+    } catch (error) {
+      return this.#writeFailed(len, error);
+    }
+    this.#wrote(len);
+  }
+
+  async #finishWrite(bytes: Uint8Array, off: number): Promise<void> {
+    const len = bytes.byteLength;
+    try {
+      while (off < len) off += await this.conn.write(bytes.subarray(off));
+    } catch (error) {
+      return this.#writeFailed(len, error);
+    }
+    this.#wrote(len);
+  }
+
+  #wrote(len: number): void {
+    this.bytesWritten += len;
+    this.writing -= len;
+    this.#release();
+  }
+
+  #writeFailed(len: number, error: unknown): never {
+    this.writing -= len;
+    this.#release();
+    this.fail(error);
+    throw error;
+  }
+
+  /** The write lock: resolves owning it (handed over in order, never raced for). */
+  #acquire(): Promise<void> | undefined {
+    if (!this.#writeBusy) {
+      this.#writeBusy = true;
+      return undefined;
+    }
+    return new Promise<void>((resolve) => this.#writeWaiters.push(resolve));
+  }
+
+  #release(): void {
+    const next = this.#writeWaiters.shift();
+    if (next !== undefined) next();
+    else this.#writeBusy = false;
   }
 
   /** `shutdown(SHUT_WR)` after every pending write: the half-close. */
   async closeWrite(): Promise<void> {
-    while (this.#writeBusy) await new Promise<void>((resolve) => this.#writeWaiters.push(resolve));
-    if (this.failure !== undefined) throw this.failure.error;
-    if (this.destroyed) throw socketClosedError();
-    if (this.writeDone) return;
-    this.#writeBusy = true;
+    await this.#acquire();
     try {
+      if (this.failure !== undefined) throw this.failure.error;
+      if (this.destroyed) throw socketClosedError();
+      if (this.writeDone) return;
       await this.conn.closeWrite();
       this.writeDone = true;
     } catch (error) {
-      this.fail(error);
+      if (error !== this.failure?.error) this.fail(error);
       throw error;
     } finally {
-      this.#writeBusy = false;
-      this.#writeWaiters.shift()?.();
+      this.#release();
     }
     this.#maybeClose();
   }
