@@ -58,8 +58,8 @@ for (const runtime of RUNTIMES) {
       const target = await targetWith({ reply: 3 * MiB + 7, afterEof: true });
       const proxy = await proxyFor(runtime, ['--listen', '127.0.0.1:0', '--target', `127.0.0.1:${target.port}`]);
       const client = await runClient(proxy.port, 8 * MiB + 1);
-      await target.connections[0].done;
-      const server = target.connections[0];
+      await target.connections[0]!.done;
+      const server = target.connections[0]!;
       expect(server.received).toEqual(client.sent);
       expect(client.received).toEqual(server.sent);
       expect(client.received.bytes).toBe(3 * MiB + 7);
@@ -117,7 +117,7 @@ for (const runtime of RUNTIMES) {
       // The same proxy serves the next client once the target is up.
       const target = await targetWith({ port, reply: 10 });
       const client = await runClient(proxy.port, 20);
-      expect(client.received).toEqual((await target.connections[0].done, target.connections[0].sent));
+      expect(client.received).toEqual((await target.connections[0]!.done, target.connections[0]!.sent));
     });
 
     it('with --max forwards exactly max bytes each way, then closes', async () => {
@@ -131,8 +131,8 @@ for (const runtime of RUNTIMES) {
       const line = parseConnLine(await proxy.waitFor(/ up \d+ B/));
       expect(line).toMatchObject({ up: 1000, upReason: 'max', down: 1000, downReason: 'max' });
       expect((await received).bytes).toBe(1000);
-      await target.connections[0].closed;
-      expect(target.connections[0].socket.bytesRead).toBe(1000);
+      await target.connections[0]!.closed;
+      expect(target.connections[0]!.socket.bytesRead).toBe(1000);
     });
 
     it('with --idle ends a silent connection with reason idle', async () => {
@@ -154,16 +154,16 @@ for (const runtime of RUNTIMES) {
         '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${target.port}`,
         '--tls-cert', `${root}test/fixtures/tls-cert.pem`, '--tls-key', `${root}test/fixtures/tls-key.pem`,
       ]);
-      const socket = tls.connect({ port: proxy.port, host: '127.0.0.1', servername: 'localhost', ca: cert, allowHalfOpen: true });
+      const socket = tls.connect({ port: proxy.port, host: '127.0.0.1', servername: 'localhost', ca: cert });
       cleanup.push(async () => socket.destroy());
       const received = drain(socket);
       await once(socket, 'secureConnect');
       const sent = await pump(socket, 256 * 1024);
       socket.end();
       const answer = await received;
-      await target.connections[0].done;
-      expect(target.connections[0].received).toEqual({ bytes: 256 * 1024, sha256: sent });
-      expect(answer).toEqual(target.connections[0].sent);
+      await target.connections[0]!.done;
+      expect(target.connections[0]!.received).toEqual({ bytes: 256 * 1024, sha256: sent });
+      expect(answer).toEqual(target.connections[0]!.sent);
     });
   });
 }
