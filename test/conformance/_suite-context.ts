@@ -78,9 +78,13 @@ export async function expectSourceUsable(source: Side, pending: Uint8Array, next
   expectBytes(got, concat(pending, next), 'source read after the splice');
 }
 
-/** The drain is open and usable: a write reaches the peer after everything before it. */
-export async function expectDrainUsable(drain: Side, next: Uint8Array): Promise<void> {
-  const before = drain.peer.received().byteLength;
+/**
+ * The drain is open and usable: a write reaches the peer after the `before`
+ * bytes delivered earlier (which may still be on their way over a socket).
+ */
+export async function expectDrainUsable(drain: Side, before: number, next: Uint8Array): Promise<void> {
+  await withTimeout(drain.peer.receivedAtLeast(before), T, `peer receiving the ${before} bytes delivered earlier`);
+  expect(drain.peer.received().byteLength, 'the drain received more than was delivered').toBe(before);
   await withTimeout(writeOnce(drain.endpoint.writable, next), T, 'write to the drain after the splice');
   await withTimeout(drain.peer.receivedAtLeast(before + next.byteLength), T, 'peer receiving the write');
   expectBytes(drain.peer.received().subarray(before), next, 'drain write after the splice');

@@ -35,6 +35,7 @@ export function flowSection(ctx: SuiteContext): void {
       await withTimeout(writing, T, 'peer writes after resume');
       await a.peer.end();
       expect(await doneOf(s)).toMatchObject({ reason: 'eof', bytes: input.byteLength });
+      await withTimeout(b.peer.ended(), T, 'drain closed at eof');
       expectBytes(b.peer.received(), input);
     });
 
@@ -65,6 +66,7 @@ export function flowSection(ctx: SuiteContext): void {
       await withTimeout(writing, T, 'peer writes after resume');
       await a.peer.end();
       expect(await doneOf(s)).toMatchObject({ reason: 'eof', bytes: input.byteLength });
+      await withTimeout(b.peer.ended(), T, 'drain closed at eof');
       expectBytes(b.peer.received(), input);
     });
   });

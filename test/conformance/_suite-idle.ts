@@ -1,5 +1,6 @@
 /** SPEC.md 4.4 "idle". */
 import { describe, expect, it } from 'vitest';
+import type { SpliceResult } from '@sosplice/core';
 import { chunk, pattern, sleep, text, withTimeout } from '../harness/_util';
 import {
   T,
@@ -16,6 +17,19 @@ import {
 /** Timers may fire a little early on some runtimes; never by more than this. */
 const EARLY_MS = 5;
 
+/**
+ * `idle` for the re-arm tests. Over sockets small writes can sit behind
+ * Nagle and delayed ACKs (tens to 200 ms per hop) on top of a loaded
+ * machine's scheduling, so only a much longer `idle` makes "no gap exceeds
+ * it" a fact of the engine rather than of the network.
+ */
+const steadyIdle = (ctx: SuiteContext): number => (ctx.harness.features.socket ? 800 : 300);
+
+/** Waits for a delivery; if the splice ends first, returns its result instead. */
+async function deliveredOrEnded(delivered: Promise<void>, done: Promise<SpliceResult>, what: string): Promise<SpliceResult | undefined> {
+  return withTimeout(Promise.race([delivered.then(() => undefined), done]), T, what);
+}
+
 export function idleSection(ctx: SuiteContext): void {
   describe('4.4 idle', () => {
     it("ends with 'idle' once nothing moved for idle ms, leaving both streams open and unlocked", async () => {
@@ -29,26 +43,25 @@ export function idleSection(ctx: SuiteContext): void {
       expect(performance.now() - started).toBeGreaterThanOrEqual(idle - EARLY_MS);
       expectReleased(a.endpoint.readable, b.endpoint.writable);
       await expectSourceUsable(a, new Uint8Array(0), text('after idle'));
-      await expectDrainUsable(b, text('drain after idle'));
+      await expectDrainUsable(b, 0, text('drain after idle'));
     });
 
     it('re-arms the timer with every delivered chunk', async () => {
       const a = await ctx.side();
       const b = await ctx.side();
-      const idle = 200;
+      const idle = steadyIdle(ctx);
       const s = ctx.splice(a.endpoint.readable, b.endpoint.writable, { idle });
-      const ended = settledFlag(s.done);
       const started = performance.now();
-      let sent = 0;
       let lastDelivery = started;
-      // 16 chunks 25 ms apart span 400 ms, twice `idle`: only re-arming keeps it alive.
-      for (let i = 0; i < 16; i++) {
+      let sent = 0;
+      // Chunks 20 ms apart until twice `idle` has passed: only re-arming keeps it alive.
+      for (let i = 0; i < 200 && performance.now() - started < 2 * idle; i++) {
         await a.peer.write(pattern(100, 50 + i));
         sent += 100;
-        await withTimeout(b.peer.receivedAtLeast(sent), T, `chunk ${i}`);
+        const early = await deliveredOrEnded(b.peer.receivedAtLeast(sent), s.done, `chunk ${i}`);
+        if (early) expect.fail(`ended '${early.reason}' at chunk ${i}, ${Math.round(performance.now() - lastDelivery)} ms after the last delivery (idle ${idle})`);
         lastDelivery = performance.now();
-        expect(ended.settled, `ended after ${Math.round(performance.now() - started)} ms of steady traffic`).toBe(false);
-        await sleep(25);
+        await sleep(20);
       }
       expect(performance.now() - started).toBeGreaterThan(idle);
       const result = await doneOf(s);
@@ -59,21 +72,25 @@ export function idleSection(ctx: SuiteContext): void {
     it('gives each direction of spliceBidirectional its own idle timer', async () => {
       const a = await ctx.side();
       const b = await ctx.side();
-      const idle = 150;
+      const idle = steadyIdle(ctx);
       const p = ctx.pair(a.endpoint, b.endpoint, { idle });
-      const aToBEnded = settledFlag(p.aToB.done);
       const bToAEnded = settledFlag(p.bToA.done);
+      const started = performance.now();
+      let lastDelivery = started;
       let sent = 0;
-      // a keeps talking for 20 x 20 ms = 400 ms; b stays silent.
-      for (let i = 0; i < 20 && !bToAEnded.settled; i++) {
+      // a keeps talking every 20 ms until well past `idle`; b stays silent.
+      for (let i = 0; i < 200 && (!bToAEnded.settled || performance.now() - started < 2 * idle); i++) {
         await a.peer.write(pattern(10, 60 + i));
         sent += 10;
-        await withTimeout(b.peer.receivedAtLeast(sent), T, `a to b chunk ${i}`);
+        const early = await deliveredOrEnded(b.peer.receivedAtLeast(sent), p.aToB.done, `a to b chunk ${i}`);
+        if (early) {
+          const quiet = Math.round(performance.now() - lastDelivery);
+          expect.fail(`the busy direction ended '${early.reason}' at chunk ${i}, ${quiet} ms after its last delivery (idle ${idle}); silent direction ended: ${bToAEnded.settled}`);
+        }
+        lastDelivery = performance.now();
         await sleep(20);
       }
-      const bToA = await doneOf(p.bToA, 'the silent direction ending');
-      expect(bToA).toMatchObject({ reason: 'idle', bytes: 0 });
-      expect(aToBEnded.settled, 'the busy direction ended with the silent one').toBe(false);
+      expect(await doneOf(p.bToA, 'the silent direction ending')).toMatchObject({ reason: 'idle', bytes: 0 });
       const [rAB, rBA] = await withTimeout(p.done, T, 'pair.done');
       expect(rAB).toMatchObject({ reason: 'idle', bytes: sent });
       expect(rBA).toMatchObject({ reason: 'idle', bytes: 0 });

@@ -81,6 +81,7 @@ export function maxSection(ctx: SuiteContext): void {
       await writeAll(a.peer, chunk(input, [1, 69_998, 1]));
       await a.peer.end();
       expect(await doneOf(s)).toMatchObject({ reason: 'eof', bytes: input.byteLength });
+      await withTimeout(b.peer.ended(), T, 'drain closed at eof');
       expectBytes(b.peer.received(), input);
     });
 
@@ -142,13 +143,14 @@ export function maxSection(ctx: SuiteContext): void {
       const r1 = await doneOf(first);
       expect(r1).toMatchObject({ reason: 'max', bytes: 5000 });
       // The application owns the remainder: it forwards it before splicing on.
-      if (remainderOf(r1).byteLength > 0) await expectDrainUsable(b, remainderOf(r1));
+      if (remainderOf(r1).byteLength > 0) await expectDrainUsable(b, r1.bytes, remainderOf(r1));
       const second = ctx.splice(a.endpoint.readable, b.endpoint.writable);
       await a.peer.write(input.subarray(7000));
       await a.peer.end();
       const r2 = await doneOf(second);
       expect(r2.reason).toBe('eof');
       expect(r1.bytes + remainderOf(r1).byteLength + r2.bytes).toBe(input.byteLength);
+      await withTimeout(b.peer.ended(), T, 'drain closed at eof');
       expectBytes(b.peer.received(), input);
     });
 
