@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spliceBidirectional, spliceStreams } from '@sosplice/core';
 import type { DenoConnLike } from '@sosplice/deno-adapter';
-import { checksum, concat, expectBytes, pattern, readAtLeast, text, withTimeout, writeOnce } from '../harness/_util';
+import { checksum, concat, expectBytes, pattern, readAtLeast, text, until, withTimeout, writeOnce } from '../harness/_util';
 import { deno } from '../harness/deno';
 import { proxySides, readExactly, readToEof, T, writeFull, type ProxySides } from './_util';
 
@@ -114,6 +114,35 @@ describe.each([
     const rest = await readAtLeast(a.readable, total - result.bytes, 30_000);
     await sending;
     expect(checksum(concat(...received, rest))).toBe(checksum(input));
+  });
+
+  it('unsplice with a read in flight: the bytes it returns later are read next, not forwarded', async () => {
+    const { a, b, client, server } = await sides(direct);
+    const s = spliceStreams(a.readable, b.writable);
+    await writeFull(client.conn, text('before;'));
+    await readExactly(server.conn, 7);
+    // The splice now waits in a read that cannot be cancelled; unsplice anyway.
+    expect(await withTimeout(s.unsplice(), T, 'unsplice')).toEqual({ reason: 'unsplice', bytes: 7 });
+    await writeFull(client.conn, text('after the unsplice'));
+    expectBytes(await readAtLeast(a.readable, 18, T), text('after the unsplice'), 'read from the source');
+    await writeOnce(b.writable, text('!'));
+    expectBytes(await readExactly(server.conn, 1), text('!'), 'nothing else reached the drain');
+  });
+
+  it("bytes a reader abandoned mid-read in the readable's queue are forwarded first", async () => {
+    const { a, b, client, server } = await sides(direct);
+    const reader = a.readable.getReader();
+    const abandoned = reader.read();
+    reader.releaseLock();
+    await expect(abandoned).rejects.toThrow();
+    // The read it started goes on; what it gets lands in the stream's own queue
+    // (at least the first byte: the adapter's 1-byte watch read may take it).
+    await writeFull(client.conn, text('first,'));
+    await until(() => a.stats.bytesRead >= 1 && a.stats.readBuffered === 0, T, 'the abandoned read to take bytes');
+    const s = spliceStreams(a.readable, b.writable);
+    await writeFull(client.conn, text('second'));
+    expectBytes(await readExactly(server.conn, 12), text('first,second'), 'order at the drain');
+    expect((await s.unsplice()).bytes).toBe(12);
   });
 
   it('a new splice on the same streams counts from 0', async () => {
