@@ -13,6 +13,7 @@ import { bunHarness } from '../harness/bun';
 import { procSockets, type RuntimeHooks } from './_common';
 import { describeFaults } from './_faults';
 import { describeLoad } from './_load';
+import { describePropertySockets } from './_property-sockets';
 import { describeRaces } from './_races';
 import { knownBug, writeResultsAfterAll } from './_record';
 
@@ -52,6 +53,7 @@ for (const direct of [true, false]) {
   describe(`bun:tcp:${direct ? 'direct' : 'generic'}`, () => {
     describeFaults(bunHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
     describeRaces(bunHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
+    describePropertySockets(bunHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
     describeLoad(bunHarness({ direct, transport: 'tcp' }), 'reliability', hooks, { pairs: 1000, sequential: 300 });
   });
 }

@@ -13,6 +13,7 @@ import { denoHarness } from '../harness/deno';
 import { procSockets, v8HeapAfterGc, type RuntimeHooks } from './_common';
 import { describeFaults } from './_faults';
 import { describeLoad } from './_load';
+import { describePropertySockets } from './_property-sockets';
 import { describeRaces } from './_races';
 import { knownBug, writeResultsAfterAll } from './_record';
 
@@ -42,6 +43,7 @@ for (const direct of [true, false]) {
   describe(`deno:tcp:${direct ? 'direct' : 'generic'}`, () => {
     describeFaults(denoHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
     describeRaces(denoHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
+    describePropertySockets(denoHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
     describeLoad(denoHarness({ direct, transport: 'tcp' }), 'reliability', hooks, { pairs: 1000, sequential: 300 });
   });
 }

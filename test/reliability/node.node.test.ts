@@ -8,6 +8,7 @@ import type { SpliceEndpoint } from '@sosplice/core';
 import { nodeHarness } from '../harness/node';
 import { v8HeapAfterGc, type RuntimeHooks } from './_common';
 import { describeLoad } from './_load';
+import { describePropertySockets } from './_property-sockets';
 import { describeFaults } from './_faults';
 import { describeRaces } from './_races';
 import { knownBug, writeResultsAfterAll } from './_record';
@@ -41,6 +42,7 @@ for (const direct of [true, false]) {
   describe(`node:tcp:${direct ? 'direct' : 'generic'}`, () => {
     describeFaults(nodeHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
     describeRaces(nodeHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
+    describePropertySockets(nodeHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
     describeLoad(nodeHarness({ direct, transport: 'tcp' }), 'reliability', hooks, { pairs: 1000, sequential: 300 });
   });
 }
