@@ -1,0 +1,136 @@
+// Benchmark (not a test): one way, 2 GiB per run, through a loopback proxy
+// in its own process, for four ways of writing the same Node proxy. Reports
+// medians of proxy CPU seconds per GiB, throughput and peak RSS, and the
+// ratios issue 3 sets targets for: direct vs `a.pipe(b)` (CPU/GiB <= 1.1x,
+// throughput >= 0.95x) and generic vs `Duplex.toWeb` + `pipeTo` (>= 1.2x
+// better CPU/GiB). Writes bench/results/node.md.
+//
+// Build first (`pnpm -r build`): the proxy imports packages/*/dist.
+// Usage: node bench/node/proxy.mjs [--gib 2] [--runs 3] [--node path] [--variants pipe,toweb,generic,direct] [--out file]
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { pushThrough, startSink } from './_load.mjs';
+
+const VARIANTS = {
+  pipe: '`a.pipe(b)`',
+  toweb: '`Duplex.toWeb` + `pipeTo`',
+  generic: 'adapter, generic path (Web Streams)',
+  direct: 'adapter, direct path',
+};
+const arg = (name, fallback) => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at === -1 ? fallback : process.argv[at + 1];
+};
+const GIB = Number(arg('gib', '2'));
+const RUNS = Number(arg('runs', '3'));
+const nodeBin = arg('node', process.execPath);
+const variants = arg('variants', Object.keys(VARIANTS).join(',')).split(',');
+const out = arg('out', fileURLToPath(new URL('../results/node.md', import.meta.url)));
+const TOTAL = GIB * 2 ** 30;
+const child = fileURLToPath(new URL('./_proxy-child.mjs', import.meta.url));
+// Extra flags for the proxy process only, e.g. BENCH_PROXY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+const childArgs = (process.env.BENCH_PROXY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
+/** Next newline-delimited JSON object from a child's stdout. */
+function lines(stream) {
+  let buffer = '';
+  const queue = [];
+  let wake;
+  stream.on('data', (d) => {
+    buffer += d.toString();
+    let at;
+    while ((at = buffer.indexOf('\n')) !== -1) {
+      queue.push(buffer.slice(0, at));
+      buffer = buffer.slice(at + 1);
+    }
+    wake?.();
+  });
+  return async () => {
+    for (let i = 0; queue.length === 0; i++) {
+      if (i > 1000) throw new Error('proxy child said nothing');
+      await new Promise((resolve) => (wake = resolve));
+    }
+    return JSON.parse(queue.shift());
+  };
+}
+
+async function once(variant, sink) {
+  const proc = spawn(nodeBin, [...childArgs, child, variant, String(sink.port)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  const next = lines(proc.stdout);
+  try {
+    const { port } = await next();
+    const seconds = await pushThrough(port, TOTAL, sink);
+    proc.stdin.write('report\n');
+    const { cpu, rss } = await next();
+    // The child exits by itself after reporting (and writes a --cpu-prof then).
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+    return { cpu, seconds, rss };
+  } finally {
+    if (proc.exitCode === null) proc.kill();
+    await exited;
+  }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+const sink = await startSink();
+const samples = Object.fromEntries(variants.map((v) => [v, []]));
+// Rounds interleave the variants, so a busy moment on the shared cores hits all of them.
+for (let round = 0; round < RUNS; round++) {
+  for (const variant of variants) {
+    const sample = await once(variant, sink);
+    samples[variant].push(sample);
+    console.error(`round ${round + 1}/${RUNS} ${variant}: ${(sample.cpu / GIB).toFixed(3)} s/GiB, ${((TOTAL * 8) / sample.seconds / 1e9).toFixed(2)} Gbit/s, ${(sample.rss / 2 ** 20).toFixed(0)} MiB`);
+  }
+}
+await sink.close();
+
+const stats = {};
+for (const v of variants) {
+  stats[v] = {
+    cpu: median(samples[v].map((s) => s.cpu)) / GIB,
+    gbit: median(samples[v].map((s) => (TOTAL * 8) / s.seconds / 1e9)),
+    rss: median(samples[v].map((s) => s.rss)) / 2 ** 20,
+  };
+}
+const version = (await new Promise((resolve) => {
+  const p = spawn(nodeBin, ['-v']);
+  let o = '';
+  p.stdout.on('data', (d) => (o += d));
+  p.on('exit', () => resolve(o.trim()));
+}));
+const base = stats.pipe;
+const rows = variants.map((v) => {
+  const s = stats[v];
+  const ratio = base ? `${(s.cpu / base.cpu).toFixed(2)}x / ${(s.gbit / base.gbit).toFixed(2)}x` : '';
+  return `| ${VARIANTS[v]} | ${s.cpu.toFixed(3)} | ${s.gbit.toFixed(2)} | ${s.rss.toFixed(0)} | ${ratio} |`;
+});
+const verdict = [];
+if (stats.direct && stats.pipe) {
+  verdict.push(`Direct path vs \`a.pipe(b)\`: CPU/GiB ${(stats.direct.cpu / stats.pipe.cpu).toFixed(2)}x (target <= 1.1x), throughput ${(stats.direct.gbit / stats.pipe.gbit).toFixed(2)}x (target >= 0.95x).`);
+}
+if (stats.generic && stats.toweb) {
+  verdict.push(`Generic path vs \`Duplex.toWeb\` + \`pipeTo\`: ${(stats.toweb.cpu / stats.generic.cpu).toFixed(2)}x better CPU/GiB (target >= 1.2x).`);
+}
+const md = `# Node: loopback proxy, ${GIB} GiB one way per run
+
+Node ${version}, ${new Date().toISOString().slice(0, 10)}, medians of ${RUNS} runs per variant (rounds interleaved).
+The proxy runs in its own process (CPU = its \`process.cpuUsage()\` from the accept until the sink has every byte;
+peak RSS = its \`maxRSS\`); the sender and the sink (plain \`node:net\`) share the orchestrating process.
+2 cores shared with other work: compare ratios within this table, not across machines.
+Produced by \`node bench/node/proxy.mjs${nodeBin === process.execPath ? '' : ` --node ${nodeBin}`}\` after \`pnpm -r build\`.
+
+| proxy | CPU s/GiB | throughput Gbit/s | peak RSS MiB | vs \`a.pipe(b)\` (CPU / throughput) |
+|---|---:|---:|---:|---:|
+${rows.join('\n')}
+
+${verdict.join('\n')}
+`;
+writeFileSync(out, md);
+console.log(md);
