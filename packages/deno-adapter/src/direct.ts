@@ -132,7 +132,13 @@ class DirectRun implements DirectSpliceRun, ReadOwner {
         } catch (error) {
           return this.#report(() => control.sourceErrored(error));
         }
-        if (n === STOLEN || this.stopped) return;
+        if (n === STOLEN) return;
+        if (this.stopped) {
+          // Stopped between the read's return and here: the bytes were not
+          // handed on, so they go back to the source, ahead of anything later.
+          if (n !== null) src.unshift(buf.slice(0, n));
+          return;
+        }
         if (n === null) {
           if (src.destroyed) return; // destroyed meanwhile: its listener reported it
           return control.sourceEnded();
