@@ -57,9 +57,27 @@ export function createContext(): SuiteContext & { setHarness(h: Harness): void; 
   };
 }
 
-/** Awaits `done` with a named timeout. */
-export const doneOf = (s: { done: Promise<SpliceResult> }, what = 'splice.done'): Promise<SpliceResult> =>
-  withTimeout(s.done, T, what);
+/**
+ * Awaits `done` with a named timeout and checks the shape every result must
+ * have (SPEC 2, 4.3, 5): `done` never rejects, `error` is present exactly for
+ * 'error', a non-empty `remainder` only comes with 'max'.
+ */
+export async function doneOf(s: { done: Promise<SpliceResult> }, what = 'splice.done'): Promise<SpliceResult> {
+  const result = await withTimeout(s.done, T, what);
+  expectWellFormed(result);
+  return result;
+}
+
+export function expectWellFormed(result: SpliceResult): void {
+  expect(['eof', 'max', 'idle', 'unsplice', 'error']).toContain(result.reason);
+  expect(Number.isSafeInteger(result.bytes) && result.bytes >= 0, `bytes ${result.bytes}`).toBe(true);
+  if (result.reason === 'error') expect(result.error, "'error' without the error").toBeDefined();
+  else expect(result.error, `'${result.reason}' carrying an error`).toBeUndefined();
+  if (result.remainder !== undefined) {
+    expect(result.remainder).toBeInstanceOf(Uint8Array);
+    if (result.reason !== 'max') expect(result.remainder.byteLength, `remainder with '${result.reason}'`).toBe(0);
+  }
+}
 
 /** Both streams of a one-way splice are released: nobody holds a reader or writer. */
 export function expectReleased(readable: ReadableStream<Uint8Array>, writable: WritableStream<Uint8Array>): void {

@@ -1,5 +1,6 @@
 /** SPEC.md 5 "How a splice ends", with spliceBidirectional and half-close. */
 import { describe, expect, it } from 'vitest';
+import type { SpliceResult } from '@sosplice/core';
 import { concat, expectBytes, pattern, readToEnd, stillPendingAfter, text, withTimeout } from '../harness/_util';
 import {
   T,
@@ -153,6 +154,32 @@ export function endSection(ctx: SuiteContext): void {
       expect(await withTimeout(p.done, T, 'pair.done')).toEqual([ab, ba]);
       expectReleased(a.endpoint.readable, b.endpoint.writable);
       expectReleased(b.endpoint.readable, a.endpoint.writable);
+    });
+
+    it("a signal unsplices both directions, and so does 'await using' on the pair", async () => {
+      const a = await ctx.side();
+      const b = await ctx.side();
+      const abort = new AbortController();
+      const p = ctx.pair(a.endpoint, b.endpoint, { signal: abort.signal });
+      await a.peer.write(pattern(10, 90));
+      await withTimeout(b.peer.receivedAtLeast(10), T, 'a to b');
+      abort.abort();
+      const [ab, ba] = await withTimeout(p.done, T, 'pair.done after abort');
+      expect(ab).toMatchObject({ reason: 'unsplice', bytes: 10 });
+      expect(ba).toMatchObject({ reason: 'unsplice', bytes: 0 });
+      expectReleased(a.endpoint.readable, b.endpoint.writable);
+      expectReleased(b.endpoint.readable, a.endpoint.writable);
+
+      let done: Promise<[SpliceResult, SpliceResult]>;
+      {
+        await using q = ctx.pair(a.endpoint, b.endpoint);
+        done = q.done;
+        expect(a.endpoint.readable.locked && b.endpoint.readable.locked).toBe(true);
+      }
+      expectReleased(a.endpoint.readable, b.endpoint.writable);
+      expectReleased(b.endpoint.readable, a.endpoint.writable);
+      const [qab, qba] = await withTimeout(done, T, 'pair.done after await using');
+      expect([qab.reason, qba.reason]).toEqual(['unsplice', 'unsplice']);
     });
 
     it('a half-close travels: EOF one way closes that drain while the other way keeps flowing', async () => {
