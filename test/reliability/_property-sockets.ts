@@ -20,7 +20,7 @@ const scenarioArb = fc.record({
   // Per chunk, before writing it: 0 nothing, 1 a macrotask, 2..6 that many ms.
   delays: fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 24, maxLength: 24 }),
   max: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 600_000 })),
-  idle: fc.oneof(fc.constant(0), fc.integer({ min: 50, max: 300 })),
+  idle: fc.oneof(fc.constant(0), fc.integer({ min: 3, max: 300 })),
   unspliceAt: fc.option(fc.nat(24), { nil: undefined }),
   endSource: fc.boolean(),
   seed: fc.nat(1000),

@@ -2,21 +2,27 @@
  * Reliability (issue 7) under Node 20 and 24, over loopback TCP through
  * `@sosplice/node-adapter`, on the direct dispatch path and the generic path.
  */
-import { describe } from 'vitest';
+import net from 'node:net';
+import { describe, expect } from 'vitest';
+import { connect, fromNodeSocket } from '@sosplice/node-adapter';
 import type { NodeSpliceSocket } from '@sosplice/node-adapter';
 import type { SpliceEndpoint } from '@sosplice/core';
 import { nodeHarness } from '../harness/node';
+import { withTimeout } from '../harness/_util';
+import { describeBadInput } from './_bad-input';
 import { v8HeapAfterGc, type RuntimeHooks } from './_common';
 import { describeLoad } from './_load';
 import { describePropertySockets } from './_property-sockets';
 import { describeFaults } from './_faults';
 import { describeRaces } from './_races';
-import { knownBug, writeResultsAfterAll } from './_record';
+import { add, knownBug, scenario, writeResultsAfterAll } from './_record';
 
 writeResultsAfterAll('node');
 
 // Reported (issue 7 report): an abort fired inside socket.write() settles the splice before
 // the direct path counts the chunk it just wrote: result.bytes misses it, splice.bytes keeps counting.
+knownBug('node:adapter', 'fromNodeSocket(destroyed socket) throws a coded error', 'returns an endpoint; opened rejects without a code');
+knownBug('node:adapter', "fromNodeSocket(half-open socket): the peer's FIN already in reads as EOF", 'readable never ends when the end event fired before wrapping');
 knownBug('node:tcp:direct', "an abort fired inside the drain socket's write call", 'result.bytes misses the chunk being written; splice.bytes != result.bytes');
 
 const SOCKETS = new Set(['TCPSocketWrap', 'TCPWrap', 'PipeWrap', 'TLSWrap']);
@@ -42,7 +48,104 @@ for (const direct of [true, false]) {
   describe(`node:tcp:${direct ? 'direct' : 'generic'}`, () => {
     describeFaults(nodeHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
     describeRaces(nodeHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
+    describeBadInput(nodeHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
     describePropertySockets(nodeHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
     describeLoad(nodeHarness({ direct, transport: 'tcp' }), 'reliability', hooks, { pairs: 1000, sequential: 300 });
   });
 }
+
+/** Adapter entry points given what is not an open socket: a coded error, and the caller's socket left alone. */
+describe('node:adapter bad input', () => {
+  const path = () => 'node:adapter';
+  const code = (f: () => unknown): unknown => {
+    try {
+      f();
+    } catch (error) {
+      return (error as { code?: unknown }).code;
+    }
+    return 'no throw';
+  };
+  async function loopback(): Promise<{ server: net.Server; port: number; accepted: net.Socket[]; close(): Promise<void> }> {
+    const accepted: net.Socket[] = [];
+    const server = net.createServer({ allowHalfOpen: true }, (s) => accepted.push(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    return { server, port, accepted, close: () => new Promise<void>((r) => (accepted.forEach((s) => s.destroy()), server.close(() => r()))) };
+  }
+  const connected = async (port: number, allowHalfOpen = true): Promise<net.Socket> => {
+    const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen });
+    await new Promise((r) => socket.once('connect', r));
+    return socket;
+  };
+
+  scenario('fromNodeSocket(non-socket, listening server): ERR_INVALID_ARG_TYPE, the server keeps listening', path, async (fig) => {
+    const l = await loopback();
+    for (const value of [undefined, null, 42, 'socket', {}, { readable: new ReadableStream() }, l.server]) {
+      expect(code(() => fromNodeSocket(value as never))).toBe('ERR_INVALID_ARG_TYPE');
+      add(fig, 'rejectedCalls', 1);
+    }
+    expect(l.server.listening).toBe(true);
+    await l.close();
+  });
+
+  scenario('fromNodeSocket(socket, bad options) and a second wrap: coded throw, the socket stays open and wrappable', path, async (fig) => {
+    const l = await loopback();
+    const socket = await connected(l.port);
+    for (const options of [42, { highWaterMark: 0 }, { highWaterMark: -1 }, { highWaterMark: 1.5 }, { highWaterMark: Number.NaN }]) {
+      expect(['ERR_INVALID_ARG_TYPE', 'ERR_OUT_OF_RANGE']).toContain(code(() => fromNodeSocket(socket, options as never)));
+      add(fig, 'rejectedCalls', 1);
+    }
+    expect(socket.destroyed).toBe(false);
+    const endpoint = fromNodeSocket(socket);
+    expect(code(() => fromNodeSocket(socket))).toBe('ERR_SOCKET_ADOPTED');
+    expect(socket.destroyed || endpoint.readable.locked || endpoint.writable.locked).toBe(false);
+    await endpoint.close();
+    await l.close();
+  });
+
+  scenario('fromNodeSocket(destroyed socket) throws a coded error', path, async () => {
+    const l = await loopback();
+    const socket = await connected(l.port);
+    socket.destroy();
+    expect(code(() => fromNodeSocket(socket))).toMatch(/^ERR_/);
+    await l.close();
+  });
+
+  scenario("fromNodeSocket(half-open socket): the peer's FIN already in reads as EOF", path, async () => {
+    const l = await loopback();
+    const socket = await connected(l.port);
+    const ended = new Promise((r) => socket.once('end', r));
+    socket.resume();
+    await new Promise((r) => setTimeout(r, 0));
+    l.accepted[0]!.end();
+    await withTimeout(ended, 10_000, "the peer's FIN");
+    socket.pause();
+    const endpoint = fromNodeSocket(socket);
+    const reader = endpoint.readable.getReader();
+    expect((await withTimeout(reader.read(), 10_000, 'EOF of a half-open socket')).done).toBe(true);
+    await endpoint.close();
+    await l.close();
+  });
+
+  scenario('connect(bad options, refused port): a coded rejection, no socket left open', path, async (fig) => {
+    const before = hooks.openSockets();
+    const l = await loopback();
+    const port = l.port;
+    await l.close();
+    for (const options of [null, 42, { port: -5 }, { host: '127.0.0.1', port }]) {
+      const error = await connect(options as never).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((error as { code?: unknown } | undefined)?.code, String(error)).toMatch(/^(ERR_|E)[A-Z_]+$/);
+      add(fig, 'rejectedCalls', 1);
+    }
+    await withTimeout(
+      (async () => {
+        while (hooks.openSockets() > before) await new Promise((r) => setTimeout(r, 5));
+      })(),
+      10_000,
+      'sockets closed',
+    );
+  });
+});
