@@ -6,21 +6,26 @@
  * sockets are counted from the kernel's view of this process (/proc/self/fd),
  * timers through the core's `idleClockStats()`, the heap after `Bun.gc(true)`.
  */
-import { describe } from 'vitest';
+import { describe, expect } from 'vitest';
+import { adopt, connect } from '@sosplice/bun-adapter';
 import type { SpliceEndpoint } from '@sosplice/core';
 import type { BunSpliceSocket } from '@sosplice/bun-adapter';
 import { bunHarness } from '../harness/bun';
+import { withTimeout } from '../harness/_util';
+import { describeBadInput } from './_bad-input';
 import { procSockets, type RuntimeHooks } from './_common';
 import { describeFaults } from './_faults';
 import { describeLoad } from './_load';
 import { describePropertySockets } from './_property-sockets';
 import { describeRaces } from './_races';
-import { knownBug, writeResultsAfterAll } from './_record';
+import { add, knownBug, scenario, writeResultsAfterAll } from './_record';
 
 writeResultsAfterAll('bun');
 
 // Reported (issue 7 report): an abort fired inside socket.write() settles the splice before
 // the direct path counts what it wrote: result.bytes misses it, splice.bytes keeps counting.
+knownBug('bun:adapter', 'adopt(non-socket, listener): ERR_INVALID_ARG_TYPE', 'adopt({}) / adopt(null) throw uncoded TypeErrors; adopt(listener) returns an endpoint');
+knownBug('bun:adapter', 'adopt(closed socket) fails with a code, no hang', 'opened resolves and the readable never settles');
 knownBug('bun:tcp:direct', "an abort fired inside the drain socket's write call", 'result.bytes misses the bytes being written; splice.bytes != result.bytes');
 
 type BunGlobal = { gc(force: boolean): void };
@@ -53,7 +58,72 @@ for (const direct of [true, false]) {
   describe(`bun:tcp:${direct ? 'direct' : 'generic'}`, () => {
     describeFaults(bunHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
     describeRaces(bunHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
+    describeBadInput(bunHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
     describePropertySockets(bunHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
     describeLoad(bunHarness({ direct, transport: 'tcp' }), 'reliability', hooks, { pairs: 1000, sequential: 300 });
   });
 }
+
+/** Adapter entry points given what is not an open socket: a coded error, and the caller's socket left alone. */
+describe('bun:adapter bad input', () => {
+  const path = () => 'bun:adapter';
+  type Raw = { terminate(): void; write(b: Uint8Array): number; readyState?: unknown };
+  const bun = () => (globalThis as unknown as { Bun: { listen(o: object): { port: number; stop(f: boolean): void }; connect(o: object): Promise<Raw> } }).Bun;
+  const codeOf = (f: () => unknown): unknown => {
+    try {
+      f();
+    } catch (error) {
+      return (error as { code?: unknown }).code;
+    }
+    return 'no throw';
+  };
+  const server = () => bun().listen({ hostname: '127.0.0.1', port: 0, allowHalfOpen: true, socket: { data() {}, error() {} } });
+
+  scenario('adopt(non-socket, listener): ERR_INVALID_ARG_TYPE', path, async (fig) => {
+    const l = server();
+    for (const value of [undefined, null, 42, {}, l]) {
+      expect(codeOf(() => adopt(value as never))).toBe('ERR_INVALID_ARG_TYPE');
+      add(fig, 'rejectedCalls', 1);
+    }
+    l.stop(true);
+  });
+
+  scenario('adopt(closed socket) fails with a code, no hang', path, async () => {
+    const l = server();
+    const raw = await bun().connect({ hostname: '127.0.0.1', port: l.port, socket: { data() {} } });
+    raw.terminate();
+    let endpoint;
+    try {
+      endpoint = adopt(raw as never);
+    } catch (error) {
+      expect((error as { code?: unknown }).code).toMatch(/^ERR_/);
+    }
+    if (endpoint !== undefined) {
+      const failed = await withTimeout(endpoint.readable.getReader().read().then(() => undefined, (e: unknown) => e), 10_000, 'a read of a closed socket');
+      expect((failed as { code?: unknown } | undefined)?.code).toMatch(/^(ERR_|E)[A-Z_]+$/);
+    }
+    l.stop(true);
+  });
+
+  scenario('connect(bad options, refused port): a coded error, no socket left open', path, async (fig) => {
+    const before = hooks.openSockets();
+    const l = server();
+    const port = l.port;
+    l.stop(true);
+    const refused = await connect({ hostname: '127.0.0.1', port } as never).then(() => undefined, (e: unknown) => e);
+    expect((refused as { code?: unknown } | undefined)?.code, String(refused)).toMatch(/^(ERR_|E)[A-Z_]+$/);
+    add(fig, 'rejectedCalls', 1);
+    for (const options of [{ highWaterMark: 0 }, { highWaterMark: -1 }]) {
+      const error = await connect({ hostname: '127.0.0.1', port, ...options } as never).then(() => undefined, (e: unknown) => e);
+      expect((error as { code?: unknown } | undefined)?.code, String(error)).toMatch(/^(ERR_|E)[A-Z_]+$/);
+      add(fig, 'rejectedCalls', 1);
+    }
+    await withTimeout(
+      (async () => {
+        while (hooks.openSockets() > before) await new Promise((r) => setTimeout(r, 5));
+      })(),
+      10_000,
+      'sockets closed',
+    );
+  });
+});

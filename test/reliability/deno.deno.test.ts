@@ -6,21 +6,26 @@
  * lists timers but not `Deno.Conn`s: open sockets are counted from the
  * kernel's view of this process (/proc/self/fd); the heap through V8's gc.
  */
-import { describe } from 'vitest';
+import { describe, expect } from 'vitest';
+import { connect, fromDenoConn } from '@sosplice/deno-adapter';
 import type { SpliceEndpoint } from '@sosplice/core';
 import type { DenoSocket } from '@sosplice/deno-adapter';
-import { denoHarness } from '../harness/deno';
+import { deno, denoHarness } from '../harness/deno';
+import { withTimeout } from '../harness/_util';
+import { describeBadInput } from './_bad-input';
 import { procSockets, v8HeapAfterGc, type RuntimeHooks } from './_common';
 import { describeFaults } from './_faults';
 import { describeLoad } from './_load';
 import { describePropertySockets } from './_property-sockets';
 import { describeRaces } from './_races';
-import { knownBug, writeResultsAfterAll } from './_record';
+import { add, knownBug, scenario, writeResultsAfterAll } from './_record';
 
 writeResultsAfterAll('deno');
 
 // Reported (issue 7 report): an unsplice while the direct run's conn.read() is pending drops
 // that read's bytes (direct.ts: `if (n === STOLEN || this.stopped) return;`): up to 64 KiB lost.
+knownBug('deno:adapter', 'fromDenoConn(closed conn) fails with a code', 'returns an endpoint; opened resolves; reads and writes reject with BadResource (no code)');
+knownBug('deno:adapter', 'connect(bad options, refused port): a coded error, no conn left open', 'connect(null) rejects with an uncoded TypeError');
 knownBug('deno:tcp:direct', "an abort fired from the drain peer's receive callback", 'unsplice during a pending direct read loses that read (64 KiB)');
 knownBug('deno:tcp:direct', "an abort fired inside the drain socket's write call", 'unsplice during a pending direct read loses that read (64 KiB)');
 
@@ -43,7 +48,101 @@ for (const direct of [true, false]) {
   describe(`deno:tcp:${direct ? 'direct' : 'generic'}`, () => {
     describeFaults(denoHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
     describeRaces(denoHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
+    describeBadInput(denoHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
     describePropertySockets(denoHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
     describeLoad(denoHarness({ direct, transport: 'tcp' }), 'reliability', hooks, { pairs: 1000, sequential: 300 });
   });
 }
+
+/** Adapter entry points given what is not an open conn: a coded error, and the caller's conn left alone. */
+describe('deno:adapter bad input', () => {
+  const path = () => 'deno:adapter';
+  const codeOf = (f: () => unknown): unknown => {
+    try {
+      f();
+    } catch (error) {
+      return (error as { code?: unknown }).code;
+    }
+    return 'no throw';
+  };
+  const coded = (e: unknown): unknown => (e as { code?: unknown } | undefined)?.code;
+
+  scenario('fromDenoConn(non-conn, listener, bad options): coded throw, the conn stays open', path, async (fig) => {
+    const l = deno().listen({ hostname: '127.0.0.1', port: 0 });
+    for (const value of [undefined, null, 42, {}, l]) {
+      expect(codeOf(() => fromDenoConn(value as never))).toBe('ERR_INVALID_ARG_TYPE');
+      add(fig, 'rejectedCalls', 1);
+    }
+    const conn = await deno().connect({ hostname: '127.0.0.1', port: l.addr.port! });
+    const peer = await l.accept();
+    for (const options of [42, { readSize: 0 }, { readSize: -1 }, { writeHighWaterMark: 1.5 }]) {
+      expect(['ERR_INVALID_ARG_TYPE', 'ERR_OUT_OF_RANGE']).toContain(codeOf(() => fromDenoConn(conn, options as never)));
+      add(fig, 'rejectedCalls', 1);
+    }
+    // Still open: it can be wrapped and used.
+    const endpoint = fromDenoConn(conn);
+    const w = endpoint.writable.getWriter();
+    await withTimeout(w.write(new Uint8Array([1, 2, 3])), 10_000, 'write');
+    expect(await peer.read(new Uint8Array(8))).toBe(3);
+    w.releaseLock();
+    await endpoint.close();
+    peer.close();
+    l.close();
+  });
+
+  scenario('fromDenoConn(half-open conn): EOF at once, writes still reach the peer', path, async () => {
+    const l = deno().listen({ hostname: '127.0.0.1', port: 0 });
+    const conn = await deno().connect({ hostname: '127.0.0.1', port: l.addr.port! });
+    const peer = await l.accept();
+    await peer.closeWrite();
+    const endpoint = fromDenoConn(conn);
+    expect((await withTimeout(endpoint.readable.getReader().read(), 10_000, 'EOF')).done).toBe(true);
+    const w = endpoint.writable.getWriter();
+    await withTimeout(w.write(new Uint8Array([9])), 10_000, 'write after EOF');
+    expect(await peer.read(new Uint8Array(8))).toBe(1);
+    w.releaseLock();
+    await endpoint.close();
+    peer.close();
+    l.close();
+  });
+
+  scenario('fromDenoConn(closed conn) fails with a code', path, async () => {
+    const l = deno().listen({ hostname: '127.0.0.1', port: 0 });
+    const conn = await deno().connect({ hostname: '127.0.0.1', port: l.addr.port! });
+    const peer = await l.accept();
+    conn.close();
+    let endpoint;
+    try {
+      endpoint = fromDenoConn(conn);
+    } catch (error) {
+      expect(coded(error)).toMatch(/^ERR_/);
+    }
+    if (endpoint !== undefined) {
+      const failed = await withTimeout(endpoint.readable.getReader().read().then(() => undefined, (e: unknown) => e), 10_000, 'read');
+      expect(coded(failed)).toMatch(/^(ERR_|E)[A-Z_]+$/);
+    }
+    peer.close();
+    l.close();
+  });
+
+  scenario('connect(bad options, refused port): a coded error, no conn left open', path, async (fig) => {
+    const before = hooks.openSockets();
+    const l = deno().listen({ hostname: '127.0.0.1', port: 0 });
+    const port = l.addr.port!;
+    l.close();
+    for (const options of [{ hostname: '127.0.0.1', port }, { hostname: '127.0.0.1', port, readSize: 0 }, null]) {
+      const error = await Promise.resolve()
+        .then(() => connect(options as never))
+        .then(() => undefined, (e: unknown) => e);
+      expect(coded(error), String(error)).toMatch(/^(ERR_|E)[A-Z_]+$/);
+      add(fig, 'rejectedCalls', 1);
+    }
+    await withTimeout(
+      (async () => {
+        while (hooks.openSockets() > before) await new Promise((r) => setTimeout(r, 5));
+      })(),
+      10_000,
+      'conns closed',
+    );
+  });
+});
