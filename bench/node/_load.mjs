@@ -6,7 +6,11 @@ import net from 'node:net';
 export async function startSink() {
   let want = Number.POSITIVE_INFINITY;
   let onDone;
+  const sockets = new Set();
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('end', () => socket.destroy());
     let got = 0;
     socket.on('data', (chunk) => {
       got += chunk.length;
@@ -21,7 +25,10 @@ export async function startSink() {
       want = total;
       return new Promise((resolve) => (onDone = resolve));
     },
-    close: () => new Promise((resolve) => server.close(resolve)),
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((resolve) => server.close(resolve));
+    },
   };
 }
 

@@ -6,7 +6,8 @@
 // better CPU/GiB). Writes bench/results/node.md.
 //
 // Build first (`pnpm -r build`): the proxy imports packages/*/dist.
-// Usage: node bench/node/proxy.mjs [--gib 2] [--runs 3] [--node path] [--variants pipe,toweb,generic,direct] [--out file]
+// Usage: node bench/node/proxy.mjs [--gib 2] [--runs 3] [--node path[,path...]] [--variants pipe,toweb,generic,direct] [--out file]
+// Each --node binary runs the proxy in turn (one table each); default: this node.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +25,7 @@ const arg = (name, fallback) => {
 };
 const GIB = Number(arg('gib', '2'));
 const RUNS = Number(arg('runs', '3'));
-const nodeBin = arg('node', process.execPath);
+const nodeBins = arg('node', process.execPath).split(',');
 const variants = arg('variants', Object.keys(VARIANTS).join(',')).split(',');
 const out = arg('out', fileURLToPath(new URL('../results/node.md', import.meta.url)));
 const TOTAL = GIB * 2 ** 30;
@@ -55,7 +56,7 @@ function lines(stream) {
   };
 }
 
-async function once(variant, sink) {
+async function once(nodeBin, variant, sink) {
   const proc = spawn(nodeBin, [...childArgs, child, variant, String(sink.port)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise((resolve) => proc.once('exit', resolve));
   const next = lines(proc.stdout);
@@ -80,57 +81,67 @@ const median = (xs) => {
 };
 
 const sink = await startSink();
-const samples = Object.fromEntries(variants.map((v) => [v, []]));
-// Rounds interleave the variants, so a busy moment on the shared cores hits all of them.
-for (let round = 0; round < RUNS; round++) {
-  for (const variant of variants) {
-    const sample = await once(variant, sink);
-    samples[variant].push(sample);
-    console.error(`round ${round + 1}/${RUNS} ${variant}: ${(sample.cpu / GIB).toFixed(3)} s/GiB, ${((TOTAL * 8) / sample.seconds / 1e9).toFixed(2)} Gbit/s, ${(sample.rss / 2 ** 20).toFixed(0)} MiB`);
-  }
-}
+const sections = [];
+for (const nodeBin of nodeBins) sections.push(await measure(nodeBin));
 await sink.close();
 
-const stats = {};
-for (const v of variants) {
-  stats[v] = {
-    cpu: median(samples[v].map((s) => s.cpu)) / GIB,
-    gbit: median(samples[v].map((s) => (TOTAL * 8) / s.seconds / 1e9)),
-    rss: median(samples[v].map((s) => s.rss)) / 2 ** 20,
-  };
-}
-const version = (await new Promise((resolve) => {
-  const p = spawn(nodeBin, ['-v']);
-  let o = '';
-  p.stdout.on('data', (d) => (o += d));
-  p.on('exit', () => resolve(o.trim()));
-}));
-const base = stats.pipe;
-const rows = variants.map((v) => {
-  const s = stats[v];
-  const ratio = base ? `${(s.cpu / base.cpu).toFixed(2)}x / ${(s.gbit / base.gbit).toFixed(2)}x` : '';
-  return `| ${VARIANTS[v]} | ${s.cpu.toFixed(3)} | ${s.gbit.toFixed(2)} | ${s.rss.toFixed(0)} | ${ratio} |`;
-});
-const verdict = [];
-if (stats.direct && stats.pipe) {
-  verdict.push(`Direct path vs \`a.pipe(b)\`: CPU/GiB ${(stats.direct.cpu / stats.pipe.cpu).toFixed(2)}x (target <= 1.1x), throughput ${(stats.direct.gbit / stats.pipe.gbit).toFixed(2)}x (target >= 0.95x).`);
-}
-if (stats.generic && stats.toweb) {
-  verdict.push(`Generic path vs \`Duplex.toWeb\` + \`pipeTo\`: ${(stats.toweb.cpu / stats.generic.cpu).toFixed(2)}x better CPU/GiB (target >= 1.2x).`);
-}
-const md = `# Node: loopback proxy, ${GIB} GiB one way per run
+async function measure(nodeBin) {
+  const version = await new Promise((resolve) => {
+    const p = spawn(nodeBin, ['-v']);
+    let o = '';
+    p.stdout.on('data', (d) => (o += d));
+    p.on('exit', () => resolve(o.trim()));
+  });
+  const samples = Object.fromEntries(variants.map((v) => [v, []]));
+  // Rounds interleave the variants, so a busy moment on the shared cores hits all of them.
+  for (let round = 0; round < RUNS; round++) {
+    for (const variant of variants) {
+      const sample = await once(nodeBin, variant, sink);
+      samples[variant].push(sample);
+      console.error(`${version} round ${round + 1}/${RUNS} ${variant}: ${(sample.cpu / GIB).toFixed(3)} s/GiB, ${((TOTAL * 8) / sample.seconds / 1e9).toFixed(2)} Gbit/s, ${(sample.rss / 2 ** 20).toFixed(0)} MiB`);
+    }
+  }
+  const stats = {};
+  for (const v of variants) {
+    stats[v] = {
+      cpu: median(samples[v].map((s) => s.cpu)) / GIB,
+      gbit: median(samples[v].map((s) => (TOTAL * 8) / s.seconds / 1e9)),
+      rss: median(samples[v].map((s) => s.rss)) / 2 ** 20,
+      all: samples[v].map((s) => (s.cpu / GIB).toFixed(2)).join(' '),
+    };
+  }
+  const base = stats.pipe;
+  const rows = variants.map((v) => {
+    const s = stats[v];
+    const ratio = base ? `${(s.cpu / base.cpu).toFixed(2)}x / ${(s.gbit / base.gbit).toFixed(2)}x` : '';
+    return `| ${VARIANTS[v]} | ${s.cpu.toFixed(3)} | ${s.all} | ${s.gbit.toFixed(2)} | ${s.rss.toFixed(0)} | ${ratio} |`;
+  });
+  const verdict = [];
+  if (stats.direct && stats.pipe) {
+    verdict.push(`- Direct path vs \`a.pipe(b)\`: CPU/GiB ${(stats.direct.cpu / stats.pipe.cpu).toFixed(2)}x (target <= 1.1x), throughput ${(stats.direct.gbit / stats.pipe.gbit).toFixed(2)}x (target >= 0.95x).`);
+  }
+  if (stats.generic && stats.toweb) {
+    verdict.push(`- Generic path vs \`Duplex.toWeb\` + \`pipeTo\`: ${(stats.toweb.cpu / stats.generic.cpu).toFixed(2)}x better CPU/GiB (target >= 1.2x).`);
+  }
+  return `## Node ${version}
 
-Node ${version}, ${new Date().toISOString().slice(0, 10)}, medians of ${RUNS} runs per variant (rounds interleaved).
-The proxy runs in its own process (CPU = its \`process.cpuUsage()\` from the accept until the sink has every byte;
-peak RSS = its \`maxRSS\`); the sender and the sink (plain \`node:net\`) share the orchestrating process.
-2 cores shared with other work: compare ratios within this table, not across machines.
-Produced by \`node bench/node/proxy.mjs${nodeBin === process.execPath ? '' : ` --node ${nodeBin}`}\` after \`pnpm -r build\`.
-
-| proxy | CPU s/GiB | throughput Gbit/s | peak RSS MiB | vs \`a.pipe(b)\` (CPU / throughput) |
-|---|---:|---:|---:|---:|
+| proxy | CPU s/GiB (median) | CPU s/GiB (each run) | throughput Gbit/s | peak RSS MiB | vs \`a.pipe(b)\` (CPU / throughput) |
+|---|---:|---:|---:|---:|---:|
 ${rows.join('\n')}
 
 ${verdict.join('\n')}
 `;
+}
+
+const md = `# Node: loopback proxy, ${GIB} GiB one way per run
+
+${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, medians of ${RUNS} runs per variant (rounds interleaved).
+The proxy runs in its own process (CPU = its \`process.cpuUsage()\` from the accept until the sink has every byte;
+peak RSS = its \`maxRSS\`); the sender and the sink (plain \`node:net\`, one connection, 64 KiB writes) run in the
+orchestrating process under the default node. 2 cores shared with other work (other engineers' tests and
+benchmarks were running): compare ratios within one table, not across tables or machines.
+Produced by \`node bench/node/proxy.mjs ${process.argv.slice(2).join(' ')}\` after \`pnpm -r build\`.
+
+${sections.join('\n')}`;
 writeFileSync(out, md);
 console.log(md);
