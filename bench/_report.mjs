@@ -16,7 +16,7 @@ export function parseProxyTable(md) {
   for (const line of lines.slice(2)) {
     const c = cells(line);
     if (c[0] === '' || /^-+$/.test(c[0])) break; // the next table
-    rows.push({ name: c[0].replaceAll('`', ''), cpuPerGiB: Number(c[cpu]), gbit: Number(c[gbit]), rssMiB: rss === -1 ? undefined : Number(c[rss]) });
+    rows.push({ name: c[0], cpuPerGiB: Number(c[cpu]), gbit: Number(c[gbit]), rssMiB: rss === -1 ? undefined : Number(c[rss]) });
   }
   return rows.filter((r) => Number.isFinite(r.cpuPerGiB));
 }
@@ -28,11 +28,18 @@ export function kindOf(name) {
   return 'baseline';
 }
 
+// bench/deno/proxy.ts names its engines in one word; its footnote says what each is.
+const SHORT_NAMES = {
+  pipeTo: '`conn.readable.pipeTo` both ways',
+  loop: 'hand-written `read`/`write` loop',
+  adapterPipeTo: 'adapter streams under `pipeTo`',
+};
+
 export function labelOf(name) {
   const kind = kindOf(name);
   if (kind === 'sosplice-direct') return 'sosplice, direct path';
   if (kind === 'sosplice-generic') return 'sosplice, generic path (Web Streams)';
-  return name;
+  return SHORT_NAMES[name] ?? name;
 }
 
 const COLORS = { 'sosplice-direct': '#1f6fb5', 'sosplice-generic': '#7fb2e0', baseline: '#9a9a9a', external: '#d9902f' };
@@ -65,7 +72,7 @@ export function chartSvg(groups, subtitle) {
       const gbitW = (row.gbit / maxGbit) * (panelW - 50);
       const x2 = labelW + panelW + gap;
       out.push(
-        `<text x="${labelW - 8}" y="${y + 14}" text-anchor="end">${esc(row.label)}</text>`,
+        `<text x="${labelW - 8}" y="${y + 14}" text-anchor="end">${esc(row.label.replaceAll('`', ''))}</text>`,
         `<rect x="${labelW}" y="${y + 3}" width="${cpuW.toFixed(1)}" height="${rowH - 6}" fill="${color}"/>`,
         `<text x="${(labelW + cpuW + 4).toFixed(1)}" y="${y + 14}">${row.cpuPerGiB.toFixed(2)}</text>`,
         `<rect x="${x2}" y="${y + 3}" width="${gbitW.toFixed(1)}" height="${rowH - 6}" fill="${color}"/>`,

@@ -22,7 +22,8 @@ afterEach(async () => {
 
 async function proxyFor(runtime: string, args: string[]) {
   const proxy = await startProxy(runtime, args);
-  cleanup.push(() => proxy.stop());
+  // A proxy that hangs is killed after 5 s, so one failure cannot eat the suite's time.
+  cleanup.push(() => proxy.stop(5_000));
   return proxy;
 }
 
