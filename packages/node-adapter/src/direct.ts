@@ -80,6 +80,8 @@ class DirectRun implements DirectSpliceRun, ReadConsumer, WriteWatcher {
     }
     this.drain.watch(this);
     if (!this.drain.writable) return this.#drainUnusable();
+    // One listener for the whole run, as pipe() does: no once() per full buffer.
+    this.drain.state.socket.on('drain', this.#onDrain);
     await this.source.reclaim(reader);
     if (this.#stopped) return;
     if (this.source.phase === 'errored') return this.#control.sourceErrored(this.source.state.closedError());
@@ -122,7 +124,6 @@ class DirectRun implements DirectSpliceRun, ReadConsumer, WriteWatcher {
     if (!room) {
       this.#blocked = true;
       this.source.pause();
-      socket.once('drain', this.#onDrain);
     }
     // May stop this run synchronously (max): every byte counted is written.
     this.#control.count(chunk.byteLength);
@@ -134,8 +135,9 @@ class DirectRun implements DirectSpliceRun, ReadConsumer, WriteWatcher {
   }
 
   #onDrain = (): void => {
+    if (!this.#blocked || this.#stopped) return;
     this.#blocked = false;
-    if (!this.#stopped) this.#flush();
+    this.#flush();
   };
 
   end(): void {

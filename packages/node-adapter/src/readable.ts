@@ -3,11 +3,14 @@
  * through the adapter's own buffer, with real backpressure (SPEC.md 6).
  *
  * Why a buffer of our own rather than `controller.enqueue()` on every
- * `'data'`: with `highWaterMark: 0` and `autoAllocateChunkSize` every pull
- * comes with a `byobRequest`, and answering it with no more bytes than its
- * view holds is what makes a BYOB read of `remaining` bytes exact (SPEC.md
- * 4.3): the rest stays here, in order, for the next reader. It is also what
- * the direct dispatch path takes bytes from (./direct.ts).
+ * `'data'`: with `highWaterMark: 0` the stream pulls only while a read is
+ * pending. A BYOB read comes with a `byobRequest`, and answering it with no
+ * more bytes than its view holds is what makes a BYOB read of `remaining`
+ * bytes exact (SPEC.md 4.3): the rest stays here, in order, for the next
+ * reader. A default read (no `byobRequest`: no `autoAllocateChunkSize`, which
+ * would cost a zeroed 64 KiB allocation and a copy per read) gets one whole
+ * chunk through `enqueue()`, which fulfils that read at once. This buffer is
+ * also what the direct dispatch path takes bytes from (./direct.ts).
  * Node API: https://nodejs.org/api/net.html#event-data
  */
 import type { SocketState } from './_state.js';
@@ -37,7 +40,6 @@ export class ReadSide {
     this.stream = new ReadableStream(
       {
         type: 'bytes',
-        autoAllocateChunkSize: highWaterMark,
         start: (controller) => {
           this.#controller = controller;
         },
@@ -157,9 +159,15 @@ export class ReadSide {
     this.#waiting = false;
     const request = this.#controller.byobRequest;
     if (request === null || request.view === null) {
-      // Not reached with autoAllocateChunkSize; kept so a chunk is never lost.
-      const chunk = this.shift();
-      if (chunk !== undefined) this.#controller.enqueue(chunk as Uint8Array<ArrayBuffer>);
+      // A default read: hand over one chunk. enqueue() transfers the chunk's
+      // ArrayBuffer, so only a chunk that owns its whole buffer (as Node's
+      // 'data' chunks do) goes as is; a part of a larger buffer (the tail
+      // left by max, whose head may still sit in a drain's write queue) is
+      // copied first. `new Uint8Array(view)` copies; a Buffer's slice() would not.
+      const chunk = this.shift()!;
+      const owned = chunk.byteOffset === 0 && chunk.buffer.byteLength === chunk.byteLength && chunk.buffer instanceof ArrayBuffer;
+      this.#controller.enqueue((owned ? chunk : new Uint8Array(chunk)) as Uint8Array<ArrayBuffer>);
+      this.#flow();
       return;
     }
     const view = request.view as Uint8Array;
@@ -226,7 +234,9 @@ export class ReadSide {
   }
 
   #fail(error: unknown): void {
-    if (this.#phase === 'errored' || this.#phase === 'closed') return;
+    // After EOF the read side is complete: a later failure (say, EPIPE on a
+    // write) belongs to the write side and must not drop unread bytes.
+    if (this.#phase !== 'open') return;
     this.#phase = 'errored';
     this.#clear();
     try {
