@@ -48,7 +48,7 @@ const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 /**
  * Two panels of horizontal bars, one row per proxy, grouped by runtime:
  * CPU seconds per GiB (shorter is better) and throughput (longer is better).
- * `groups`: [{ title, rows: [{ label, kind, cpuPerGiB, gbit }] }]
+ * `groups`: [{ title, rows: [{ label, kind, cpuPerGiB, gbit }] }]; `subtitle` may hold newlines.
  */
 export function chartSvg(groups, subtitle) {
   const labelW = 300;
@@ -56,7 +56,8 @@ export function chartSvg(groups, subtitle) {
   const gap = 40;
   const rowH = 20;
   const headH = 24;
-  const top = 64;
+  const subtitles = subtitle.split('\n');
+  const top = 64 + 16 * (subtitles.length - 1);
   const width = labelW + 2 * panelW + gap + 40;
   const all = groups.flatMap((g) => g.rows);
   const maxCpu = Math.max(...all.map((r) => r.cpuPerGiB), 0.001);
@@ -94,7 +95,7 @@ export function chartSvg(groups, subtitle) {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="8" y="20" font-size="15" font-weight="bold">Loopback proxy, one connection: proxy CPU and throughput</text>
-<text x="8" y="38" fill="#555">${esc(subtitle)}</text>
+${subtitles.map((line, i) => `<text x="8" y="${38 + 16 * i}" fill="#555">${esc(line)}</text>`).join('\n')}
 <text x="${labelW}" y="${top - 6}" font-weight="bold">proxy CPU seconds per GiB (shorter is better)</text>
 <text x="${labelW + panelW + gap}" y="${top - 6}" font-weight="bold">throughput, Gbit/s (longer is better)</text>
 <line x1="${labelW}" y1="${top}" x2="${labelW}" y2="${y}" stroke="#ccc"/>

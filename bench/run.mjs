@@ -4,6 +4,7 @@
 // and the latest table into bench/README.md.
 //
 // Usage: node bench/run.mjs [--gib 2] [--runs 3] [--scale-gib 1] [--only node,bun,deno,external,scale] [--quick]
+//        node bench/run.mjs --render   (rewrite the Markdown, chart and README from results/latest.json)
 // `--quick`: 0.5 GiB per proxy run and 0.25 GiB per scale run (about a
 // third of the time), still medians of 3.
 import { spawn, spawnSync } from 'node:child_process';
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     'scale-gib': { type: 'string' },
     only: { type: 'string', default: 'node,bun,deno,external,scale' },
     quick: { type: 'boolean', default: false },
+    render: { type: 'boolean', default: false },
   },
 });
 const GIB = Number(values.gib ?? (values.quick ? '0.5' : '2'));
@@ -78,74 +80,79 @@ function runBench(argv) {
   });
 }
 
-// Every proxy imports the built packages (packages/*/dist): without them each step would fail alone.
-const missing = ['core', ...RUNTIMES.map((r) => `${r}-adapter`)].filter((p) => !existsSync(`${root}packages/${p}/dist/index.js`));
-if (missing.length > 0) {
-  console.error(`bench: packages/{${missing.join(',')}}/dist missing: run \`pnpm build\` first (\`pnpm bench\` does).`);
-  process.exit(1);
-}
-
-const report = { machine: machine(), settings: { gib: GIB, runs: RUNS, scaleGib: SCALE_GIB }, proxy: {}, external: [], scale: {}, errors: [] };
-const firstLine = (error) => String(error?.message ?? error).split('\n')[0];
-const step = (text) => console.error(`\n== ${text}`);
-
-for (const runtime of RUNTIMES) {
-  const bin = runtimeBinary(runtime);
-  if (!only.has(runtime) || bin === undefined) continue;
-  step(`${runtime}: bench/${runtime}/ proxy benchmark (${GIB} GiB, ${RUNS} runs)`);
-  try {
-    const stdout = await runBench(PROXY_BENCH[runtime](bin));
-    const rows = parseProxyTable(stdout);
-    if (rows.length === 0) throw new Error('no table in its output');
-    report.proxy[runtime] = rows.map((r) => ({ ...r, label: labelOf(r.name), kind: kindOf(r.name) }));
-  } catch (error) {
-    report.errors.push(`${runtime} proxy benchmark: ${firstLine(error)}`);
-    console.error(error.message);
+async function measure() {
+  // Every proxy imports the built packages (packages/*/dist): without them each step would fail alone.
+  const missing = ['core', ...RUNTIMES.map((r) => `${r}-adapter`)].filter((p) => !existsSync(`${root}packages/${p}/dist/index.js`));
+  if (missing.length > 0) {
+    console.error(`bench: packages/{${missing.join(',')}}/dist missing: run \`pnpm build\` first (\`pnpm bench\` does).`);
+    process.exit(1);
   }
-}
 
-if (only.has('external') && Object.keys(externalProxies()).length > 0) {
-  step(`native proxies: ${Object.keys(externalProxies()).join(', ')}`);
-  report.external = (await runExternal({ gib: GIB, runs: RUNS })).map((r) => ({ ...r, kind: 'external' }));
-}
+  const report = { machine: machine(), settings: { gib: GIB, runs: RUNS, scaleGib: SCALE_GIB }, proxy: {}, external: [], scale: {}, errors: [] };
+  const firstLine = (error) => String(error?.message ?? error).split('\n')[0];
+  const step = (text) => console.error(`\n== ${text}`);
 
-if (only.has('scale')) {
   for (const runtime of RUNTIMES) {
-    if (runtimeBinary(runtime) === undefined || !only.has(runtime)) continue;
-    step(`scale: tcp-proxy example on ${runtime}, 1/10/100/1000 connections (${SCALE_GIB} GiB, ${RUNS} runs)`);
+    const bin = runtimeBinary(runtime);
+    if (!only.has(runtime) || bin === undefined) continue;
+    step(`${runtime}: bench/${runtime}/ proxy benchmark (${GIB} GiB, ${RUNS} runs)`);
     try {
-      report.scale[runtime] = await runScale({ runtime, gib: SCALE_GIB, runs: RUNS });
+      const stdout = await runBench(PROXY_BENCH[runtime](bin));
+      const rows = parseProxyTable(stdout);
+      if (rows.length === 0) throw new Error('no table in its output');
+      report.proxy[runtime] = rows.map((r) => ({ ...r, label: labelOf(r.name), kind: kindOf(r.name) }));
     } catch (error) {
-      report.errors.push(`${runtime} scale: ${firstLine(error)}`);
+      report.errors.push(`${runtime} proxy benchmark: ${firstLine(error)}`);
       console.error(error.message);
     }
   }
+
+  if (only.has('external') && Object.keys(externalProxies()).length > 0) {
+    step(`native proxies: ${Object.keys(externalProxies()).join(', ')}`);
+    report.external = (await runExternal({ gib: GIB, runs: RUNS })).map((r) => ({ ...r, kind: 'external' }));
+  }
+
+  if (only.has('scale')) {
+    for (const runtime of RUNTIMES) {
+      if (runtimeBinary(runtime) === undefined || !only.has(runtime)) continue;
+      step(`scale: tcp-proxy example on ${runtime}, 1/10/100/1000 connections (${SCALE_GIB} GiB, ${RUNS} runs)`);
+      try {
+        report.scale[runtime] = await runScale({ runtime, gib: SCALE_GIB, runs: RUNS });
+      } catch (error) {
+        report.errors.push(`${runtime} scale: ${firstLine(error)}`);
+        console.error(error.message);
+      }
+    }
+  }
+  return report;
 }
 
-// --- outputs ---
-const m = report.machine;
-const header = `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}` +
-  (m.bun ? `, Bun ${m.bun}` : '') + (m.deno ? `, Deno ${m.deno}` : '') +
-  (m.socat ? `, socat ${m.socat}` : '') + (m.haproxy ? `, HAProxy ${m.haproxy}` : '') + `; ${m.date.slice(0, 16)}Z`;
+/** Writes latest.md, chart.svg and the README's section from a report; returns the Markdown. */
+function render(report) {
+  const m = report.machine;
+  const { gib: GIB, runs: RUNS, scaleGib: SCALE_GIB } = report.settings;
+  const header = `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}` +
+    (m.bun ? `, Bun ${m.bun}` : '') + (m.deno ? `, Deno ${m.deno}` : '') +
+    (m.socat ? `, socat ${m.socat}` : '') + (m.haproxy ? `, HAProxy ${m.haproxy}` : '') + `; ${m.date.slice(0, 16)}Z`;
 
-const proxyRows = [];
-for (const [runtime, rows] of Object.entries(report.proxy)) {
-  for (const r of rows) proxyRows.push(`| ${runtime} | ${r.kind.startsWith('sosplice') ? `**${r.label}**` : r.label} | ${r.cpuPerGiB.toFixed(3)} | ${r.gbit.toFixed(2)} | ${r.rssMiB?.toFixed(0) ?? '-'} |`);
-}
-for (const r of report.external) proxyRows.push(`| native | ${r.label} | ${r.cpuPerGiB.toFixed(3)} | ${r.gbit.toFixed(2)} | ${r.rssMiB.toFixed(0)} |`);
+  const proxyRows = [];
+  for (const [runtime, rows] of Object.entries(report.proxy)) {
+    for (const r of rows) proxyRows.push(`| ${runtime} | ${kindOf(r.name).startsWith('sosplice') ? `**${labelOf(r.name)}**` : labelOf(r.name)} | ${r.cpuPerGiB.toFixed(3)} | ${r.gbit.toFixed(2)} | ${r.rssMiB?.toFixed(0) ?? '-'} |`);
+  }
+  for (const r of report.external) proxyRows.push(`| native | ${r.label} | ${r.cpuPerGiB.toFixed(3)} | ${r.gbit.toFixed(2)} | ${r.rssMiB.toFixed(0)} |`);
 
-const scaleSections = Object.entries(report.scale).map(([runtime, rows]) => {
-  const one = rows.find((r) => r.connections === 1);
-  const many = rows.find((r) => r.connections === 1000);
-  // Below a few hundred connections the idle figure is page and GC noise divided by N; 1,000 is the measure.
-  const verdict = one && many
-    ? `CPU/GiB at 1,000 connections: ${(many.cpuPerGiB / one.cpuPerGiB).toFixed(2)}x one connection (target <= 1.5x). ` +
-      `Idle RSS per spliced connection, at 1,000: ${many.idleKiBPerConn.toFixed(1)} KiB (target < 16 KiB).`
-    : '';
-  return `${scaleTable(runtime, rows)}\n\n${verdict}`;
-});
+  const scaleSections = Object.entries(report.scale).map(([runtime, rows]) => {
+    const one = rows.find((r) => r.connections === 1);
+    const many = rows.find((r) => r.connections === 1000);
+    // Below a few hundred connections the idle figure is page and GC noise divided by N; 1,000 is the measure.
+    const verdict = one && many
+      ? `CPU/GiB at 1,000 connections: ${(many.cpuPerGiB / one.cpuPerGiB).toFixed(2)}x one connection (target <= 1.5x). ` +
+        `Idle RSS per spliced connection, at 1,000: ${many.idleKiBPerConn.toFixed(1)} KiB (target < 16 KiB).`
+      : '';
+    return `${scaleTable(runtime, rows)}\n\n${verdict}`;
+  });
 
-const md = `# sosplice benchmarks: latest run
+  const md = `# sosplice benchmarks: latest run
 
 ${header}.
 Produced by \`pnpm bench\` (\`node bench/run.mjs\`); medians of ${RUNS} runs. Two shared cores: compare rows within one run, not across machines.
@@ -170,20 +177,29 @@ peak RSS = VmHWM during the transfer above the same baseline, per connection.
 ${scaleSections.join('\n\n')}
 ${report.errors.length ? `\n## Not measured\n\n${report.errors.map((e) => `- ${e}`).join('\n')}\n` : ''}`;
 
-writeFileSync(`${results}latest.json`, `${JSON.stringify(report, null, 2)}\n`);
-writeFileSync(`${results}latest.md`, md);
-const groups = [
-  ...Object.entries(report.proxy).map(([runtime, rows]) => ({ title: `${runtime[0].toUpperCase()}${runtime.slice(1)} ${m[runtime] ?? ''}`, rows })),
-  ...(report.external.length ? [{ title: 'native proxies', rows: report.external }] : []),
-];
-if (groups.length > 0) writeFileSync(`${results}chart.svg`, chartSvg(groups, `${header}; ${GIB} GiB one way per run, medians of ${RUNS}`));
+  writeFileSync(`${results}latest.md`, md);
+  const groups = [
+    ...Object.entries(report.proxy).map(([runtime, rows]) => ({
+      title: `${runtime[0].toUpperCase()}${runtime.slice(1)} ${m[runtime] ?? ''}`,
+      rows: rows.map((r) => ({ ...r, label: labelOf(r.name), kind: kindOf(r.name) })),
+    })),
+    ...(report.external.length ? [{ title: 'native proxies', rows: report.external }] : []),
+  ];
+  const [hardware, ...software] = header.split('; ');
+  const subtitle = `${hardware}\n${software.join('; ')}\n${GIB} GiB one way per run, medians of ${RUNS} runs`;
+  if (groups.length > 0) writeFileSync(`${results}chart.svg`, chartSvg(groups, subtitle));
 
-// bench/README.md keeps its prose; the part between the markers is the latest run.
-const readmePath = `${root}bench/README.md`;
-const readme = readFileSync(readmePath, 'utf8');
-const start = '<!-- latest:start -->';
-const end = '<!-- latest:end -->';
-const body = md.replace(/^# .*\n/, '').replace('](chart.svg)', '](results/chart.svg)').trim();
-writeFileSync(readmePath, `${readme.slice(0, readme.indexOf(start) + start.length)}\n${body}\n${readme.slice(readme.indexOf(end))}`);
-console.log(md);
+  // bench/README.md keeps its prose; the part between the markers is the latest run.
+  const readmePath = `${root}bench/README.md`;
+  const readme = readFileSync(readmePath, 'utf8');
+  const start = '<!-- latest:start -->';
+  const end = '<!-- latest:end -->';
+  const body = md.replace(/^# .*\n/, '').replace(/^## /gm, '### ').replace('](chart.svg)', '](results/chart.svg)').trim();
+  writeFileSync(readmePath, `${readme.slice(0, readme.indexOf(start) + start.length)}\n${body}\n${readme.slice(readme.indexOf(end))}`);
+  return md;
+}
+
+const report = values.render ? JSON.parse(readFileSync(`${results}latest.json`, 'utf8')) : await measure();
+if (!values.render) writeFileSync(`${results}latest.json`, `${JSON.stringify(report, null, 2)}\n`);
+console.log(render(report));
 process.exit(report.errors.length ? 1 : 0);
