@@ -20,9 +20,9 @@ import { median, openClients, push, startSink } from './_loopback.mjs';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
 
-async function oneRun(runtime, n, total) {
+async function oneRun(runtime, n, total, script) {
   const sink = await startSink();
-  const proxy = await startProxy(runtime, ['--listen', '127.0.0.1:0', '--target', `127.0.0.1:${sink.port}`]);
+  const proxy = await startProxy(runtime, ['--listen', '127.0.0.1:0', '--target', `127.0.0.1:${sink.port}`], { script });
   const pid = proxy.child.pid;
   try {
     // Warm-up: one connection with some MiB, so code loading and JIT are in the baseline.
@@ -74,21 +74,35 @@ export async function runScale({ runtime = 'node', gib = 1, runs = 3, counts = [
       log(`scale ${runtime} run ${run + 1}/${runs} ${String(n).padStart(4)} conns: ${s.gbit.toFixed(2)} Gbit/s, ${s.cpuPerGiB.toFixed(3)} CPU s/GiB, idle ${s.idleKiBPerConn.toFixed(1)} KiB/conn, peak ${s.peakKiBPerConn.toFixed(1)} KiB/conn`);
     }
   }
-  return counts.map((n) => {
+  // Node only: the same idle measure for a plain `a.pipe(b)` proxy, to tell
+  // what Node's sockets cost anyway from what the splice adds.
+  let pipeIdle;
+  if (runtime === 'node' && counts.includes(1000)) {
+    const pipe = fileURLToPath(new URL('./_pipe-proxy.mjs', import.meta.url));
+    const xs = [];
+    for (let run = 0; run < runs; run++) xs.push((await oneRun('node', 1000, 2 ** 26, pipe)).idleKiBPerConn);
+    pipeIdle = median(xs);
+    log(`scale node a.pipe(b) baseline: idle ${pipeIdle.toFixed(1)} KiB/conn at 1000`);
+  }
+  const rows = counts.map((n) => {
     const xs = samples.get(n);
     const m = (key) => median(xs.map((s) => s[key]));
     return { connections: n, gbit: m('gbit'), cpuPerGiB: m('cpuPerGiB'), idleKiBPerConn: m('idleKiBPerConn'), peakKiBPerConn: m('peakKiBPerConn'), baselineMiB: m('baselineMiB') };
   });
+  if (pipeIdle !== undefined) rows.find((r) => r.connections === 1000).pipeIdleKiBPerConn = pipeIdle;
+  return rows;
 }
 
 /** The rows as a Markdown table, with the issue's two targets checked. */
 export function scaleTable(runtime, rows) {
   const one = rows.find((r) => r.connections === 1);
+  const pipe = rows.find((r) => r.pipeIdleKiBPerConn !== undefined);
   const lines = [
     `| ${runtime}: connections | throughput Gbit/s | proxy CPU s/GiB | vs 1 conn | idle RSS KiB/conn | peak RSS KiB/conn |`,
     '|---:|---:|---:|---:|---:|---:|',
     ...rows.map((r) => `| ${r.connections} | ${r.gbit.toFixed(2)} | ${r.cpuPerGiB.toFixed(3)} | ${one ? (r.cpuPerGiB / one.cpuPerGiB).toFixed(2) + 'x' : '-'} | ${r.idleKiBPerConn.toFixed(1)} | ${r.peakKiBPerConn.toFixed(1)} |`),
   ];
+  if (pipe) lines.push('', `Same idle measure at 1,000 connections for a plain \`a.pipe(b)\` Node proxy (\`bench/_pipe-proxy.mjs\`): ${pipe.pipeIdleKiBPerConn.toFixed(1)} KiB/conn; the splice adds ${(pipe.idleKiBPerConn - pipe.pipeIdleKiBPerConn).toFixed(1)} KiB/conn beyond what Node's sockets cost.`);
   return lines.join('\n');
 }
 

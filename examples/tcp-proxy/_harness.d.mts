@@ -35,7 +35,7 @@ export interface TargetConnection {
   done: Promise<unknown>;
 }
 
-export declare function startProxy(runtime: string, args: string[], options?: { timeoutMs?: number }): Promise<RunningProxy>;
+export declare function startProxy(runtime: string, args: string[], options?: { timeoutMs?: number; script?: string }): Promise<RunningProxy>;
 export declare function parseConnLine(line: string): ConnLine | undefined;
 export declare function processCpuSeconds(pid: number): number | undefined;
 export declare function processPeakRss(pid: number): number | undefined;

@@ -10,13 +10,13 @@ import { root, runtimeBinary, scriptArgs } from '../_runtimes.mjs';
 
 /**
  * Starts `examples/tcp-proxy/<runtime>.mjs` with `args` and resolves once it
- * printed its "listening on" line. `lines` collects its stdout, `waitFor`
+ * printed its "listening on" line (`script`: another proxy with the same
+ * command line and log lines). `lines` collects its stdout, `waitFor`
  * resolves on the first (past or future) line matching a regex.
  */
-export async function startProxy(runtime, args, { timeoutMs = 20_000 } = {}) {
+export async function startProxy(runtime, args, { timeoutMs = 20_000, script = `${root}examples/tcp-proxy/${runtime}.mjs` } = {}) {
   const bin = runtimeBinary(runtime);
   if (bin === undefined) throw new Error(`${runtime} is not installed`);
-  const script = `${root}examples/tcp-proxy/${runtime}.mjs`;
   const child = spawn(bin, scriptArgs(runtime, script, args), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines = [];
   let stderr = '';

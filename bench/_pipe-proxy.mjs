@@ -1,0 +1,25 @@
+// The baseline for the scale section's memory figure on Node: the same
+// proxy as examples/tcp-proxy/node.mjs but with `a.pipe(b)` and no sosplice,
+// so that "RSS per idle connection" can be split into what Node's sockets
+// cost anyway and what the splice adds. Same command line and log lines.
+import net from 'node:net';
+
+const arg = (name) => process.argv[process.argv.indexOf(`--${name}`) + 1];
+const [host, port] = arg('target').split(':');
+const server = net.createServer({ allowHalfOpen: true }, (client) => {
+  const upstream = net.connect({ host, port: Number(port), allowHalfOpen: true });
+  const peer = `${client.remoteAddress}:${client.remotePort}`;
+  let closed = 0;
+  const done = () => ++closed === 2 && console.log(`${peer} up ${upstream.bytesWritten} B (eof), down ${client.bytesWritten} B (eof), 0.000 s`);
+  for (const s of [client, upstream]) {
+    s.on('error', () => {
+      client.destroy();
+      upstream.destroy();
+    });
+    s.on('close', done);
+  }
+  client.pipe(upstream);
+  upstream.pipe(client);
+});
+server.listen(0, '127.0.0.1', () => console.log(`listening on 127.0.0.1:${server.address().port}, forwarding to ${arg('target')}`));
+process.on('SIGINT', () => process.exit(0));
