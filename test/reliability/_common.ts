@@ -3,7 +3,7 @@
  * sender that drives a peer, the per-runtime hooks a scenario may need, and
  * counters of what a process holds (sockets, handles, timers, heap).
  */
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { expect } from 'vitest';
 import type { SpliceEndpoint, SpliceResult } from '@sosplice/core';
 import type { Peer } from '../conformance/_harness';
@@ -46,12 +46,24 @@ export interface RuntimeHooks {
   heapAfterGc(): Promise<number | undefined>;
 }
 
-/** Sockets open in this process, from the kernel's view (/proc/self/fd), for runtimes with no handle list. */
+/** TCP sockets this process holds, from the kernel's view: our fds' inodes that /proc/net/tcp{,6} lists (Linux). */
 export function procSockets(): number {
+  const tcp = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    try {
+      for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+        const inode = line.trim().split(/\s+/)[9];
+        if (inode !== undefined) tcp.add(inode);
+      }
+    } catch {
+      // no IPv6 table
+    }
+  }
   let n = 0;
   for (const fd of readdirSync('/proc/self/fd')) {
     try {
-      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:')) n++;
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+      if (m !== null && tcp.has(m[1]!)) n++;
     } catch {
       // fds come and go while we look
     }

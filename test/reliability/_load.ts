@@ -127,3 +127,49 @@ export function describeLoad(factory: HarnessFactory, label: string, hooks: Runt
     }, 120_000);
   });
 }
+
+/**
+ * The short form of `scripts/soak.mjs` (1,000 short connections in
+ * sequence, a 2 s stalled drain) in a child process of this runtime, where
+ * GC can be forced: the heap figure is then exact. The full soak
+ * (`--full`: 10,000 connections, 10 s) is a separate command.
+ */
+export function describeSoak(runtimeName: 'node' | 'bun' | 'deno', label: string): void {
+  describe(`${label} soak`, () => {
+    for (const path of ['direct', 'generic'] as const) {
+      scenario(
+        'soak, short form: 1,000 short connections in sequence + a 2 s stalled drain (child process)',
+        () => `${runtimeName}:tcp:${path}`,
+        async (fig) => {
+          const { spawn } = await import('node:child_process');
+          const script = new URL('../../scripts/soak.mjs', import.meta.url).pathname;
+          const flags = runtimeName === 'node' ? ['--expose-gc'] : runtimeName === 'deno' ? ['run', '-A', '--v8-flags=--expose-gc'] : [];
+          const args = [...flags, script, '--connections', '1000', '--stall-ms', '2000', '--json', ...(path === 'generic' ? ['--generic'] : [])];
+          const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+          let out = '';
+          let err = '';
+          child.stdout.on('data', (d: Uint8Array) => (out += String(d)));
+          child.stderr.on('data', (d: Uint8Array) => (err += String(d)));
+          const code = await withTimeout(
+            new Promise<number | null>((resolve) => child.on('close', resolve)),
+            90_000,
+            'soak child process',
+          ).finally(() => {
+            if (child.exitCode === null) child.kill();
+          });
+          const line = out.trim().split('\n').pop() ?? '';
+          let report: { ok: boolean; failures: string[]; figures: Record<string, unknown> } | undefined;
+          try {
+            report = JSON.parse(line);
+          } catch {
+            expect.fail(`soak printed no JSON (exit ${code}): ${out.slice(-500)} ${err.slice(-500)}`);
+          }
+          for (const [k, v] of Object.entries(report!.figures)) if (typeof v === 'number') fig[k] = v;
+          expect(report!.failures).toEqual([]);
+          expect(code).toBe(0);
+        },
+        120_000,
+      );
+    }
+  });
+}

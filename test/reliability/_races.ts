@@ -55,7 +55,7 @@ async function expectOneResult(s: Splice, calls: Array<Promise<SpliceResult>>, w
   return result;
 }
 
-export function describeRaces(factory: HarnessFactory, label: string, hooks?: RuntimeHooks, rounds = gaps.length, seed = 11): void {
+export function describeRaces(factory: HarnessFactory, label: string, hooks?: RuntimeHooks, rounds: number = gaps.length, seed = 11): void {
   describe(`${label} races`, () => {
     const ctx = section(factory, hooks);
     const size = (rnd: ReturnType<typeof prng>): number => rnd.int(1, ctx.harness.features.socket ? 200_000 : 20_000);

@@ -15,7 +15,7 @@ import { withTimeout } from '../harness/_util';
 import { describeBadInput } from './_bad-input';
 import { procSockets, type RuntimeHooks } from './_common';
 import { describeFaults } from './_faults';
-import { describeLoad } from './_load';
+import { describeLoad, describeSoak } from './_load';
 import { describePropertySockets } from './_property-sockets';
 import { describeRaces } from './_races';
 import { add, knownBug, scenario, writeResultsAfterAll } from './_record';
@@ -127,3 +127,5 @@ describe('bun:adapter bad input', () => {
     );
   });
 });
+
+describeSoak('bun', 'bun');

@@ -15,7 +15,7 @@ import { withTimeout } from '../harness/_util';
 import { describeBadInput } from './_bad-input';
 import { procSockets, v8HeapAfterGc, type RuntimeHooks } from './_common';
 import { describeFaults } from './_faults';
-import { describeLoad } from './_load';
+import { describeLoad, describeSoak } from './_load';
 import { describePropertySockets } from './_property-sockets';
 import { describeRaces } from './_races';
 import { add, knownBug, scenario, writeResultsAfterAll } from './_record';
@@ -146,3 +146,5 @@ describe('deno:adapter bad input', () => {
     );
   });
 });
+
+describeSoak('deno', 'deno');

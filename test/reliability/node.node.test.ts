@@ -11,7 +11,7 @@ import { nodeHarness } from '../harness/node';
 import { withTimeout } from '../harness/_util';
 import { describeBadInput } from './_bad-input';
 import { v8HeapAfterGc, type RuntimeHooks } from './_common';
-import { describeLoad } from './_load';
+import { describeLoad, describeSoak } from './_load';
 import { describePropertySockets } from './_property-sockets';
 import { describeFaults } from './_faults';
 import { describeRaces } from './_races';
@@ -149,3 +149,5 @@ describe('node:adapter bad input', () => {
     );
   });
 });
+
+describeSoak('node', 'node');
