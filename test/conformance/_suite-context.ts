@@ -15,6 +15,8 @@ export const T = 5_000;
 export interface Side {
   readonly endpoint: SpliceEndpoint;
   readonly peer: Peer;
+  /** `endpoint.readable` is a byte stream (from `harness.features`): `max` must be exact without `remainder`. */
+  readonly byteStream: boolean;
 }
 
 export interface SuiteContext {
@@ -38,7 +40,10 @@ export function createContext(): SuiteContext & { setHarness(h: Harness): void; 
       return harness;
     },
     setHarness: (h) => void (harness = h),
-    side: () => withTimeout(harness!.endpoint(), T, `${harness!.name}: endpoint()`),
+    async side() {
+      const { endpoint, peer } = await withTimeout(harness!.endpoint(), T, `${harness!.name}: endpoint()`);
+      return { endpoint, peer, byteStream: harness!.features.byteStream };
+    },
     splice(readable, writable, options) {
       const s = spliceStreams(readable, writable, options);
       live.push(s);
@@ -117,6 +122,8 @@ export async function expectConserved(source: Side, drain: Side, input: Uint8Arr
   await withTimeout(drain.peer.receivedAtLeast(result.bytes), T, `peer receiving the ${result.bytes} delivered bytes`);
   expectBytes(drain.peer.received(), input.subarray(0, result.bytes), 'delivered bytes');
   const remainder = remainderOf(result);
+  // SPEC 4.3: on a byte stream the surplus stays in the source itself.
+  if (source.byteStream) expect(remainder.byteLength, 'remainder from a byte stream').toBe(0);
   const left = input.byteLength - result.bytes - remainder.byteLength;
   expect(left, 'remainder longer than what was left').toBeGreaterThanOrEqual(0);
   const rest = left > 0 ? await readAtLeast(source.endpoint.readable, left, T) : new Uint8Array(0);

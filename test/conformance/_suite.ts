@@ -16,6 +16,7 @@ import { maxSection } from './_suite-max';
 import { idleSection } from './_suite-idle';
 import { unspliceSection } from './_suite-unsplice';
 import { endSection } from './_suite-end';
+import { racesSection } from './_suite-races';
 
 /**
  * Declares the suite for one harness. `label` names the enclosing describe
@@ -39,5 +40,6 @@ export function describeConformance(factory: HarnessFactory, label = 'conformanc
     idleSection(ctx);
     unspliceSection(ctx);
     endSection(ctx);
+    racesSection(ctx);
   });
 }
