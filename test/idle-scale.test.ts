@@ -63,4 +63,22 @@ describe('4.4 idle timers at scale', () => {
     expect(results.every((r) => r.reason === 'unsplice')).toBe(true);
     expect(idleClockStats().watched, 'unspliced splices still watched by the idle clock').toBe(0);
   });
+
+  it('leaves nothing on the idle clock after any ending (no armed timer keeps the process alive)', async () => {
+    for (const ending of ['eof', 'max', 'unsplice', 'error', 'signal'] as const) {
+      const a = memoryEndpoint({ impl: 'native', byteStream: true });
+      const b = memoryEndpoint({ impl: 'native', byteStream: true });
+      const abort = new AbortController();
+      const s = spliceStreams(a.endpoint.readable, b.endpoint.writable, { idle: 10_000, signal: abort.signal, max: ending === 'max' ? 2 : 0 });
+      expect(idleClockStats().watched).toBe(1);
+      if (ending === 'eof') await a.peer.end();
+      if (ending === 'max') await a.peer.write(pattern(2, 2));
+      if (ending === 'unsplice') await s.unsplice();
+      if (ending === 'error') await b.peer.reset();
+      if (ending === 'signal') abort.abort();
+      const result = await s.done;
+      expect(result.reason).toBe(ending === 'signal' ? 'unsplice' : ending);
+      expect(idleClockStats(), `after '${ending}'`).toMatchObject({ watched: 0, timerArmed: false });
+    }
+  });
 });
