@@ -4,7 +4,7 @@
  * every ending owes (no abort listener left on a signal).
  */
 import { describe, expect, it } from 'vitest';
-import { macrotask, pattern, readAtLeast, text, until, withTimeout } from '../harness/_util';
+import { concat, expectBytes, macrotask, pattern, readAtLeast, text, until, withTimeout } from '../harness/_util';
 import { T, doneOf, expectDrainUsable, expectReleased, expectSourceUsable, writeAll, type SuiteContext } from './_suite-context';
 import { chunk } from '../harness/_util';
 
@@ -79,6 +79,44 @@ export function racesSection(ctx: SuiteContext): void {
       expect(isResetError(result.error), `not the drain's error: ${String(result.error)}`).toBe(true);
       await withTimeout(a.peer.aborted(), T, 'source cancelled');
       expectReleased(a.endpoint.readable, b.endpoint.writable);
+    });
+
+    it("with preventClose, 'eof' does not wait for a stalled drain either", async () => {
+      const a = await ctx.side();
+      const b = await ctx.side();
+      const x = pattern(300, 105);
+      const y = text('after the eof');
+      b.peer.stall();
+      const s = ctx.splice(a.endpoint.readable, b.endpoint.writable, { preventClose: true });
+      await a.peer.write(x);
+      await a.peer.end();
+      expect(await doneOf(s, 'done at eof with preventClose and a stalled drain')).toMatchObject({ reason: 'eof', bytes: x.byteLength });
+      expectReleased(a.endpoint.readable, b.endpoint.writable);
+      const writer = b.endpoint.writable.getWriter();
+      const written = writer.write(y);
+      written.catch(() => {});
+      b.peer.resume();
+      await withTimeout(written, T, 'write after the eof');
+      writer.releaseLock();
+      await withTimeout(b.peer.receivedAtLeast(x.byteLength + y.byteLength), T, 'x then y');
+      expectBytes(b.peer.received(), concat(x, y));
+    });
+
+    it("a source error does not wait for a stalled drain; the abort reaches the drain after what was handed to it", async () => {
+      const a = await ctx.side();
+      const b = await ctx.side();
+      const x = pattern(300, 106);
+      b.peer.stall();
+      const s = ctx.splice(a.endpoint.readable, b.endpoint.writable);
+      await a.peer.write(x);
+      await until(() => s.bytes === x.byteLength, T, 'x handed to the stalled drain');
+      const isResetError = await a.peer.reset();
+      const result = await doneOf(s, "done at 'error' with a stalled drain");
+      expect(result.reason).toBe('error');
+      expect(isResetError(result.error)).toBe(true);
+      expectReleased(a.endpoint.readable, b.endpoint.writable);
+      b.peer.resume();
+      await withTimeout(b.peer.aborted(), T, 'drain aborted');
     });
 
     it('removes its abort listener from the signal whatever the ending', async () => {
