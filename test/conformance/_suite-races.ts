@@ -4,7 +4,7 @@
  * every ending owes (no abort listener left on a signal).
  */
 import { describe, expect, it } from 'vitest';
-import { concat, expectBytes, macrotask, pattern, readAtLeast, text, until, withTimeout } from '../harness/_util';
+import { concat, expectBytes, macrotask, pattern, readAtLeast, stillPendingAfter, text, until, withTimeout } from '../harness/_util';
 import { T, doneOf, expectDrainUsable, expectReleased, expectSourceUsable, writeAll, type SuiteContext } from './_suite-context';
 import { chunk } from '../harness/_util';
 
@@ -117,6 +117,23 @@ export function racesSection(ctx: SuiteContext): void {
       expectReleased(a.endpoint.readable, b.endpoint.writable);
       b.peer.resume();
       await withTimeout(b.peer.aborted(), T, 'drain aborted');
+    });
+
+    it("an idle timeout during the eof close leaves the reason 'eof'", async () => {
+      // Needs a close that can be held back longer than idle: in-memory only.
+      if (ctx.harness.features.socket) return;
+      const a = await ctx.side();
+      const b = await ctx.side();
+      const x = pattern(200, 107);
+      b.peer.stall();
+      await a.peer.write(x);
+      await a.peer.end();
+      const s = ctx.splice(a.endpoint.readable, b.endpoint.writable, { idle: 30 });
+      // Hold the close for several idle periods; "nothing happened" needs a bounded wait.
+      expect(await stillPendingAfter(s.done, 100), 'done settled while the close was held').toBe(true);
+      b.peer.resume();
+      expect(await doneOf(s)).toMatchObject({ reason: 'eof', bytes: x.byteLength });
+      await withTimeout(b.peer.ended(), T, 'drain closed');
     });
 
     it('removes its abort listener from the signal whatever the ending', async () => {
