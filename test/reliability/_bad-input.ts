@@ -12,7 +12,7 @@ import type { SpliceEndpoint } from '@sosplice/core';
 import type { HarnessFactory, Peer } from '../conformance/_harness';
 import { expectBytes, readAtLeast, text, withTimeout, writeOnce } from '../harness/_util';
 import { T, type RuntimeHooks } from './_common';
-import { add, scenario } from './_record';
+import { add, scenario, section as reportSection } from './_record';
 import { section } from './_suite';
 
 /** The rows of SPEC 3's table that a caller can hit with valid streams in hand. */
@@ -42,6 +42,7 @@ async function expectUsable(side: { endpoint: SpliceEndpoint; peer: Peer }, tag:
 
 export function describeBadInput(factory: HarnessFactory, label: string, hooks?: RuntimeHooks): void {
   describe(`${label} bad input`, () => {
+    reportSection('Bad input');
     const ctx = section(factory, hooks);
 
     scenario('SPEC 3 validation table on socket endpoints: coded throw, nothing locked, sockets kept', ctx.path, async (fig) => {

@@ -37,7 +37,15 @@ export interface RuntimeHooks {
    * Known product issues the scenarios tolerate, each named in the entry
    * file with its report; a tolerated outcome is counted in the figures.
    */
-  known?: { drainResetReadsAsClosed?: boolean };
+  known?: {
+    drainResetReadsAsClosed?: boolean;
+    /**
+     * The harness's `Peer.reset()` is a real RST only once the endpoint read
+     * everything the peer sent (Node 20's `resetAndDestroy()` sends a FIN
+     * while sent data is still in flight): reset between writes, not during.
+     */
+    resetOnlyWhenCaughtUp?: boolean;
+  };
   /** Sockets this process holds open now (the runtime's own count). */
   openSockets(): number;
   /** Other live handles and timers the runtime reports (names), if it reports any. */

@@ -11,7 +11,7 @@ import { describe, expect } from 'vitest';
 import type { HarnessFactory } from '../conformance/_harness';
 import { concat, expectBytes, macrotask, pattern, until, withTimeout, writeOnce } from '../harness/_util';
 import { closeSocket, drainToEnd, expectPrefix, prng, sender, T, type RuntimeHooks } from './_common';
-import { add, scenario } from './_record';
+import { add, scenario, section as reportSection } from './_record';
 import { section } from './_suite';
 
 /** Random fault points per scenario: enough to land at different moments, few enough for CI. */
@@ -21,6 +21,7 @@ const VOLUME = 4 << 20;
 
 export function describeFaults(factory: HarnessFactory, label: string, hooks?: RuntimeHooks, seed = 7): void {
   describe(`${label} faults`, () => {
+    reportSection('Faults');
     const ctx = section(factory, hooks);
 
     scenario('peer RST on the source side at random points', ctx.path, async (fig) => {
@@ -33,10 +34,13 @@ export function describeFaults(factory: HarnessFactory, label: string, hooks?: R
         const s = ctx.splice(a.endpoint.readable, b.endpoint.writable, { preventAbort });
         const at = rnd.int(0, 1 << 20);
         await until(() => s.bytes >= at || send.sent().byteLength === VOLUME, T, `${at} bytes spliced`);
+        // The peer's write in flight finishes first: Node 20's resetAndDestroy() sends a FIN,
+        // not an RST, while a write is queued (fixed in later Node versions).
+        send.stop();
+        await withTimeout(send.finished, T, 'sender pausing');
+        if (hooks?.known?.resetOnlyWhenCaughtUp) await until(() => s.bytes >= send.sent().byteLength, T, 'the splice catching up');
         const isReset = await a.peer.reset();
         const result = await withTimeout(s.done, T, 'done after the source reset');
-        // Writes into a reset socket may never settle: stop, and check against what was accepted.
-        send.stop();
         expect(result.reason).toBe('error');
         expect(isReset(result.error), `not the runtime's reset error: ${String(result.error)}`).toBe(true);
         expect(s.bytes).toBe(result.bytes);

@@ -11,7 +11,7 @@ import type { SpliceEndpoint, SplicePair } from '@sosplice/core';
 import type { HarnessFactory, Peer } from '../conformance/_harness';
 import { checksum, pattern, until, withTimeout } from '../harness/_util';
 import { prng, T, type RuntimeHooks } from './_common';
-import { scenario } from './_record';
+import { scenario, section as reportSection } from './_record';
 
 /** Heap after GC may grow by this share of the baseline (issue 7), plus this many bytes of runner noise. */
 const HEAP_TOLERANCE = 0.1;
@@ -68,6 +68,7 @@ async function expectNothingLeft(hooks: RuntimeHooks, before: Awaited<ReturnType
 
 export function describeLoad(factory: HarnessFactory, label: string, hooks: RuntimeHooks, options: LoadOptions, seed = 23): void {
   describe(`${label} load`, () => {
+    reportSection('Load and leaks');
     let name = 'unknown';
 
     scenario(`${options.pairs.toLocaleString('en')} concurrent bidirectional splices, then nothing left`, () => name, async (fig) => {
@@ -136,6 +137,7 @@ export function describeLoad(factory: HarnessFactory, label: string, hooks: Runt
  */
 export function describeSoak(runtimeName: 'node' | 'bun' | 'deno', label: string): void {
   describe(`${label} soak`, () => {
+    reportSection('Load and leaks');
     for (const path of ['direct', 'generic'] as const) {
       scenario(
         'soak, short form: 1,000 short connections in sequence + a 2 s stalled drain (child process)',

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import type { HarnessFactory } from '../conformance/_harness';
 import { concat, expectBytes, macrotask, remainderOf, sleep, withTimeout } from '../harness/_util';
 import { drainToEnd, T, type RuntimeHooks } from './_common';
-import { add, scenario } from './_record';
+import { add, scenario, section as reportSection } from './_record';
 import { section } from './_suite';
 
 const scenarioArb = fc.record({
@@ -26,8 +26,14 @@ const scenarioArb = fc.record({
   seed: fc.nat(1000),
 });
 
+function replay(): { seed?: number; path?: string } {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+  return env.SOSPLICE_FC_SEED === undefined ? {} : { seed: Number(env.SOSPLICE_FC_SEED), path: env.SOSPLICE_FC_PATH };
+}
+
 export function describePropertySockets(factory: HarnessFactory, label: string, hooks?: RuntimeHooks, numRuns = 25): void {
   describe(`${label} property over sockets`, () => {
+    reportSection('Property over sockets');
     const ctx = section(factory, hooks);
 
     scenario('random writes, delays, max, idle and unsplice moments conserve every byte', ctx.path, async (fig) => {
@@ -72,7 +78,8 @@ export function describePropertySockets(factory: HarnessFactory, label: string, 
           add(fig, 'bytesChecked', input.byteLength);
           add(fig, `reason_${result.reason}`, 1);
         }),
-        { numRuns, endOnFailure: true },
+        // Replaying a reported failure: SOSPLICE_FC_SEED=<seed> SOSPLICE_FC_PATH=<path>.
+        { numRuns, endOnFailure: true, ...replay() },
       );
     }, 120_000);
   });

@@ -13,6 +13,7 @@ import { afterAll, it } from 'vitest';
 export type Figures = Record<string, number>;
 
 export interface Row {
+  section: string;
   scenario: string;
   runtime: string;
   path: string;
@@ -29,6 +30,12 @@ export const runtime: string =
   g.process?.env?.SOSPLICE_RUNTIME ?? (g.Deno ? 'deno' : g.Bun ? 'bun' : `node${(g.process?.versions?.node ?? '0').split('.')[0]}`);
 
 const rows: Row[] = [];
+let currentSection = 'Other';
+
+/** Names the report section of the scenarios declared next (Faults, Races, Load and leaks...). */
+export function section(name: string): void {
+  currentSection = name;
+}
 const knownBugs = new Map<string, string>();
 
 /**
@@ -36,7 +43,8 @@ const knownBugs = new Map<string, string>();
  * it is skipped and shows in the report as `known-bug` with `note`, until
  * the fix lands and the mark is removed. `SOSPLICE_KNOWN_BUGS=run` runs them.
  */
-export function knownBug(path: string, scenarioName: string, note: string): void {
+export function knownBug(path: string, scenarioName: string, note: string, onlyRuntime?: string): void {
+  if (onlyRuntime !== undefined && onlyRuntime !== runtime) return;
   // SOSPLICE_KNOWN_BUGS=run runs them anyway: to check a fix, or to see the failure.
   if (g.process?.env?.SOSPLICE_KNOWN_BUGS === 'run') return;
   knownBugs.set(`${path}|${scenarioName}`, note);
@@ -47,12 +55,14 @@ export function knownBug(path: string, scenarioName: string, note: string): void
  * harness's name (e.g. `node:tcp:direct`), known only once `beforeAll` ran.
  */
 export function scenario(name: string, path: () => string, body: (figures: Figures) => Promise<void>, timeout?: number): void {
+  const inSection = currentSection;
   it(
     name,
     async (context) => {
       const figures: Figures = {};
       const started = performance.now();
       const row = (result: Row['result'], error?: unknown): Row => ({
+        section: inSection,
         scenario: name,
         runtime,
         path: path(),

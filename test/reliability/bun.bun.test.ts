@@ -18,7 +18,7 @@ import { describeFaults } from './_faults';
 import { describeLoad, describeSoak } from './_load';
 import { describePropertySockets } from './_property-sockets';
 import { describeRaces } from './_races';
-import { add, knownBug, scenario, writeResultsAfterAll } from './_record';
+import { add, knownBug, scenario, section, writeResultsAfterAll } from './_record';
 
 writeResultsAfterAll('bun');
 
@@ -66,6 +66,7 @@ for (const direct of [true, false]) {
 
 /** Adapter entry points given what is not an open socket: a coded error, and the caller's socket left alone. */
 describe('bun:adapter bad input', () => {
+  section('Bad input');
   const path = () => 'bun:adapter';
   type Raw = { terminate(): void; write(b: Uint8Array): number; readyState?: unknown };
   const bun = () => (globalThis as unknown as { Bun: { listen(o: object): { port: number; stop(f: boolean): void }; connect(o: object): Promise<Raw> } }).Bun;

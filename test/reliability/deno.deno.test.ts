@@ -18,7 +18,7 @@ import { describeFaults } from './_faults';
 import { describeLoad, describeSoak } from './_load';
 import { describePropertySockets } from './_property-sockets';
 import { describeRaces } from './_races';
-import { add, knownBug, scenario, writeResultsAfterAll } from './_record';
+import { add, knownBug, scenario, section, writeResultsAfterAll } from './_record';
 
 writeResultsAfterAll('deno');
 
@@ -56,6 +56,7 @@ for (const direct of [true, false]) {
 
 /** Adapter entry points given what is not an open conn: a coded error, and the caller's conn left alone. */
 describe('deno:adapter bad input', () => {
+  section('Bad input');
   const path = () => 'deno:adapter';
   const codeOf = (f: () => unknown): unknown => {
     try {

@@ -15,7 +15,7 @@ import { describeLoad, describeSoak } from './_load';
 import { describePropertySockets } from './_property-sockets';
 import { describeFaults } from './_faults';
 import { describeRaces } from './_races';
-import { add, knownBug, scenario, writeResultsAfterAll } from './_record';
+import { add, knownBug, runtime, scenario, section, writeResultsAfterAll } from './_record';
 
 writeResultsAfterAll('node');
 
@@ -23,6 +23,11 @@ writeResultsAfterAll('node');
 // the direct path counts the chunk it just wrote: result.bytes misses it, splice.bytes keeps counting.
 knownBug('node:adapter', 'fromNodeSocket(destroyed socket) throws a coded error', 'returns an endpoint; opened rejects without a code');
 knownBug('node:adapter', "fromNodeSocket(half-open socket): the peer's FIN already in reads as EOF", 'readable never ends when the end event fired before wrapping');
+// Reported (issue 7 report), intermittent under load, Node 20 and 24: after a splice on the stream
+// path ends mid-flow (idle or unsplice), the source sometimes never reads to EOF: 30 s without data.
+// Seen with fast-check seeds -1557821965 (path 24, Node 20) and -460756631 (path 1, Node 24); replay
+// with SOSPLICE_FC_SEED / SOSPLICE_FC_PATH and SOSPLICE_KNOWN_BUGS=run.
+knownBug('node:tcp:generic', 'random writes, delays, max, idle and unsplice moments conserve every byte', 'intermittent: after an idle/unsplice ending mid-flow the source never reads to EOF (fc seeds -1557821965/24, -460756631/1)');
 knownBug('node:tcp:direct', "an abort fired inside the drain socket's write call", 'result.bytes misses the chunk being written; splice.bytes != result.bytes');
 
 const SOCKETS = new Set(['TCPSocketWrap', 'TCPWrap', 'PipeWrap', 'TLSWrap']);
@@ -39,6 +44,8 @@ const hooks: RuntimeHooks = {
       return room;
     } as typeof socket.write;
   },
+  // Node 20's resetAndDestroy() sends a FIN while sent data is in flight (a harness limit, not ours).
+  known: { resetOnlyWhenCaughtUp: runtime === 'node20' },
   openSockets: () => process.getActiveResourcesInfo().filter((name) => SOCKETS.has(name)).length,
   activeHandles: () => process.getActiveResourcesInfo(),
   heapAfterGc: v8HeapAfterGc,
@@ -56,6 +63,7 @@ for (const direct of [true, false]) {
 
 /** Adapter entry points given what is not an open socket: a coded error, and the caller's socket left alone. */
 describe('node:adapter bad input', () => {
+  section('Bad input');
   const path = () => 'node:adapter';
   const code = (f: () => unknown): unknown => {
     try {

@@ -10,7 +10,7 @@ import { memoryHarness } from '../harness/memory';
 import { concat, expectBytes, macrotask, pattern, withTimeout } from '../harness/_util';
 import { drainToEnd, T, watchDone } from './_common';
 import { describeRaces } from './_races';
-import { add, scenario, writeResultsAfterAll } from './_record';
+import { add, scenario, section, writeResultsAfterAll } from './_record';
 
 writeResultsAfterAll('memory');
 
@@ -24,6 +24,7 @@ for (const impl of ['native', 'polyfill'] as const) {
 }
 
 describe('memory:native', () => {
+  section('Races');
   scenario('an abort fired synchronously inside the sink write()', () => 'memory:native:bytes', async (fig) => {
     for (let at = 1; at <= 12; at++) {
       const ac = new AbortController();
