@@ -4,13 +4,13 @@
  *
  * Why a buffer of our own rather than `controller.enqueue()` on every
  * `'data'`: with `highWaterMark: 0` the stream pulls only while a read is
- * pending. A BYOB read comes with a `byobRequest`, and answering it with no
- * more bytes than its view holds is what makes a BYOB read of `remaining`
- * bytes exact (SPEC.md 4.3): the rest stays here, in order, for the next
- * reader. A default read (no `byobRequest`: no `autoAllocateChunkSize`, which
- * would cost a zeroed 64 KiB allocation and a copy per read) gets one whole
- * chunk through `enqueue()`, which fulfils that read at once. This buffer is
- * also what the direct dispatch path takes bytes from (./direct.ts).
+ * pending, and we enqueue one chunk per pull, so the stream's own queue
+ * holds at most the part of one chunk a BYOB read had no room for (a BYOB
+ * read of `remaining` bytes takes exactly that: SPEC.md 4.3), and the socket
+ * is paused once our buffer reaches the high-water mark. No
+ * `autoAllocateChunkSize`: it would cost a zeroed 64 KiB allocation and a
+ * copy per default read. This buffer is also what the direct dispatch path
+ * takes bytes from (./direct.ts).
  * Node API: https://nodejs.org/api/net.html#event-data
  */
 import type { SocketState } from './_state.js';
@@ -154,35 +154,26 @@ export class ReadSide {
     if (this.#bytes >= this.highWaterMark) this.state.socket.pause();
   }
 
-  /** Answers the pending pull: never more bytes than its view holds. */
+  /**
+   * Answers the pending pull with one chunk through `enqueue()`. A default
+   * read gets the chunk itself; a BYOB read gets what its view holds and the
+   * rest waits in the stream's queue, read next (SPEC.md 4.3: exact). Why not
+   * `byobRequest.respond()`: after a reader released a pending BYOB read,
+   * the request left behind belongs to nobody, and bytes answered into it go
+   * to the queue without fulfilling the next default read (a hang);
+   * `enqueue()` retires such a request and serves the live read. enqueue()
+   * transfers the chunk's ArrayBuffer, so only a chunk that owns its whole
+   * buffer (as Node's 'data' chunks do) goes as is; a part of a larger
+   * buffer (the tail left by max, whose head may still sit in a drain's
+   * write queue) is copied first: `new Uint8Array(view)` copies, a Buffer's
+   * slice() would not.
+   */
   #serve(): void {
     this.#waiting = false;
-    const request = this.#controller.byobRequest;
-    if (request === null || request.view === null) {
-      // A default read: hand over one chunk. enqueue() transfers the chunk's
-      // ArrayBuffer, so only a chunk that owns its whole buffer (as Node's
-      // 'data' chunks do) goes as is; a part of a larger buffer (the tail
-      // left by max, whose head may still sit in a drain's write queue) is
-      // copied first. `new Uint8Array(view)` copies; a Buffer's slice() would not.
-      const chunk = this.shift()!;
-      const owned = chunk.byteOffset === 0 && chunk.buffer.byteLength === chunk.byteLength && chunk.buffer instanceof ArrayBuffer;
-      this.#controller.enqueue((owned ? chunk : new Uint8Array(chunk)) as Uint8Array<ArrayBuffer>);
-      this.#flow();
-      return;
-    }
-    const view = request.view as Uint8Array;
-    const room = view.byteLength;
-    let n = 0;
-    while (n < room && this.#chunks.length > 0) {
-      const chunk = this.#chunks[0]!;
-      const take = Math.min(chunk.byteLength, room - n);
-      view.set(take === chunk.byteLength ? chunk : chunk.subarray(0, take), n);
-      n += take;
-      if (take === chunk.byteLength) this.#chunks.shift();
-      else this.#chunks[0] = chunk.subarray(take);
-    }
-    this.#bytes -= n;
-    request.respond(n);
+    const chunk = this.shift();
+    if (chunk === undefined) return;
+    const owned = chunk.byteOffset === 0 && chunk.buffer.byteLength === chunk.byteLength && chunk.buffer instanceof ArrayBuffer;
+    this.#controller.enqueue((owned ? chunk : new Uint8Array(chunk)) as Uint8Array<ArrayBuffer>);
     this.#flow();
   }
 
