@@ -21,6 +21,7 @@ export interface BenchChild {
 
 export interface DenoBenchApi {
   args: string[];
+  env: { get(name: string): string | undefined; toObject(): Record<string, string> };
   version: { deno: string };
   listen(o: { hostname: string; port: number }): BenchListener;
   connect(o: { hostname: string; port: number }): Promise<BenchConn>;

@@ -50,7 +50,7 @@ export async function measureRun(engine: string, bytes: number): Promise<RunFigu
     args: ['run', '-A', '--config', `${root}packages/deno-adapter/deno.json`, `${root}bench/deno/_proxy-child.ts`, engine, String(upstream.addr.port)],
     stdout: 'piped',
     stderr: 'inherit',
-    env: { DENO_NO_UPDATE_CHECK: '1' },
+    env: { ...D.env.toObject(), DENO_NO_UPDATE_CHECK: '1' },
   }).spawn();
   try {
     const port = Number(await firstLine(child.stdout));

@@ -50,7 +50,8 @@ async function serve(engine: string, client: Conn, upstreamPort: number): Promis
     case 'generic':
     case 'direct': {
       const direct = engine === 'direct';
-      const pair = spliceBidirectional(fromDenoConn(client, { direct }), fromDenoConn(upstream, { direct }));
+      const readSize = Number(D.env.get('SOSPLICE_READ_SIZE') ?? 65536);
+      const pair = spliceBidirectional(fromDenoConn(client, { direct, readSize }), fromDenoConn(upstream, { direct, readSize }));
       await pair.done;
       return;
     }

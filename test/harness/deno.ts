@@ -15,7 +15,7 @@
  */
 import { connect, type DenoConnLike, type DenoSocket } from '@sosplice/deno-adapter';
 import type { Harness, HarnessFactory, Peer } from '../conformance/_harness';
-import { concat } from './_util';
+import { concat, sleep } from './_util';
 
 export type DenoTransport = 'tcp' | 'unix' | 'tls';
 
@@ -176,9 +176,15 @@ export class DenoPeer implements Peer {
       // Leave bytes unread, then close: the endpoint reads ECONNRESET.
       this.#stalled = true;
       const one = new Uint8Array(1);
-      await this.endpoint.conn.write(one).catch(() => 0);
-      await this.#reading;
-      await this.endpoint.conn.write(one).catch(() => 0);
+      if (this.#reading !== undefined) {
+        // The read in flight takes this byte (or earlier ones) and stops.
+        void this.endpoint.conn.write(one).catch(() => 0);
+        await this.#reading;
+      }
+      // One more byte stays unread. If this write cannot complete, the
+      // socket buffers are full (a stalled peer): unread bytes exist anyway.
+      // No event says "buffer full", hence the bounded wait.
+      await Promise.race([this.endpoint.conn.write(one).catch(() => 0), sleep(50)]);
     } else {
       sendRst(this.conn);
     }

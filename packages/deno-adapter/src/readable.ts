@@ -5,26 +5,77 @@
  * - `highWaterMark: 0`: nothing is read from the kernel unless a reader asks,
  *   so a slow consumer leaves the data in the kernel (real backpressure,
  *   SPEC 6).
- * - Reads go straight into the reader's view (`byobRequest.view`) and never
- *   ask for more than it holds: a BYOB read of `remaining` bytes is how the
- *   core keeps `max` exact (SPEC 4.3).
+ * - A BYOB read goes straight into the reader's view and never asks for more
+ *   than it holds: a BYOB read of `remaining` bytes is how the core keeps
+ *   `max` exact (SPEC 4.3).
+ * - A default read gets a buffer sized to the traffic (see `ReadSizer`):
+ *   per-chunk costs of Web Streams dominate a bulk transfer, so a busy conn
+ *   reads up to 4x `readSize` at once, while a quiet one keeps small buffers.
+ *   The stream's `autoAllocateChunkSize` is 1 on purpose: a default read
+ *   still gets a pull-into descriptor (the spec serves a default read that
+ *   waits behind a released BYOB read only through one; without it such a
+ *   read hangs), but a 1-byte one, so nothing big is allocated; the adapter
+ *   `enqueue()`s its own chunk, which fulfils that read. A BYOB read of
+ *   exactly 1 byte takes this path too: it gets its byte, and the rest of the
+ *   chunk stays queued in the source, read next.
  * - `conn.read()` returning `null` closes the stream, not the conn: the write
  *   side stays usable (the half-close of SPEC 6; Deno's own `conn.readable`
  *   closes the whole conn here, denoland/deno#22258).
  */
 import type { ConnState } from './_conn.js';
 
+/**
+ * Buffer sizes for default reads: doubles (up to 4x `readSize`) while reads
+ * fill their buffer, halves (down to `readSize / 4`) when a read uses a
+ * quarter or less. A short read is copied out and its buffer reused, so a
+ * few bytes never pin a large buffer in the drain's queue.
+ */
+class ReadSizer {
+  #size: number;
+  readonly #min: number;
+  readonly #max: number;
+  #spare: Uint8Array<ArrayBuffer> | undefined;
+
+  constructor(readSize: number) {
+    this.#size = readSize;
+    this.#min = Math.max(1, readSize >> 2);
+    this.#max = readSize * 4;
+  }
+
+  buffer(): Uint8Array<ArrayBuffer> {
+    const spare = this.#spare;
+    this.#spare = undefined;
+    return spare !== undefined && spare.byteLength === this.#size ? spare : new Uint8Array(this.#size);
+  }
+
+  /** The chunk to enqueue for `n` bytes read into `view`; adapts the next size. */
+  chunk(view: Uint8Array<ArrayBuffer>, n: number): Uint8Array<ArrayBuffer> {
+    if (n === view.byteLength) {
+      this.#size = Math.min(this.#max, this.#size * 2);
+      return view;
+    }
+    if (n * 4 > view.byteLength) return view.subarray(0, n);
+    this.#size = Math.max(this.#min, this.#size >> 1);
+    this.#spare = view;
+    return view.slice(0, n);
+  }
+}
+
+/** `autoAllocateChunkSize`: marks a default read (see the module comment). */
+const DEFAULT_READ_MARK = 1;
+
 /** Creates the readable byte stream of `state`'s conn. */
-export function createReadable(state: ConnState, chunkSize: number): ReadableStream<Uint8Array> {
+export function createReadable(state: ConnState, readSize: number): ReadableStream<Uint8Array> {
+  const sizer = new ReadSizer(readSize);
   return new ReadableStream(
     {
       type: 'bytes',
-      autoAllocateChunkSize: chunkSize,
+      autoAllocateChunkSize: DEFAULT_READ_MARK,
       start(controller) {
         state.readableController = controller;
       },
       pull(controller) {
-        return pull(state, controller, chunkSize);
+        return pull(state, controller, sizer);
       },
       cancel(reason) {
         // SPEC 6: `readable.cancel()` destroys the socket.
@@ -35,34 +86,36 @@ export function createReadable(state: ConnState, chunkSize: number): ReadableStr
   ) as ReadableStream<Uint8Array>;
 }
 
-function pull(state: ConnState, controller: ReadableByteStreamController, chunkSize: number): Promise<void> | undefined {
+function pull(state: ConnState, controller: ReadableByteStreamController, sizer: ReadSizer): Promise<void> | undefined {
   // A direct run that was unspliced may still have a read in flight: its
   // bytes land in the buffer and must be read first.
   if (state.reading) {
     const waiting = state.readSettled().then(() => {
       state.pulling = undefined;
-      return pull(state, controller, chunkSize);
+      return pull(state, controller, sizer);
     });
     state.pulling = waiting;
     return waiting;
   }
   if (state.destroyed) return undefined; // the stream was closed or errored with the conn
-  const request = controller.byobRequest;
-  const view: Uint8Array<ArrayBuffer> = request === null ? new Uint8Array(chunkSize) : asBytes(request.view!);
+  const byob = controller.byobRequest;
+  // A default read (or none): read into our own buffer and enqueue it.
+  const request = byob === null || byob.view!.byteLength === DEFAULT_READ_MARK ? null : byob;
+  const view: Uint8Array<ArrayBuffer> = request === null ? sizer.buffer() : asBytes(request.view!);
   if (state.buffered > 0) {
     const n = state.takeInto(view);
-    if (request === null) controller.enqueue(view.subarray(0, n));
+    if (request === null) controller.enqueue(sizer.chunk(view, n));
     else request.respond(n);
     return undefined;
   }
   if (state.eof) return void closeAtEof(state, controller);
-  // The hot path: one conn.read() straight into the reader's view.
+  // The hot path: one conn.read() straight into the buffer.
   const pulling = state.read(view).then(
     (n) => {
       state.pulling = undefined;
       if (state.destroyed) return;
       if (n === null) return closeAtEof(state, controller);
-      if (request === null) controller.enqueue(view.subarray(0, n as number));
+      if (request === null) controller.enqueue(sizer.chunk(view, n as number));
       else request.respond(n as number);
     },
     () => {

@@ -19,7 +19,11 @@ export interface DenoSocketOptions {
    * adapter (default `true`); `false` keeps every splice on the stream path.
    */
   direct?: boolean;
-  /** Bytes per `conn.read()` (the readable's chunk, the direct run's buffer); default 65536. */
+  /**
+   * The direct run's buffer, and the readable's starting size for default
+   * reads (which then adapts between a quarter and 4x this); default 65536.
+   * BYOB reads use the reader's own view.
+   */
   readSize?: number;
   /** The writable's high-water mark in bytes; default 65536. */
   writeHighWaterMark?: number;
