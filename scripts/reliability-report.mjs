@@ -49,7 +49,7 @@ const LABELS = {
   rejectedCalls: (n) => `${count(n)} bad calls`,
   runs: (n) => `${count(n)} runs`,
   heapGrowthPct: (n) => `heap ${n >= 0 ? '+' : ''}${n}%`,
-  socketsAfter: (n) => `${n} sockets left`,
+  socketsAfter: (n) => `${Math.max(0, n)} sockets left`,
   socketsLeft: (n) => `${n} sockets left`,
   bytesHeldByStall: (n) => `${bytes(n)} in flight at the stall`,
   stallPeakMemoryGrowth: (n) => `peak +${bytes(n)} stalled`,
@@ -85,7 +85,7 @@ const pathOf = (p) => p.replace(/^(node|bun|deno):/, '');
 const out = [];
 out.push('# Reliability');
 out.push('');
-out.push('Issue 7: the splice promises of [SPEC.md](shared/SPEC.md) under faults, races, bad input, random');
+out.push('Issue 7: the splice promises of the spec (SPEC.md, shared) under faults, races, bad input, random');
 out.push('schedules and load, over real loopback sockets on every runtime, through the direct dispatch path and');
 out.push('the generic Web Streams path of each adapter (and over in-memory streams for the races).');
 out.push('');
@@ -130,6 +130,27 @@ for (const section of SECTIONS) {
   }
   out.push('');
 }
+
+out.push('## How the figures are taken');
+out.push('');
+out.push('- **Bytes checked**: bytes compared one by one (or by checksum for the load runs) against what was sent: what');
+out.push('  the far peer received, then `remainder`, then what a new reader read from the source afterwards.');
+out.push('- **Faults**: RSTs (TCP: `resetAndDestroy()` on Node, `terminate()` on Bun, `connect(fd, AF_UNSPEC)` via FFI');
+out.push('  on Deno), stream errors, sockets closed under a splice; *random points* are seeded, so a failure replays.');
+out.push('- **Leaks**: after the load runs every proxy socket must have closed itself (SPEC 6), the idle clock must be');
+out.push('  empty and disarmed (`idleClockStats()`), and the runtime must hold no more sockets or handles than before:');
+out.push('  Node by `process.getActiveResourcesInfo()`; Bun (which lists none) and Deno (whose list has no `Deno.Conn`s,');
+out.push('  and `Deno.resources()` is gone in 2.x) by the kernel\'s view, TCP sockets among `/proc/self/fd`.');
+out.push('- **Heap**: after a forced GC (V8 `gc` through `--expose-gc`, `Bun.gc(true)`), at most 10% above the');
+out.push('  baseline taken after a warm-up, plus 1 MiB for runner noise on tiny heaps; in the soak\'s own process.');
+out.push('- **Stalled drain**: the adapters\' own buffer counters (`readableBuffered` + `writableBuffered`, Deno');
+out.push('  `stats.bufferedAmount`) must stay within the high-water marks plus one read chunk per socket, and the');
+out.push('  process memory within that plus 32 MiB, while a fast source writes into a proxy whose upstream never reads.');
+out.push('- Known limits of the harnesses, not of the product: Node 20\'s `resetAndDestroy()` sends a FIN while sent');
+out.push('  data is in flight, so on Node 20 the source-side RSTs land between writes (once the splice caught up);');
+out.push('  on Bun a reset drain may surface as the adapter\'s `ERR_SOCKET_CLOSED` instead of `ECONNRESET` (counted in');
+out.push('  the figures, reported as a bug).');
+out.push('');
 
 const bugs = rows.filter((r) => r.result === 'known-bug' || r.result === 'fail');
 out.push('## Open bugs');

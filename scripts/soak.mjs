@@ -15,9 +15,10 @@
 //   bun scripts/soak.mjs [--full]
 //   deno run -A --v8-flags=--expose-gc scripts/soak.mjs [--full]
 //   options: --connections N  --stall-ms MS  --generic (adapter streams only, no direct
-//            dispatch)  --json (one JSON line on stdout)
+//            dispatch)  --json (one JSON line on stdout)  --record (add the run to the
+//            results RELIABILITY.md is made from: scripts/reliability-report.mjs)
 // Exits 0 when every check held, 1 otherwise. Every phase is bounded in time.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 
 const argv = process.argv.slice(2);
@@ -297,12 +298,33 @@ async function stalledDrain() {
 
 // --- run ---
 
+/** One row for the report, in the format of test/reliability/_record.ts. */
+function record(ok) {
+  const name = runtime === 'node' ? `node${process.versions.node.split('.')[0]}` : runtime;
+  const dir = new URL('node_modules/.cache/sosplice-reliability/', root);
+  mkdirSync(dir, { recursive: true });
+  const numbers = Object.fromEntries(Object.entries(figures).filter(([, v]) => typeof v === 'number'));
+  const row = {
+    section: 'Load and leaks',
+    scenario: `soak${full ? ', full' : ''}: ${CONNECTIONS.toLocaleString('en')} short connections in sequence + a ${STALL_MS / 1000} s stalled drain (scripts/soak.mjs)`,
+    runtime: name,
+    path: `${runtime}:tcp:${figures.path}`,
+    result: ok ? 'pass' : 'fail',
+    figures: numbers,
+    ms: Math.round(performance.now()),
+    ...(ok ? {} : { error: failures.join('; ').slice(0, 200) }),
+  };
+  const file = new URL(`${name}.soak-${CONNECTIONS}-${figures.path}.json`, dir);
+  writeFileSync(file, JSON.stringify({ runtime: name, file: 'soak', at: new Date().toISOString(), rows: [row] }, null, 1));
+}
+
 let finished = false;
 function finish() {
   if (finished) return;
   finished = true;
   clearTimeout(watchdog);
   const ok = failures.length === 0;
+  if (argv.includes('--record')) record(ok);
   if (JSON_OUT) console.log(JSON.stringify({ ok, failures, figures }));
   else {
     console.log(figures);

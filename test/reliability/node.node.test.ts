@@ -19,15 +19,19 @@ import { add, knownBug, runtime, scenario, section, writeResultsAfterAll } from 
 
 writeResultsAfterAll('node');
 
-// Reported (issue 7 report): an abort fired inside socket.write() settles the splice before
-// the direct path counts the chunk it just wrote: result.bytes misses it, splice.bytes keeps counting.
+// Known product bugs, reported with repros (issue 7 report); each scenario runs again with
+// SOSPLICE_KNOWN_BUGS=run, and its mark goes once the fix lands.
+// - fromNodeSocket() does not check the socket's state: a destroyed socket gives an endpoint
+//   whose `opened` rejects without a code; a socket whose 'end' already fired never reads EOF.
 knownBug('node:adapter', 'fromNodeSocket(destroyed socket) throws a coded error', 'returns an endpoint; opened rejects without a code');
 knownBug('node:adapter', "fromNodeSocket(half-open socket): the peer's FIN already in reads as EOF", 'readable never ends when the end event fired before wrapping');
-// Reported (issue 7 report), intermittent under load, Node 20 and 24: after a splice on the stream
-// path ends mid-flow (idle or unsplice), the source sometimes never reads to EOF: 30 s without data.
-// Seen with fast-check seeds -1557821965 (path 24, Node 20) and -460756631 (path 1, Node 24); replay
-// with SOSPLICE_FC_SEED / SOSPLICE_FC_PATH and SOSPLICE_KNOWN_BUGS=run.
+// - Intermittent under load, Node 20 and 24: after a splice on the stream path ends mid-flow
+//   (idle or unsplice), the source sometimes never reads to EOF (30 s without data). Seen with
+//   fast-check seeds -1557821965 (path 24, Node 20) and -460756631 (path 1, Node 24); replay with
+//   SOSPLICE_FC_SEED / SOSPLICE_FC_PATH.
 knownBug('node:tcp:generic', 'random writes, delays, max, idle and unsplice moments conserve every byte', 'intermittent: after an idle/unsplice ending mid-flow the source never reads to EOF (fc seeds -1557821965/24, -460756631/1)');
+// - An abort fired inside socket.write() settles the splice before the direct path counts the
+//   chunk it just wrote: result.bytes misses it, and splice.bytes keeps counting after the end.
 knownBug('node:tcp:direct', "an abort fired inside the drain socket's write call", 'result.bytes misses the chunk being written; splice.bytes != result.bytes');
 
 const SOCKETS = new Set(['TCPSocketWrap', 'TCPWrap', 'PipeWrap', 'TLSWrap']);
