@@ -15,6 +15,7 @@
  * and serialises writers, so a direct run's last write and the writable's
  * next chunk reach the kernel in order.
  */
+import { ByteQueue } from './_bytes.js';
 import type { DenoConnLike } from './_deno.js';
 
 /** Returned by `read()` when the caller stopped owning the source meanwhile. */
@@ -50,9 +51,7 @@ export class ConnState {
   pulling: Promise<void> | undefined;
 
   /** Bytes read from the kernel and not yet handed on, oldest first. */
-  #chunks: Uint8Array[] = [];
-  /** Sum of `#chunks`. */
-  buffered = 0;
+  readonly pending = new ByteQueue();
   /** `conn.read()` returned `null`. */
   eof = false;
   /** The one `conn.read()` in flight. */
@@ -124,7 +123,7 @@ export class ConnState {
           this.bytesRead += n;
         }
         const stolen = owner?.stopped === true;
-        if (stolen && n !== null) this.push(view.slice(0, n));
+        if (stolen && n !== null) this.pending.push(view.slice(0, n));
         if (n === null) this.#maybeClose();
         return stolen ? STOLEN : n;
       },
@@ -147,47 +146,9 @@ export class ConnState {
    * if one comes, waits in the buffer for the next reader.
    */
   watch(): void {
-    if (this.#reading !== undefined || this.pulling !== undefined || this.buffered > 0) return;
+    if (this.#reading !== undefined || this.pulling !== undefined || this.pending.size > 0) return;
     if (this.eof || this.destroyed || this.connClosed || this.readable?.locked === true) return;
     void this.read(new Uint8Array(1), WATCHER);
-  }
-
-  /** Appends bytes at the back of the buffer. */
-  push(bytes: Uint8Array): void {
-    if (bytes.byteLength === 0) return;
-    this.#chunks.push(bytes);
-    this.buffered += bytes.byteLength;
-  }
-
-  /** Puts bytes back at the front of the buffer (read, but not delivered). */
-  unshift(bytes: Uint8Array): void {
-    if (bytes.byteLength === 0) return;
-    this.#chunks.unshift(bytes);
-    this.buffered += bytes.byteLength;
-  }
-
-  /** Removes up to `max` bytes from the front of the buffer, without copying. */
-  take(max: number): Uint8Array {
-    const head = this.#chunks[0]!;
-    if (head.byteLength <= max) {
-      this.#chunks.shift();
-      this.buffered -= head.byteLength;
-      return head;
-    }
-    this.#chunks[0] = head.subarray(max);
-    this.buffered -= max;
-    return head.subarray(0, max);
-  }
-
-  /** Copies up to `view.byteLength` buffered bytes into `view`. */
-  takeInto(view: Uint8Array): number {
-    let n = 0;
-    while (n < view.byteLength && this.buffered > 0) {
-      const chunk = this.take(view.byteLength - n);
-      view.set(chunk, n);
-      n += chunk.byteLength;
-    }
-    return n;
   }
 
   /** Bytes sitting in the readable's own queue (a reader let go mid-read). */
@@ -335,7 +296,7 @@ export class ConnState {
 
   #maybeClose(): void {
     // SPEC 6: the socket is closed once both directions are finished.
-    if (this.connClosed || !this.eof || this.buffered > 0 || !this.writeDone) return;
+    if (this.connClosed || !this.eof || this.pending.size > 0 || !this.writeDone) return;
     this.#closeConn();
     this.#closedResolve();
   }
@@ -357,7 +318,8 @@ export class ConnState {
       }
     }
     this.writableController?.error(error);
-    for (const listener of [...this.#listeners]) listener(error);
+    // A copy: a listener may unsubscribe others (a run stopping), and every one must hear it.
+    for (const listener of Array.from(this.#listeners)) listener(error);
     this.#listeners.clear();
   }
 

@@ -120,8 +120,8 @@ class DirectRun implements DirectSpliceRun, ReadOwner {
       if (this.stopped) return;
       const remaining = control.remaining;
       let chunk: Uint8Array;
-      if (src.buffered > 0) {
-        chunk = src.take(Math.min(remaining, this.#bufferSize));
+      if (src.pending.size > 0) {
+        chunk = src.pending.take(Math.min(remaining, this.#bufferSize));
       } else if (src.eof) {
         return control.sourceEnded();
       } else {
@@ -136,7 +136,7 @@ class DirectRun implements DirectSpliceRun, ReadOwner {
         if (this.stopped) {
           // Stopped between the read's return and here: the bytes were not
           // handed on, so they go back to the source, ahead of anything later.
-          if (n !== null) src.unshift(buf.slice(0, n));
+          if (n !== null) src.pending.unshift(buf.slice(0, n));
           return;
         }
         if (n === null) {
@@ -168,6 +168,6 @@ class DirectRun implements DirectSpliceRun, ReadOwner {
       if (done || value === undefined) break;
       taken.push(value);
     }
-    for (let i = taken.length - 1; i >= 0; i--) this.#src.unshift(taken[i]!);
+    for (let i = taken.length - 1; i >= 0; i--) this.#src.pending.unshift(taken[i]!);
   }
 }

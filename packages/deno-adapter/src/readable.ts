@@ -102,8 +102,8 @@ function pull(state: ConnState, controller: ReadableByteStreamController, sizer:
   // A default read (or none): read into our own buffer and enqueue it.
   const request = byob === null || byob.view!.byteLength === DEFAULT_READ_MARK ? null : byob;
   const view: Uint8Array<ArrayBuffer> = request === null ? sizer.buffer() : asBytes(request.view!);
-  if (state.buffered > 0) {
-    const n = state.takeInto(view);
+  if (state.pending.size > 0) {
+    const n = state.pending.takeInto(view);
     if (request === null) controller.enqueue(sizer.chunk(view, n));
     else request.respond(n);
     return undefined;

@@ -133,13 +133,13 @@ export function fromDenoConn(conn: DenoConnLike, options: DenoSocketOptions = {}
   const info: DenoSocketInfo = { remoteAddress: addressOf(conn.remoteAddr), localAddress: addressOf(conn.localAddr) };
   const stats: DenoSocketStats = {
     get readBuffered() {
-      return state.buffered;
+      return state.pending.size;
     },
     get writeBuffered() {
       return state.queued + state.writing;
     },
     get bufferedAmount() {
-      return state.buffered + state.queued + state.writing;
+      return state.pending.size + state.queued + state.writing;
     },
     get bytesRead() {
       return state.bytesRead;
