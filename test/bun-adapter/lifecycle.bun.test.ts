@@ -8,9 +8,20 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spliceStreams } from '@sosplice/core';
 import type { BunSpliceSocket } from '@sosplice/bun-adapter';
 import { BunLoopback, type RawPeer } from '../harness/bun';
-import { checksum, concat, expectBytes, pattern, readAtLeast, text, withTimeout, writeOnce } from '../harness/_util';
+import { checksum, concat, expectBytes, pattern, readAtLeast, text, until, withTimeout, writeOnce } from '../harness/_util';
 
 const T = 10_000;
+
+/**
+ * Holds the event loop for `ms`: lets the kernel take an RST in while Bun
+ * has not run its handlers yet. No event can be awaited for that moment.
+ */
+const blockLoop = (ms: number): void => {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // busy: on purpose
+  }
+};
 
 for (const direct of [true, false]) {
   describe(`bun adapter lifecycle, ${direct ? 'direct' : 'generic'} path`, () => {
@@ -31,6 +42,19 @@ for (const direct of [true, false]) {
       expectBytes(b.peer.received(), input.subarray(0, 100_001), 'delivered');
       expectBytes(await readAtLeast(a.endpoint.readable, 199_999, T), input.subarray(100_001), 'rest of the source');
       expect(a.peer.isClosed).toBe(false);
+    });
+
+    it('max reached by bytes already buffered when the splice starts ends at once', async () => {
+      // Regression: the direct path delivered them inside provider.splice(), before the core knew the run, and the max was lost.
+      const [a, b] = await two();
+      const input = pattern(1000, 12);
+      await a.peer.write(input);
+      await until(() => a.endpoint.readableBuffered === input.byteLength, T, 'source buffered');
+      const s = spliceStreams(a.endpoint.readable, b.endpoint.writable, { max: 10 });
+      expect(await withTimeout(s.done, T, 'max')).toEqual({ reason: 'max', bytes: 10 });
+      expectBytes(await readAtLeast(a.endpoint.readable, 990, T), input.subarray(10));
+      await withTimeout(b.peer.receivedAtLeast(10), T, 'delivered');
+      expectBytes(b.peer.received(), input.subarray(0, 10));
     });
 
     it('bytes written before the splice go out first, bytes written after it go out last', async () => {
@@ -102,5 +126,46 @@ for (const direct of [true, false]) {
         await withTimeout((side === 'source' ? b : a).peer.aborted(), T, 'other side destroyed');
       });
     }
+
+    it('a write that meets a reset before Bun reported it fails with EPIPE, on every stream of the socket', async () => {
+      // Regression: Bun's write() returns -1 and then reports a clean end and
+      // close, so the writable said ERR_SOCKET_CLOSED and the readable EOF.
+      const [, b] = await two();
+      await b.peer.reset();
+      blockLoop(20);
+      const writer = b.endpoint.writable.getWriter();
+      const error = await writer.write(text('into a reset')).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((error as { code?: string }).code).toBe('EPIPE');
+      writer.releaseLock();
+      await expect(b.endpoint.closed).rejects.toBe(error);
+      await expect(b.endpoint.readable.getReader().read()).rejects.toBe(error);
+    });
   });
 }
+
+describe('bun adapter lifecycle, direct path only', () => {
+  it('with preventCancel, bytes a reset drain refused stay in the source', async () => {
+    // Regression: the direct path dropped the chunk whose write failed.
+    const loop = new BunLoopback({ direct: true });
+    try {
+      const a = await loop.pair();
+      const b = await loop.pair();
+      const input = pattern(30_000, 11);
+      await a.peer.write(input);
+      await until(() => a.endpoint.readableBuffered === input.byteLength, T, 'source buffered');
+      await b.peer.reset();
+      blockLoop(20);
+      const s = spliceStreams(a.endpoint.readable, b.endpoint.writable, { preventCancel: true });
+      const r = await withTimeout(s.done, T, 'error');
+      expect(r.reason).toBe('error');
+      expect((r.error as { code?: string }).code).toBe('EPIPE');
+      expect(r.bytes).toBe(0);
+      expectBytes(await readAtLeast(a.endpoint.readable, input.byteLength, T), input);
+    } finally {
+      await loop.dispose();
+    }
+  });
+});

@@ -10,7 +10,7 @@
  * and is written on `drain`, before anything newer.
  */
 import type { BunSocket } from './_bun.js';
-import { socketClosedError } from './errors.js';
+import { socketClosedError, writeEpipeError } from './errors.js';
 
 /** Where a spliced source's data goes instead of the readable stream. */
 export interface Route {
@@ -54,6 +54,8 @@ export class SocketState {
   writeEnded = false;
   writeError: unknown = undefined;
   writeFailed = false;
+  /** A write found the connection gone before Bun reported it (see `writeEpipeError`). */
+  writeLost = false;
   wc: WritableStreamDefaultController | undefined = undefined;
   drainOwner: DrainOwner | undefined = undefined;
   private emptyWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
@@ -186,6 +188,8 @@ export class SocketState {
   /** Bun `end` handler: the peer's FIN. Our write side stays open (`allowHalfOpen`). */
   onEnd(): void {
     if (this.readEnded) return;
+    // After a lost write Bun reports the dead connection as a clean end: it is the write's error.
+    if (this.writeLost) return this.onError(this.writeError);
     this.readEnded = true;
     this.closeReadable();
     this.route?.onEnd();
@@ -203,7 +207,7 @@ export class SocketState {
     if (this.outboxBytes === 0) {
       const n = this.socket.write(chunk);
       if (n === chunk.byteLength) return true;
-      if (n < 0) throw this.failWrite(socketClosedError());
+      if (n < 0) throw this.failWrite(this.lostError());
       if (n > 0) chunk = chunk.subarray(n);
     }
     this.outbox.push(chunk);
@@ -225,7 +229,7 @@ export class SocketState {
       const chunk = outbox[0]!;
       const n = this.socket.write(chunk);
       if (n < 0) {
-        this.failWrite(socketClosedError());
+        this.failWrite(this.lostError());
         return;
       }
       this.outboxBytes -= n;
@@ -250,6 +254,13 @@ export class SocketState {
     this.writeEnded = true;
     // shutdown() with no argument is SHUT_WR; end() would close both sides (RUNTIMES.md, Bun).
     if (!this.isClosed) this.socket.shutdown();
+  }
+
+  /** Why a write found the socket gone: closed by us, or lost to the peer. */
+  private lostError(): unknown {
+    if (this.isClosed) return socketClosedError();
+    this.writeLost = true;
+    return writeEpipeError();
   }
 
   private failWrite(error: unknown): unknown {
@@ -293,6 +304,6 @@ export class SocketState {
     this.isClosed = true;
     this.onEnd();
     if (!this.writeEnded) this.failWrite(socketClosedError());
-    this.onClosed(error ?? undefined);
+    this.onClosed(error ?? (this.writeLost ? this.writeError : undefined));
   }
 }

@@ -39,12 +39,15 @@ class DirectRun implements DirectSpliceRun, Route, DrainOwner {
     this.src.route = this;
     this.dst.drainOwner = this;
     this.src.updateFlow();
-    void this.prelude();
+    // Not inside provider.splice(): the core learns of the run from its return
+    // value, so a count() or an ending reported before that would be lost.
+    queueMicrotask(() => void this.prelude());
   }
 
   /** Bytes queued before the splice go first: the drain's, then the source's stream queue. */
   private async prelude(): Promise<void> {
     const { reader, writer } = this.task;
+    if (this.stopped) return;
     try {
       // Writes still in the drain's WritableStream queue reach the socket before ours.
       if (writer.desiredSize !== this.dst.highWaterMark) await writer.write(EMPTY);
@@ -53,7 +56,7 @@ class DirectRun implements DirectSpliceRun, Route, DrainOwner {
     }
     try {
       // Bytes a reader abandoned sit in the stream's own queue (highWaterMark 0).
-      while (!this.stopped && -(this.src.rc?.desiredSize ?? 0) > 0) {
+      while (!this.stopped && !this.finished && -(this.src.rc?.desiredSize ?? 0) > 0) {
         const read = reader.read();
         this.inFlight = read;
         const { value, done } = await read;
@@ -69,7 +72,7 @@ class DirectRun implements DirectSpliceRun, Route, DrainOwner {
       this.inFlight = undefined;
       return this.fail('source', error);
     }
-    if (this.stopped) return;
+    if (this.stopped || this.finished) return;
     this.live = true;
     this.pump();
   }
@@ -77,8 +80,10 @@ class DirectRun implements DirectSpliceRun, Route, DrainOwner {
   /** Forwards `inbox` while the drain takes it; then lets live data through. */
   private pump(): void {
     const src = this.src;
-    while (!this.stopped && src.inboxBytes > 0 && this.dst.outboxBytes === 0) this.deliver(src.shift()!);
-    if (this.stopped) return;
+    while (!this.stopped && !this.finished && src.inboxBytes > 0 && this.dst.outboxBytes === 0 && this.control.remaining > 0) {
+      this.deliver(src.shift()!);
+    }
+    if (this.stopped || this.finished) return;
     if (src.inboxBytes === 0) {
       if (src.readFailed) return this.fail('source', src.readError);
       if (src.readEnded) return this.end();
@@ -98,6 +103,8 @@ class DirectRun implements DirectSpliceRun, Route, DrainOwner {
     try {
       if (!this.dst.send(chunk)) this.src.pause();
     } catch (error) {
+      // Not handed over: the bytes stay in the source (preventCancel leaves it readable).
+      this.src.unshift(chunk);
       return this.fail('drain', error);
     }
     // May stop this run synchronously when the budget is spent.
@@ -107,7 +114,7 @@ class DirectRun implements DirectSpliceRun, Route, DrainOwner {
   // --- Route (source side) ---
 
   onData(chunk: Uint8Array): void {
-    if (this.live && this.dst.outboxBytes === 0 && this.src.inboxBytes === 0) return this.deliver(chunk);
+    if (this.live && !this.finished && this.dst.outboxBytes === 0 && this.src.inboxBytes === 0) return this.deliver(chunk);
     this.src.push(chunk);
     this.src.updateFlow();
   }
@@ -121,14 +128,14 @@ class DirectRun implements DirectSpliceRun, Route, DrainOwner {
   }
 
   wantsData(): boolean {
-    if (this.stopped) return false;
+    if (this.stopped || this.finished) return false;
     return this.live ? this.dst.outboxBytes === 0 : this.src.inboxBytes < this.src.highWaterMark;
   }
 
   // --- DrainOwner ---
 
   onOutboxEmpty(): void {
-    if (this.live && !this.stopped) this.pump();
+    if (this.live && !this.stopped && !this.finished) this.pump();
   }
 
   onDrainError(error: unknown): void {

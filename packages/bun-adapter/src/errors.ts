@@ -14,3 +14,12 @@ export function codedError(code: string, message: string, cause?: unknown): Code
 export function socketClosedError(): CodedError {
   return codedError('ERR_SOCKET_CLOSED', 'The socket is closed');
 }
+
+/**
+ * Bun's `write()` returns -1 once the kernel failed a write (the peer reset
+ * or closed the connection) and then reports a plain `end` and `close`
+ * without the errno. This is the error Node reports in that case.
+ */
+export function writeEpipeError(): CodedError {
+  return Object.assign(codedError('EPIPE', 'write EPIPE: the peer closed or reset the connection'), { errno: -32, syscall: 'write' });
+}
