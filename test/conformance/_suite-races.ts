@@ -4,9 +4,8 @@
  * every ending owes (no abort listener left on a signal).
  */
 import { describe, expect, it } from 'vitest';
-import { concat, expectBytes, macrotask, pattern, readAtLeast, stillPendingAfter, text, until, withTimeout } from '../harness/_util';
+import { chunk, concat, expectBytes, macrotask, pattern, readAtLeast, stillPendingAfter, text, until, withTimeout } from '../harness/_util';
 import { T, doneOf, expectDrainUsable, expectReleased, expectSourceUsable, writeAll, type SuiteContext } from './_suite-context';
-import { chunk } from '../harness/_util';
 
 /** An AbortSignal that counts its live abort listeners. */
 function countedSignal(): { signal: AbortSignal; abort: () => void; listeners: () => number } {
