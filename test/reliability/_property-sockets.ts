@@ -28,7 +28,8 @@ const scenarioArb = fc.record({
 
 function replay(): { seed?: number; path?: string } {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
-  return env.SOSPLICE_FC_SEED === undefined ? {} : { seed: Number(env.SOSPLICE_FC_SEED), path: env.SOSPLICE_FC_PATH };
+  const runs = env.SOSPLICE_FC_RUNS === undefined ? {} : { numRuns: Number(env.SOSPLICE_FC_RUNS) };
+  return env.SOSPLICE_FC_SEED === undefined ? runs : { ...runs, seed: Number(env.SOSPLICE_FC_SEED), path: env.SOSPLICE_FC_PATH };
 }
 
 export function describePropertySockets(factory: HarnessFactory, label: string, hooks?: RuntimeHooks, numRuns = 25): void {
@@ -78,7 +79,7 @@ export function describePropertySockets(factory: HarnessFactory, label: string, 
           add(fig, 'bytesChecked', input.byteLength);
           add(fig, `reason_${result.reason}`, 1);
         }),
-        // Replaying a reported failure: SOSPLICE_FC_SEED=<seed> SOSPLICE_FC_PATH=<path>.
+        // Replaying a reported failure: SOSPLICE_FC_SEED=<seed> SOSPLICE_FC_PATH=<path>; more runs: SOSPLICE_FC_RUNS.
         { numRuns, endOnFailure: true, ...replay() },
       );
     }, 120_000);
