@@ -112,7 +112,19 @@ export class RawPeer implements Peer {
     });
   }
 
+  /**
+   * Unix sockets have no RST; set by the harness to put one byte, unread, in
+   * this peer's receive queue (written raw by the endpoint's socket).
+   */
+  unreadByte: (() => void) | undefined = undefined;
+
   async reset(): Promise<(error: unknown) => boolean> {
+    if (this.unreadByte !== undefined) {
+      // A Unix socket closed with unread bytes makes its peer read ECONNRESET
+      // (Linux unix_release_sock); Bun stops reading once paused.
+      this.socket.pause();
+      this.unreadByte();
+    }
     // terminate() closes with an RST: the endpoint reads ECONNRESET (RUNTIMES.md, Bun).
     this.socket.terminate();
     return (error) => {
@@ -218,6 +230,8 @@ export class BunLoopback {
       const peer = await this.nextAccepted();
       await endpoint.opened;
       this.sockets.add(endpoint);
+      // Bypasses the writable on purpose: the byte only exists to be left unread.
+      if (this.transport === 'unix') peer.unreadByte = () => void endpoint.socket.write(new Uint8Array(1));
       return { endpoint, peer };
     });
     this.chain = next.catch(() => undefined);

@@ -144,7 +144,7 @@ function attach(socket: BunSocket<unknown>, options: AdapterOptions, tls: boolea
 /** The handlers every adapter socket runs; `onOpen` hands a new socket over. */
 function handlers(options: AdapterOptions, tls: boolean, onOpen?: (endpoint: Endpoint) => void): BunSocketHandler<unknown> {
   return {
-    binaryType: 'uint8array',
+    binaryType: 'buffer',
     open(socket) {
       if (endpointOf(socket) !== undefined) return;
       const endpoint = attach(socket, options, tls);
