@@ -140,5 +140,18 @@ describe('fromDenoConn', () => {
   it('refuses what is not a Deno.Conn, with ERR_INVALID_ARG_TYPE', async () => {
     const { fromDenoConn } = await import('@sosplice/deno-adapter');
     expect(() => fromDenoConn({} as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }));
+    await expect(connect(null as never)).rejects.toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+  });
+
+  it("a conn closed under the adapter fails its streams with Deno's own error, always with a code", async () => {
+    const [x] = await bothEnds(true);
+    x.conn.close();
+    const failed = (await x.readable.getReader().read().then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as { name?: string; code?: string } | undefined;
+    // Interrupted (EINTR) when a read was pending; BadResource (given ERR_SOCKET_CLOSED) otherwise.
+    expect(['Interrupted', 'BadResource']).toContain(failed?.name);
+    expect(failed?.code).toMatch(/^(ERR_|E)[A-Z_]+$/);
   });
 });

@@ -34,6 +34,22 @@ const noop = (): void => {};
 /** The owner of a watch read: always "stopped", so its byte goes to the buffer. */
 const WATCHER: ReadOwner = { stopped: true };
 
+/**
+ * Deno's errors keep their class; those without a `code` (`BadResource`,
+ * `Interrupted`: the conn was closed under us) get `ERR_SOCKET_CLOSED`, so
+ * every adapter error can be told apart by `code`.
+ */
+export function withCode(error: unknown): void {
+  const closedUnderUs = error instanceof Error && (error.name === 'BadResource' || error.name === 'Interrupted');
+  if (closedUnderUs && (error as { code?: unknown }).code === undefined) {
+    try {
+      Object.defineProperty(error, 'code', { value: 'ERR_SOCKET_CLOSED', configurable: true, writable: true });
+    } catch {
+      // A frozen error stays as it is.
+    }
+  }
+}
+
 /** An error for operations on a conn that `close()` already closed. */
 export function socketClosedError(): Error {
   return Object.assign(new Error('The socket was closed'), { code: 'ERR_SOCKET_CLOSED' });
@@ -274,6 +290,7 @@ export class ConnState {
 
   /** A runtime error (reset, broken pipe): both directions are dead. */
   fail(error: unknown): void {
+    withCode(error);
     if (this.destroyed) return;
     this.failure = { error };
     this.#destroy(error, false);

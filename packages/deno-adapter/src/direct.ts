@@ -145,8 +145,11 @@ class DirectRun implements DirectSpliceRun, ReadOwner {
         }
         chunk = n === buf.byteLength ? buf : buf.subarray(0, n);
       }
-      const written = dst.writeAll(chunk);
+      // Count, then hand over, in one synchronous step: a stop that the count
+      // (max) or the write call itself triggers still finds these bytes both
+      // counted and on their way to the drain.
       control.count(chunk.byteLength);
+      const written = dst.writeAll(chunk);
       try {
         await written;
       } catch (error) {

@@ -5,7 +5,7 @@
  * (https://docs.deno.com/api/deno/~/Deno.connect).
  */
 import { denoNamespace, type DenoAddr, type DenoListenerLike } from './_deno.js';
-import { fromDenoConn, type DenoSocket, type DenoSocketOptions } from './socket.js';
+import { fromDenoConn, socketSettings, type DenoSocket, type DenoSocketOptions } from './socket.js';
 
 /** Where {@link connect} goes. `tls` adds TLS over TCP. */
 export type DenoConnectOptions = DenoSocketOptions &
@@ -32,9 +32,17 @@ export interface DenoSocketListener extends AsyncIterable<DenoSocket> {
   close(): void;
 }
 
+/** The adapter's own options, checked before any conn is opened (a bad one leaks nothing). */
 function socketOptions(options: DenoSocketOptions): DenoSocketOptions {
-  const { direct, readSize, writeHighWaterMark } = options;
-  return { direct, readSize, writeHighWaterMark };
+  return socketSettings(options);
+}
+
+function checkObject(name: string, value: unknown): void {
+  if (typeof value !== 'object' || value === null) {
+    throw Object.assign(new TypeError(`The "${name}" argument must be an object. Received ${value === null ? 'null' : typeof value}`), {
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
+  }
 }
 
 /**
@@ -43,12 +51,14 @@ function socketOptions(options: DenoSocketOptions): DenoSocketOptions {
  * Deno's (`ConnectionRefused`, `InvalidData`, ...).
  */
 export async function connect(options: DenoConnectOptions): Promise<DenoSocket> {
+  checkObject('options', options);
   const deno = denoNamespace('connect');
+  const adapt = socketOptions(options);
   if (options.transport === 'unix') {
-    return fromDenoConn(await deno.connect({ transport: 'unix', path: options.path }), socketOptions(options));
+    return fromDenoConn(await deno.connect({ transport: 'unix', path: options.path }), adapt);
   }
   const { hostname, port } = options;
-  if (options.tls !== true) return fromDenoConn(await deno.connect({ transport: 'tcp', hostname, port }), socketOptions(options));
+  if (options.tls !== true) return fromDenoConn(await deno.connect({ transport: 'tcp', hostname, port }), adapt);
   const conn = await deno.connectTls({ hostname, port, caCerts: options.caCerts });
   try {
     await conn.handshake?.();
@@ -56,12 +66,14 @@ export async function connect(options: DenoConnectOptions): Promise<DenoSocket> 
     conn.close();
     throw error;
   }
-  return fromDenoConn(conn, socketOptions(options));
+  return fromDenoConn(conn, adapt);
 }
 
 /** Listens (synchronously, as `Deno.listen`); accepted conns are adapted with the same options. */
 export function listen(options: DenoListenOptions): DenoSocketListener {
+  checkObject('options', options);
   const deno = denoNamespace('listen');
+  const adapt = socketOptions(options);
   let listener: DenoListenerLike;
   if (options.transport === 'unix') {
     listener = deno.listen({ transport: 'unix', path: options.path });
@@ -70,7 +82,6 @@ export function listen(options: DenoListenOptions): DenoSocketListener {
   } else {
     listener = deno.listen({ transport: 'tcp', hostname: options.hostname, port: options.port ?? 0 });
   }
-  const adapt = socketOptions(options);
   const accept = async (): Promise<DenoSocket> => fromDenoConn(await listener.accept(), adapt);
   return {
     addr: listener.addr,

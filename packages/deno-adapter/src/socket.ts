@@ -93,6 +93,21 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
   return value;
 }
 
+/** Checks the options (before any conn is opened, so a bad option leaks nothing). */
+export function socketSettings(options: DenoSocketOptions | undefined): { direct: boolean; readSize: number; writeHighWaterMark: number } {
+  if (options === undefined) return { direct: true, readSize: 65536, writeHighWaterMark: 65536 };
+  if (typeof options !== 'object' || options === null) {
+    throw Object.assign(new TypeError(`The "options" argument must be an object. Received ${options === null ? 'null' : typeof options}`), {
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
+  }
+  return {
+    direct: options.direct !== false,
+    readSize: positiveInteger('readSize', options.readSize, 65536),
+    writeHighWaterMark: positiveInteger('writeHighWaterMark', options.writeHighWaterMark, 65536),
+  };
+}
+
 /**
  * Wraps a `Deno.Conn` (TCP, TLS or Unix) as a {@link DenoSocket}. From then
  * on the adapter owns the conn's reads and writes; do not use
@@ -113,19 +128,13 @@ export function fromDenoConn(conn: DenoConnLike, options: DenoSocketOptions = {}
       code: 'ERR_INVALID_ARG_TYPE',
     });
   }
-  if (typeof options !== 'object' || options === null) {
-    throw Object.assign(new TypeError(`The "options" argument must be an object. Received ${options === null ? 'null' : typeof options}`), {
-      code: 'ERR_INVALID_ARG_TYPE',
-    });
-  }
-  const readSize = positiveInteger('readSize', options.readSize, 65536);
-  const writeHighWaterMark = positiveInteger('writeHighWaterMark', options.writeHighWaterMark, 65536);
+  const { direct, readSize, writeHighWaterMark } = socketSettings(options);
   const state = new ConnState(conn);
   const readable = createReadable(state, readSize);
   const writable = createWritable(state, writeHighWaterMark);
   state.readable = readable;
   state.watch();
-  if (options.direct !== false) {
+  if (direct) {
     const end = new DenoSpliceEnd(state, readSize);
     Object.defineProperty(readable, directSplice, { value: end });
     Object.defineProperty(writable, directSplice, { value: end });
