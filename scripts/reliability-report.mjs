@@ -55,7 +55,6 @@ const LABELS = {
   stallPeakMemoryGrowth: (n) => `peak +${bytes(n)} stalled`,
   stallPeakAdapterBuffered: (n) => `adapter peak ${bytes(n)}`,
   stallBytesAccepted: (n) => `${bytes(n)} sent into the stall`,
-  knownIssueClosedInsteadOfReset: (n) => `${n}× ERR_SOCKET_CLOSED for RST (known)`,
   connectionsPerSecond: (n) => `${count(n)} conn/s`,
 };
 const SHOWN = Object.keys(LABELS);
@@ -147,9 +146,7 @@ out.push('- **Stalled drain**: the adapters\' own buffer counters (`readableBuff
 out.push('  `stats.bufferedAmount`) must stay within the high-water marks plus one read chunk per socket, and the');
 out.push('  process memory within that plus 32 MiB, while a fast source writes into a proxy whose upstream never reads.');
 out.push('- Known limits of the harnesses, not of the product: Node 20\'s `resetAndDestroy()` sends a FIN while sent');
-out.push('  data is in flight, so on Node 20 the source-side RSTs land between writes (once the splice caught up);');
-out.push('  on Bun a reset drain may surface as the adapter\'s `ERR_SOCKET_CLOSED` instead of `ECONNRESET` (counted in');
-out.push('  the figures, reported as a bug).');
+out.push('  data is in flight, so on Node 20 the source-side RSTs land between writes (once the splice caught up).');
 out.push('');
 
 const bugs = rows.filter((r) => r.result === 'known-bug' || r.result === 'fail');

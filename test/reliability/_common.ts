@@ -38,7 +38,6 @@ export interface RuntimeHooks {
    * file with its report; a tolerated outcome is counted in the figures.
    */
   known?: {
-    drainResetReadsAsClosed?: boolean;
     /**
      * The harness's `Peer.reset()` is a real RST only once the endpoint read
      * everything the peer sent (Node 20's `resetAndDestroy()` sends a FIN

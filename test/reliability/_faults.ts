@@ -74,9 +74,7 @@ export function describeFaults(factory: HarnessFactory, label: string, hooks?: R
         const isReset = await b.peer.reset();
         const result = await withTimeout(s.done, T, 'done after the drain reset');
         expect(result.reason).toBe('error');
-        const code = (result.error as { code?: unknown } | undefined)?.code;
-        if (hooks?.known?.drainResetReadsAsClosed && code === 'ERR_SOCKET_CLOSED') add(fig, 'knownIssueClosedInsteadOfReset', 1);
-        else expect(isReset(result.error), `not the runtime's reset error: ${String(result.error)}`).toBe(true);
+        expect(isReset(result.error), `not the runtime's reset error: ${String(result.error)}`).toBe(true);
         expect(s.bytes).toBe(result.bytes);
         expectPrefix(b.peer.received(), send.input, 'drain peer before its reset');
         expect(b.peer.received().byteLength).toBeLessThanOrEqual(result.bytes);

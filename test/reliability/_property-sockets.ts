@@ -26,7 +26,7 @@ const scenarioArb = fc.record({
   seed: fc.nat(1000),
 });
 
-function replay(): { seed?: number; path?: string } {
+function replay(): { seed?: number; path?: string; numRuns?: number } {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
   const runs = env.SOSPLICE_FC_RUNS === undefined ? {} : { numRuns: Number(env.SOSPLICE_FC_RUNS) };
   return env.SOSPLICE_FC_SEED === undefined ? runs : { ...runs, seed: Number(env.SOSPLICE_FC_SEED), path: env.SOSPLICE_FC_PATH };

@@ -22,12 +22,14 @@ import { add, knownBug, scenario, section, writeResultsAfterAll } from './_recor
 
 writeResultsAfterAll('deno');
 
-// Reported (issue 7 report): an unsplice while the direct run's conn.read() is pending drops
-// that read's bytes (direct.ts: `if (n === STOLEN || this.stopped) return;`): up to 64 KiB lost.
+// Reported (issue 7 report): fromDenoConn() of a closed conn gives an endpoint whose reads and
+// writes fail with BadResource (no code); connect(null) / listen(null) throw uncoded TypeErrors.
 knownBug('deno:adapter', 'fromDenoConn(closed conn) fails with a code', 'returns an endpoint; opened resolves; reads and writes reject with BadResource (no code)');
 knownBug('deno:adapter', 'connect(bad options, refused port): a coded error, no conn left open', 'connect(null) rejects with an uncoded TypeError');
-knownBug('deno:tcp:direct', "an abort fired from the drain peer's receive callback", 'unsplice during a pending direct read loses that read (64 KiB)');
-knownBug('deno:tcp:direct', "an abort fired inside the drain socket's write call", 'unsplice during a pending direct read loses that read (64 KiB)');
+// Reported (issue 7 report): an abort fired inside conn.write() settles the splice before the
+// direct run counts the chunk it hands over (count after write): result.bytes misses it.
+// (The dropped read on unsplice that this suite found first is fixed: 4a7c828.)
+knownBug('deno:tcp:direct', "an abort fired inside the drain socket's write call", 'result.bytes misses the chunk being written (count after conn.write())');
 
 const hooks: RuntimeHooks = {
   onSocketWrite(endpoint: SpliceEndpoint, hook: (bytes: number) => void) {
@@ -112,18 +114,21 @@ describe('deno:adapter bad input', () => {
     const conn = await deno().connect({ hostname: '127.0.0.1', port: l.addr.port! });
     const peer = await l.accept();
     conn.close();
-    let endpoint;
     try {
-      endpoint = fromDenoConn(conn);
-    } catch (error) {
-      expect(coded(error)).toMatch(/^ERR_/);
+      let endpoint;
+      try {
+        endpoint = fromDenoConn(conn);
+      } catch (error) {
+        expect(coded(error)).toMatch(/^ERR_/);
+      }
+      if (endpoint !== undefined) {
+        const failed = await withTimeout(endpoint.readable.getReader().read().then(() => undefined, (e: unknown) => e), 10_000, 'read');
+        expect(coded(failed)).toMatch(/^(ERR_|E)[A-Z_]+$/);
+      }
+    } finally {
+      peer.close();
+      l.close();
     }
-    if (endpoint !== undefined) {
-      const failed = await withTimeout(endpoint.readable.getReader().read().then(() => undefined, (e: unknown) => e), 10_000, 'read');
-      expect(coded(failed)).toMatch(/^(ERR_|E)[A-Z_]+$/);
-    }
-    peer.close();
-    l.close();
   });
 
   scenario('connect(bad options, refused port): a coded error, no conn left open', path, async (fig) => {
