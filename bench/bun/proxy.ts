@@ -9,6 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startSink, pushThrough } from './_load.js';
 
@@ -84,6 +85,7 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
+const loadBefore = loadavg()[0]!;
 const sink = startSink();
 const samples: Record<string, Sample[]> = Object.fromEntries(variants.map((v) => [v, []]));
 // Rounds interleave the variants so a noisy neighbour on the shared cores hits them alike.
@@ -133,7 +135,8 @@ const md = `# Bun: loopback proxy, ${GIB} GiB one way per run
 Bun ${(globalThis as { Bun?: { version: string } }).Bun?.version ?? '?'}, ${new Date().toISOString().slice(0, 10)}, medians of ${RUNS} runs per variant (rounds interleaved).
 The proxy runs in its own process (CPU = its \`process.cpuUsage()\` from the first accept to the end;
 peak RSS = its \`VmHWM\`); the sender and the sink share the orchestrating process. 2 cores shared
-with other work: compare ratios within this table, not across machines.
+with other work (1-minute load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after): compare
+the same-round ratios within this table, not absolute figures across runs or machines.
 Produced by \`node_modules/.bin/bun bench/bun/proxy.ts\`.
 
 ${table}
