@@ -3,14 +3,16 @@
  * dispatch path and on the core's stream path: the socket-specific promises
  * of issue 3 on top of the conformance suite.
  */
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spliceBidirectional, spliceStreams } from '@sosplice/core';
 import { nodeDirectProvider } from '@sosplice/node-adapter';
 import { NodeLoopback } from '../harness/node';
 import { checksum, concat, expectBytes, pattern, readAtLeast, readToEnd, sleep, text, until, withTimeout } from '../harness/_util';
-import { adapterPair, echoServer, roundTrip, spliceProxy } from './_pairs';
+import { adapterPair, echoServer, listen, roundTrip, spliceProxy } from './_pairs';
 
 const T = 10_000;
+const NODE_20 = process.versions.node.startsWith('20.');
 
 describe.each([{ direct: true }, { direct: false }])('node sockets, direct: $direct', ({ direct }) => {
   let loop: NodeLoopback;
@@ -113,13 +115,26 @@ describe.each([{ direct: true }, { direct: false }])('node sockets, direct: $dir
     const [a, b] = await Promise.all([loop.pair(), loop.pair()]);
     const s = spliceStreams(a.endpoint.readable, b.endpoint.writable);
     const chunk = pattern(256 << 10, 7);
-    // Bounded load: at most 256 MiB, stopped by the reset.
+    const total = 128 * chunk.byteLength;
+    // The peer's writes are all handed to the kernel before the reset: on
+    // Node 20, resetAndDestroy() with a write still in flight sends a FIN,
+    // not an RST (a runtime quirk of the peer, not of the adapter).
     const pump = (async () => {
-      for (let i = 0; i < 1024; i++) await a.peer.write(chunk);
+      for (let i = 0; i < 128; i++) await a.peer.write(chunk);
     })().catch(() => {});
     await until(() => s.bytes > 1 << 20, T, 'transfer under way');
+    if (side === 'source') await withTimeout(pump, T, 'peer writes handed to the kernel');
+    // Mid-transfer: bytes are still on their way through the splice.
+    expect(s.bytes).toBeLessThan(total);
     const isReset = await (side === 'source' ? a.peer : b.peer).reset();
     const result = await withTimeout(s.done, T, 'done after reset');
+    if (side === 'source' && NODE_20 && result.reason === 'eof') {
+      // Node 20 reports a reset that arrived while the socket was paused
+      // (backpressure) as EOF: see 'runtime facts' below. The adapter can
+      // only report what the runtime reports; the splice still ends, no hang.
+      expect(result.bytes).toBeLessThan(total);
+      return;
+    }
     expect(result.reason).toBe('error');
     expect(isReset(result.error)).toBe(true);
     expect(result.error).toBeInstanceOf(Error);
@@ -291,5 +306,31 @@ describe.each(['tls', 'unix', 'tcp6'] as const)('%s sockets splice like TCP', (t
       expect(isReset(result.error)).toBe(true);
       expect(await readToEnd(b.endpoint.readable, T).catch((e: unknown) => e)).toBeDefined();
     });
+  });
+});
+
+describe('runtime facts the adapter relies on or works around', () => {
+  it('Node 20 reports an RST that arrives while a socket is paused as EOF; Node 24 as ECONNRESET', async () => {
+    const server = net.createServer({ allowHalfOpen: true });
+    const port = await listen(server);
+    const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
+    const client = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+    const outcome = new Promise<string>((resolve) => {
+      client.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+      client.on('end', () => resolve('eof'));
+    });
+    await new Promise((resolve) => client.once('connect', resolve));
+    client.pause();
+    const peer = await accepted;
+    await new Promise<void>((resolve) => peer.write(new Uint8Array(1 << 20), () => resolve()));
+    peer.resetAndDestroy();
+    // Give the RST time to arrive while the client is paused (proving what
+    // happens in that window needs the window).
+    await sleep(100);
+    client.on('data', () => {});
+    client.resume();
+    expect(await withTimeout(outcome, T, 'client sees the reset')).toBe(NODE_20 ? 'eof' : 'ECONNRESET');
+    client.destroy();
+    server.close();
   });
 });
