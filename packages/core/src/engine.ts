@@ -128,15 +128,26 @@ export class SpliceRun {
     );
   }
 
-  /** A stream failed: propagate per `preventAbort` / `preventCancel` (SPEC 5). */
-  endWithError(side: 'source' | 'drain', error: unknown): void {
+  /**
+   * A stream failed: propagate per `preventAbort` / `preventCancel` (SPEC 5).
+   * `remainder`: a chunk already taken from the source that the failed drain
+   * can no longer take (only with `preventCancel`, where the source lives on).
+   */
+  endWithError(side: 'source' | 'drain', error: unknown, remainder?: Uint8Array): void {
     if (this.ended) return;
     this.ended = true;
     if (side === 'source' && !this.options.preventAbort) this.writer?.abort(error).catch(noop);
-    if (side === 'drain' && !this.options.preventCancel) this.reader?.cancel(error).catch(noop);
+    if (side === 'drain' && !this.options.preventCancel) {
+      // The reader may have been released already to interrupt a read.
+      (this.reader ?? this.readable).cancel(error).catch(noop);
+    }
     this.releaseReader();
     this.releaseWriter();
-    this.#settle({ reason: 'error', bytes: this.ctl.bytes, error });
+    const result: SpliceResult =
+      remainder !== undefined && remainder.byteLength > 0 && this.options.preventCancel
+        ? { reason: 'error', bytes: this.ctl.bytes, error, remainder }
+        : { reason: 'error', bytes: this.ctl.bytes, error };
+    this.#settle(result);
   }
 
   releaseReader(): void {

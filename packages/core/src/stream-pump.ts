@@ -43,16 +43,26 @@ export function pumpStreams(run: SpliceRun): void {
 
   let pending: Pending = 'none';
   let wake: (() => void) | undefined;
+  /** The drain's error, once seen; the loop ends the splice with it. */
+  let drainFailure: { error: unknown } | undefined;
 
   // Errors must be propagated both ways even while the loop waits on the
-  // other stream (a drain error during a pending read, a source error while
-  // waiting for room).
-  // A rejection after we released the lock ourselves is not a stream error.
+  // other stream. A rejection after we released a lock ourselves is not a
+  // stream error.
   reader.closed.then(noop, (error: unknown) => {
+    // Source errors: nothing more can be read, so ending at once loses
+    // nothing; the abort releases a loop waiting for room.
     if (run.reader === reader) run.endWithError('source', error);
   });
   writer.closed.then(noop, (error: unknown) => {
-    if (run.writer === writer) run.endWithError('drain', error);
+    if (run.writer !== writer) return;
+    // Drain errors: only the loop ends the splice, so that a chunk a read
+    // already took is never dropped (it becomes `remainder` when the source
+    // lives on). Interrupt whatever the loop waits on.
+    drainFailure = { error };
+    if (pending === 'read') run.releaseReader();
+    else if (pending === 'yield') wake?.();
+    // 'ready' rejects by itself.
   });
 
   // A stop (unsplice, idle) interrupts only what would wait indefinitely; a
@@ -92,6 +102,7 @@ export function pumpStreams(run: SpliceRun): void {
     let lastYield = now();
     let iterations = 0;
     for (;;) {
+      if (drainFailure !== undefined) return run.endWithError('drain', drainFailure.error);
       const stop = ctl.stopReason;
       if (stop !== undefined) return run.endWithStop(stop);
       const room = writer.desiredSize;
@@ -106,6 +117,11 @@ export function pumpStreams(run: SpliceRun): void {
       const result = byob !== undefined ? await byob.read(nextView()) : await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
       pending = 'none';
       if (run.ended) return;
+      if (drainFailure === undefined && writer.desiredSize === null && !result.done) {
+        // The drain failed and its closed handler has not run yet: learn the error.
+        drainFailure = { error: await writer.closed.then(noop, (error: unknown) => error) };
+      }
+      if (drainFailure !== undefined) return run.endWithError('drain', drainFailure.error, result.done ? undefined : toBytes(result.value));
       if (result.done) {
         const stopped = ctl.stopReason;
         return stopped !== undefined ? run.endWithStop(stopped) : run.endWithEof();
@@ -142,16 +158,23 @@ export function pumpStreams(run: SpliceRun): void {
 
   loop().catch((error: unknown) => {
     if (run.ended) return;
+    if (drainFailure !== undefined) return run.endWithError('drain', drainFailure.error);
     // A stop released the lock under a pending read or ready: not an error.
     const stop = ctl.stopReason;
     if (stop !== undefined) return run.endWithStop(stop);
-    // A rejected read is the source's error; a rejected ready the drain's.
+    // A rejected ready is the drain's error; a rejected read the source's.
     run.endWithError(pending === 'ready' ? 'drain' : 'source', error);
   });
 }
 
-const schedule: (callback: () => void) => void =
-  typeof setImmediate === 'function' ? (callback) => setImmediate(callback) : (callback) => setTimeout(callback, 0);
+// setImmediate (Node, Bun, Deno) runs after I/O without setTimeout's 1 ms floor.
+const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+const schedule: (callback: () => void) => void = immediate !== undefined ? (callback) => void immediate(callback) : (callback) => void setTimeout(callback, 0);
+
+function toBytes(chunk: unknown): Uint8Array | undefined {
+  if (chunk instanceof Uint8Array) return chunk;
+  return ArrayBuffer.isView(chunk) ? new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength) : undefined;
+}
 
 /** Resolves after one turn of the event loop (timers and I/O get to run), or when woken early. */
 function yieldToEventLoop(register: (wake: () => void) => void): Promise<void> {

@@ -38,9 +38,13 @@ export interface SpliceResult {
   /** The original error; present exactly when `reason === 'error'`. */
   readonly error?: unknown;
   /**
-   * Bytes read from a non-byte source past `max`: the application must treat
-   * them as the first bytes of the source. Absent for byte streams, whose
-   * surplus stays in the source itself.
+   * Bytes taken from the source that the writable did not get: the
+   * application must treat them as the first bytes of the source.
+   * - `'max'`: the tail of a non-byte source's chunk that straddled `max`
+   *   (absent for byte streams, whose surplus stays in the source itself);
+   * - `'error'` with `preventCancel`: a chunk already read when the writable
+   *   failed, which it can no longer take (the source stays usable, so these
+   *   bytes must not vanish).
    */
   readonly remainder?: Uint8Array;
 }

@@ -1,0 +1,56 @@
+/**
+ * Core regressions found by the adapter and reliability suites, reduced to
+ * in-memory streams so they run on every runtime and implementation.
+ */
+import { spliceStreams } from '@sosplice/core';
+import * as polyfill from 'web-streams-polyfill';
+import { describe, expect, it } from 'vitest';
+
+const impls = {
+  native: { ReadableStream: globalThis.ReadableStream, WritableStream: globalThis.WritableStream },
+  polyfill: { ReadableStream: polyfill.ReadableStream, WritableStream: polyfill.WritableStream },
+} as unknown as Record<string, { ReadableStream: typeof ReadableStream; WritableStream: typeof WritableStream }>;
+
+describe.each(Object.keys(impls))('%s streams', (impl) => {
+  const { ReadableStream, WritableStream } = impls[impl]!;
+
+  // Regression: a drain failing while the pump's read had already taken a
+  // chunk (read fulfilled, continuation not yet run) dropped that chunk;
+  // with preventCancel the source lives on, so those bytes vanished.
+  it('keeps a chunk already read when the drain fails, with preventCancel: remainder, then the source', async () => {
+    for (let delay = 0; delay < 8; delay++) {
+      let drain!: WritableStreamDefaultController;
+      const received: number[] = [];
+      const writable = new WritableStream<Uint8Array>(
+        { start: (c) => void (drain = c), write: (chunk) => void received.push(...chunk) },
+        { highWaterMark: 1024, size: (c) => c.byteLength },
+      );
+      let n = 0;
+      const failure = new Error('drain failed');
+      const readable = new ReadableStream<Uint8Array>(
+        {
+          async pull(c) {
+            n++;
+            if (n === 2) {
+              drain.error(failure);
+              for (let i = 0; i < delay; i++) await Promise.resolve();
+            }
+            c.enqueue(new Uint8Array([n]));
+          },
+        },
+        { highWaterMark: 0 },
+      );
+      const result = await spliceStreams(readable, writable, { preventCancel: true }).done;
+      expect(result.reason).toBe('error');
+      expect(result.error).toBe(failure);
+      expect(received.length, 'bytes counts what the drain took').toBe(result.bytes);
+      const reader = readable.getReader();
+      const next = (await reader.read()).value!;
+      // Byte k of the source is the number k: what follows the delivered
+      // bytes must be byte bytes+1, from the remainder or the source.
+      const after = [...(result.remainder ?? []), ...next];
+      expect(after[0], `delay ${delay}: byte after the ${result.bytes} delivered`).toBe(result.bytes + 1);
+      reader.releaseLock();
+    }
+  });
+});
