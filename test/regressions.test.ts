@@ -2,7 +2,7 @@
  * Core regressions found by the adapter and reliability suites, reduced to
  * in-memory streams so they run on every runtime and implementation.
  */
-import { spliceStreams } from '@sosplice/core';
+import { type DirectSpliceProvider, directSplice, spliceStreams } from '@sosplice/core';
 import * as polyfill from 'web-streams-polyfill';
 import { describe, expect, it } from 'vitest';
 
@@ -52,5 +52,28 @@ describe.each(Object.keys(impls))('%s streams', (impl) => {
       expect(after[0], `delay ${delay}: byte after the ${result.bytes} delivered`).toBe(result.bytes + 1);
       reader.releaseLock();
     }
+  });
+});
+
+describe('direct dispatch hand-off', () => {
+  // Regression: events a provider reported from inside splice() (count
+  // reaching max, EOF) arrived before the core knew the run, were dropped,
+  // and done never settled.
+  it.each(['max', 'eof'] as const)('settles when the provider reports %s from inside splice()', async (what) => {
+    const stopped: string[] = [];
+    const provider: DirectSpliceProvider = {
+      splice({ control }) {
+        if (what === 'max') control.count(control.remaining);
+        else control.sourceEnded();
+        return { stop: () => void stopped.push(what) };
+      },
+    };
+    const readable = Object.assign(new ReadableStream<Uint8Array>(), { [directSplice]: { provider } });
+    const writable = Object.assign(new WritableStream<Uint8Array>(), { [directSplice]: { provider } });
+    const splice = spliceStreams(readable, writable, { max: 5, preventClose: true });
+    const result = await splice.done;
+    expect(result).toEqual({ reason: what, bytes: what === 'max' ? 5 : 0 });
+    expect(stopped).toEqual([what]);
+    expect(readable.locked || writable.locked).toBe(false);
   });
 });
