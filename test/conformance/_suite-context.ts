@@ -115,6 +115,16 @@ export async function expectDrainUsable(drain: Side, before: number, next: Uint8
 }
 
 /**
+ * The drain's peer received exactly `expected`. `done` settling means the
+ * bytes were handed to the drain, not that they crossed a socket: wait for
+ * their count first, then compare (which also fails on any byte too many).
+ */
+export async function expectReceived(drain: Side, expected: Uint8Array, what = 'bytes received'): Promise<void> {
+  await withTimeout(drain.peer.receivedAtLeast(expected.byteLength), T, `peer receiving ${expected.byteLength} bytes: ${what}`);
+  expectBytes(drain.peer.received(), expected, what);
+}
+
+/**
  * Conservation (SPEC 4.1, 4.3, 4.5): what the drain's peer received is the
  * first `result.bytes` of `input`, and `remainder` followed by what a new
  * reader then reads from the source is the rest, in order.

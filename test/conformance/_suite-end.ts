@@ -6,6 +6,7 @@ import {
   T,
   doneOf,
   expectDrainUsable,
+  expectReceived,
   expectReleased,
   expectSourceUsable,
   type Side,
@@ -44,7 +45,7 @@ export function endSection(ctx: SuiteContext): void {
       await a.peer.end();
       expect(await doneOf(s)).toMatchObject({ reason: 'eof', bytes: x.byteLength });
       await withTimeout(b.peer.ended(), T, 'drain closed');
-      expectBytes(b.peer.received(), x);
+      await expectReceived(b, x);
       expectReleased(a.endpoint.readable, b.endpoint.writable);
     });
 
@@ -73,7 +74,7 @@ export function endSection(ctx: SuiteContext): void {
         await a.peer.end();
         expect(await doneOf(again)).toMatchObject({ reason: 'eof', bytes: y.byteLength });
         await withTimeout(b.peer.ended(), T, 'drain closed by the second splice');
-        expectBytes(b.peer.received(), concat(first, y));
+        await expectReceived(b, concat(first, y));
       });
     }
 
@@ -191,7 +192,7 @@ export function endSection(ctx: SuiteContext): void {
       await a.peer.end();
       expect(await doneOf(p.aToB, 'a to b at eof')).toMatchObject({ reason: 'eof', bytes: request.byteLength });
       await withTimeout(b.peer.ended(), T, "a's FIN reaching b");
-      expectBytes(b.peer.received(), request);
+      await expectReceived(b, request);
       // The answer comes after the FIN and still travels.
       const answer = pattern(50_000, 86);
       await b.peer.write(answer);

@@ -1,7 +1,7 @@
 /** SPEC.md 4.1 "Flow and memory" and 4.2 "Counting". */
 import { describe, expect, it } from 'vitest';
-import { chunk, expectBytes, pattern, sleep, withTimeout } from '../harness/_util';
-import { T, doneOf, writeAll, type SuiteContext } from './_suite-context';
+import { chunk, pattern, sleep, withTimeout } from '../harness/_util';
+import { T, doneOf, expectReceived, writeAll, type SuiteContext } from './_suite-context';
 
 /** Chunk sizes from 1 byte to 64 KiB, irregular, so no size is special. */
 const irregularSizes = (n: number): number[] => Array.from({ length: n }, (_, i) => 1 + ((i * 7919) % 65_536));
@@ -18,7 +18,7 @@ export function flowSection(ctx: SuiteContext): void {
       const result = await doneOf(s);
       expect(result).toMatchObject({ reason: 'eof', bytes: input.byteLength });
       await withTimeout(b.peer.ended(), T, 'drain closed at eof');
-      expectBytes(b.peer.received(), input);
+      await expectReceived(b, input);
     });
 
     it('holds data back while the drain is stalled and delivers all of it, in order, once it resumes', async () => {
@@ -36,7 +36,7 @@ export function flowSection(ctx: SuiteContext): void {
       await a.peer.end();
       expect(await doneOf(s)).toMatchObject({ reason: 'eof', bytes: input.byteLength });
       await withTimeout(b.peer.ended(), T, 'drain closed at eof');
-      expectBytes(b.peer.received(), input);
+      await expectReceived(b, input);
     });
 
     it('takes no more than both high-water marks plus one chunk while the drain is stalled', async () => {
@@ -67,7 +67,7 @@ export function flowSection(ctx: SuiteContext): void {
       await a.peer.end();
       expect(await doneOf(s)).toMatchObject({ reason: 'eof', bytes: input.byteLength });
       await withTimeout(b.peer.ended(), T, 'drain closed at eof');
-      expectBytes(b.peer.received(), input);
+      await expectReceived(b, input);
     });
   });
 

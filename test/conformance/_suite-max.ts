@@ -6,6 +6,7 @@ import {
   doneOf,
   expectConserved,
   expectDrainUsable,
+  expectReceived,
   expectReleased,
   expectSourceUsable,
   writeAll,
@@ -70,7 +71,7 @@ export function maxSection(ctx: SuiteContext): void {
       await a.peer.end();
       expect(await doneOf(s)).toMatchObject({ reason: 'eof', bytes: 3 });
       await withTimeout(b.peer.ended(), T, 'drain closed at eof');
-      expectBytes(b.peer.received(), input);
+      await expectReceived(b, input);
     });
 
     it('treats max 0 as unlimited', async () => {
@@ -82,7 +83,7 @@ export function maxSection(ctx: SuiteContext): void {
       await a.peer.end();
       expect(await doneOf(s)).toMatchObject({ reason: 'eof', bytes: input.byteLength });
       await withTimeout(b.peer.ended(), T, 'drain closed at eof');
-      expectBytes(b.peer.received(), input);
+      await expectReceived(b, input);
     });
 
     it('on a byte stream keeps the surplus in the source itself: remainder is absent or empty', async () => {
@@ -151,7 +152,7 @@ export function maxSection(ctx: SuiteContext): void {
       expect(r2.reason).toBe('eof');
       expect(r1.bytes + remainderOf(r1).byteLength + r2.bytes).toBe(input.byteLength);
       await withTimeout(b.peer.ended(), T, 'drain closed at eof');
-      expectBytes(b.peer.received(), input);
+      await expectReceived(b, input);
     });
 
     it('does not end before max while bytes keep coming', async () => {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { spliceStreams } from '@sosplice/core';
 import { concat, expectBytes, pattern, readAtLeast, remainderOf, text, withTimeout } from '../harness/_util';
-import { T, doneOf, expectReleased, type SuiteContext } from './_suite-context';
+import { T, doneOf, expectReceived, expectReleased, type SuiteContext } from './_suite-context';
 
 export function startSection(ctx: SuiteContext): void {
   describe('3 Starting a splice', () => {
@@ -19,7 +19,7 @@ export function startSection(ctx: SuiteContext): void {
       const result = await doneOf(s);
       expect(result).toMatchObject({ reason: 'eof', bytes: queued.byteLength + later.byteLength });
       await withTimeout(b.peer.ended(), T, 'drain closed at eof');
-      expectBytes(b.peer.received(), concat(queued, later));
+      await expectReceived(b, concat(queued, later));
     });
 
     it('locks both streams while spliced: nobody else can read the source or write the drain', async () => {
@@ -86,7 +86,7 @@ export function startSection(ctx: SuiteContext): void {
       const result = await doneOf(s);
       expect(result).toMatchObject({ reason: 'eof', bytes: x.byteLength });
       await withTimeout(e.peer.ended(), T, 'echo half-closed at eof');
-      expectBytes(e.peer.received(), x, 'echo');
+      await expectReceived(e, x, 'echo');
     });
 
     it("with an already-aborted signal, done is { reason: 'unsplice', bytes: 0 } and both streams are untouched", async () => {
