@@ -83,7 +83,11 @@ export class WriteSide {
       if (this.failurePending) return new Promise<void>((resolve, reject) => (this.#drain = { resolve, reject }));
       throw this.state.closedError();
     }
-    if (this.state.socket.write(chunk)) return;
+    const socket = this.state.socket;
+    // Node says "full" above its own 16 KiB mark; our queue is counted
+    // against our high-water mark (SPEC.md 6), so wait for 'drain' only
+    // once Node holds that much.
+    if (socket.write(chunk) || socket.writableLength < this.highWaterMark) return;
     return new Promise<void>((resolve, reject) => {
       this.#drain = { resolve, reject };
     });
