@@ -18,18 +18,9 @@ import { describeFaults } from './_faults';
 import { describeLoad, describeSoak } from './_load';
 import { describePropertySockets } from './_property-sockets';
 import { describeRaces } from './_races';
-import { add, knownBug, scenario, section, writeResultsAfterAll } from './_record';
+import { add, scenario, section, writeResultsAfterAll } from './_record';
 
 writeResultsAfterAll('deno');
-
-// Reported (issue 7 report): fromDenoConn() of a closed conn gives an endpoint whose reads and
-// writes fail with BadResource (no code); connect(null) / listen(null) throw uncoded TypeErrors.
-knownBug('deno:adapter', 'fromDenoConn(closed conn) fails with a code', 'returns an endpoint; opened resolves; reads and writes reject with BadResource (no code)');
-knownBug('deno:adapter', 'connect(bad options, refused port): a coded error, no conn left open', 'connect(null) rejects with an uncoded TypeError');
-// Reported (issue 7 report): an abort fired inside conn.write() settles the splice before the
-// direct run counts the chunk it hands over (count after write): result.bytes misses it.
-// (The dropped read on unsplice that this suite found first is fixed: 4a7c828.)
-knownBug('deno:tcp:direct', "an abort fired inside the drain socket's write call", 'result.bytes misses the chunk being written (count after conn.write())');
 
 const hooks: RuntimeHooks = {
   onSocketWrite(endpoint: SpliceEndpoint, hook: (bytes: number) => void) {

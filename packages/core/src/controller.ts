@@ -72,6 +72,9 @@ export class SpliceController implements SpliceControl {
   }
 
   count(n: number): void {
+    // After the end the count is final (SPEC 4.2): a late report from a
+    // provider (a write callback firing after an unsplice) changes nothing.
+    if (this.#closed) return;
     this.#bytes += n;
     if (this.#watch !== undefined) this.#lastProgress = now();
     if (this.max !== 0 && this.#bytes >= this.max) this.stop('max');
