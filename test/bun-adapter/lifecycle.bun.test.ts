@@ -147,8 +147,10 @@ for (const direct of [true, false]) {
 }
 
 describe('bun adapter lifecycle, direct path only', () => {
-  it('with preventCancel, bytes a reset drain refused stay in the source', async () => {
-    // Regression: the direct path dropped the chunk whose write failed.
+  it('with preventCancel, every byte past result.bytes stays in the source when a reset drain fails a write', async () => {
+    // Regression: the direct path dropped the chunk whose write failed. A
+    // chunk is counted as it is handed to socket.write() (SPEC 4.2), so the
+    // one Bun answers with -1 is in bytes, like a stream write that rejects.
     const loop = new BunLoopback({ direct: true });
     try {
       const a = await loop.pair();
@@ -162,10 +164,65 @@ describe('bun adapter lifecycle, direct path only', () => {
       const r = await withTimeout(s.done, T, 'error');
       expect(r.reason).toBe('error');
       expect((r.error as { code?: string }).code).toBe('EPIPE');
+      expect(s.bytes).toBe(r.bytes);
+      expectBytes(await readAtLeast(a.endpoint.readable, input.byteLength - r.bytes, T), input.subarray(r.bytes));
+    } finally {
+      await loop.dispose();
+    }
+  });
+
+  it('with preventCancel, a drain known to have failed takes nothing: every byte stays in the source', async () => {
+    const loop = new BunLoopback({ direct: true });
+    try {
+      const a = await loop.pair();
+      const b = await loop.pair();
+      const input = pattern(30_000, 13);
+      await a.peer.write(input);
+      await until(() => a.endpoint.readableBuffered === input.byteLength, T, 'source buffered');
+      await b.peer.reset();
+      await b.endpoint.closed.catch(() => undefined);
+      const s = spliceStreams(a.endpoint.readable, b.endpoint.writable, { preventCancel: true });
+      const r = await withTimeout(s.done, T, 'error');
+      expect(r.reason).toBe('error');
       expect(r.bytes).toBe(0);
       expectBytes(await readAtLeast(a.endpoint.readable, input.byteLength, T), input);
     } finally {
       await loop.dispose();
     }
   });
+
+  for (const trigger of ['abort', 'max'] as const) {
+    it(`${trigger === 'abort' ? 'an abort fired inside' : 'max reached by'} the drain socket's write call: result.bytes is exactly what went out`, async () => {
+      // Regression: the direct path counted after socket.write(), so a stop
+      // from inside the write settled the splice without the chunk being written.
+      const loop = new BunLoopback({ direct: true });
+      try {
+        const a = await loop.pair();
+        const b = await loop.pair();
+        const ac = new AbortController();
+        const socket = b.endpoint.socket as unknown as { write(bytes: Uint8Array): number };
+        const write = socket.write;
+        socket.write = function (this: unknown, bytes: Uint8Array): number {
+          const n = write.call(this, bytes);
+          if (n > 0 && trigger === 'abort') ac.abort();
+          return n;
+        };
+        const input = pattern(50_000, 14);
+        await a.peer.write(input);
+        await until(() => a.endpoint.readableBuffered === input.byteLength, T, 'source buffered');
+        const max = trigger === 'max' ? 20_000 : 0;
+        const s = spliceStreams(a.endpoint.readable, b.endpoint.writable, { signal: ac.signal, max });
+        const r = await withTimeout(s.done, T, 'done');
+        expect(r.reason).toBe(trigger === 'abort' ? 'unsplice' : 'max');
+        expect(r.bytes).toBeGreaterThan(0);
+        if (trigger === 'max') expect(r.bytes).toBe(max);
+        expect(s.bytes).toBe(r.bytes);
+        await withTimeout(b.peer.receivedAtLeast(r.bytes), T, 'drain peer');
+        expectBytes(b.peer.received(), input.subarray(0, r.bytes), 'delivered');
+        expectBytes(await readAtLeast(a.endpoint.readable, input.byteLength - r.bytes, T), input.subarray(r.bytes), 'rest of the source');
+      } finally {
+        await loop.dispose();
+      }
+    });
+  }
 });

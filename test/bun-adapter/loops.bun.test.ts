@@ -133,4 +133,51 @@ describe('adopt()', () => {
       server.stop(true);
     }
   });
+
+  it('refuses a non-socket or a listener with ERR_INVALID_ARG_TYPE, naming the argument and the value', () => {
+    // Regression: {} and null threw uncoded TypeErrors, and a listener was adopted as if it were a socket.
+    type Bun = { listen(o: Record<string, unknown>): BunSocketListener<unknown> };
+    const bun = (globalThis as unknown as { Bun: Bun }).Bun;
+    const server = bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
+    try {
+      const cases: Array<[unknown, string]> = [
+        [undefined, 'Received undefined'],
+        [null, 'Received null'],
+        [42, 'Received type number (42)'],
+        [{}, 'Received an object'],
+        [server, 'Received an instance of Listener'],
+      ];
+      for (const [value, received] of cases) {
+        const error = (() => {
+          try {
+            adopt(value as never);
+          } catch (e) {
+            return e;
+          }
+        })();
+        expect(error).toBeInstanceOf(TypeError);
+        expect(error).toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+        expect((error as Error).message).toContain('"socket" argument');
+        expect((error as Error).message).toContain(received);
+      }
+      expect(server.data).toBeUndefined();
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  it('refuses a closed socket at once with ERR_SOCKET_CLOSED, leaving it as it was', async () => {
+    // Regression: opened resolved and reads never settled (a closed socket calls no handler again).
+    type Bun = { listen(o: Record<string, unknown>): BunSocketListener<unknown>; connect(o: Record<string, unknown>): Promise<BunSocket<unknown>> };
+    const bun = (globalThis as unknown as { Bun: Bun }).Bun;
+    const server = bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
+    try {
+      const mine = await bun.connect({ hostname: '127.0.0.1', port: server.port, data: 'mine', socket: { data() {} } });
+      mine.terminate();
+      expect(() => adopt(mine)).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_CLOSED' }));
+      expect(mine.data).toBe('mine');
+    } finally {
+      server.stop(true);
+    }
+  });
 });

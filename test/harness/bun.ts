@@ -30,6 +30,11 @@ type Bun = {
 };
 const bun = (): Bun => (globalThis as unknown as { Bun: Bun }).Bun;
 
+/** Why a peer write was not handed over: the socket closed without an error of its own. */
+function peerClosedError(): Error {
+  return Object.assign(new Error('The peer socket closed before the write was handed over'), { code: 'ERR_SOCKET_CLOSED' });
+}
+
 /** A raw Bun socket driven as a test peer: records what it receives, writes with Bun's partial writes. */
 export class RawPeer implements Peer {
   readonly socket: BunSocket<unknown>;
@@ -37,7 +42,7 @@ export class RawPeer implements Peer {
   private total = 0;
   private flat: Uint8Array | undefined;
   private waiters: Array<{ n: number; resolve: () => void }> = [];
-  private out: Array<{ bytes: Uint8Array; resolve: () => void }> = [];
+  private out: Array<{ bytes: Uint8Array; resolve: () => void; reject: (error: unknown) => void }> = [];
   private finSent = false;
   private readonly endedP: Promise<void>;
   private readonly abortedP: Promise<unknown>;
@@ -84,17 +89,21 @@ export class RawPeer implements Peer {
     // Bun closes without `end` once both sides sent FIN: a clean close after our FIN is an EOF.
     if (error === undefined && this.finSent) this.endedResolve();
     else this.abortedResolve(undefined);
+    // Writes still queued were never handed to the transport: they fail (Peer.write's contract).
+    const pending = this.out;
     this.out = [];
+    const reason = error ?? peerClosedError();
+    for (const w of pending) w.reject(reason);
   }
 
   write(bytes: Uint8Array): Promise<void> {
     if (this.out.length === 0) {
       const n = this.socket.write(bytes);
       if (n === bytes.byteLength) return Promise.resolve();
-      if (n < 0) return Promise.reject(new Error('peer socket closed'));
+      if (n < 0) return Promise.reject(peerClosedError());
       bytes = bytes.subarray(n);
     }
-    return new Promise((resolve) => this.out.push({ bytes, resolve }));
+    return new Promise((resolve, reject) => this.out.push({ bytes, resolve, reject }));
   }
 
   async end(): Promise<void> {
@@ -106,9 +115,10 @@ export class RawPeer implements Peer {
   private flushed(): Promise<void> {
     const last = this.out[this.out.length - 1];
     if (last === undefined) return Promise.resolve();
-    return new Promise((resolve) => {
-      const prev = last.resolve;
-      last.resolve = () => (prev(), resolve());
+    return new Promise((resolve, reject) => {
+      const { resolve: done, reject: failed } = last;
+      last.resolve = () => (done(), resolve());
+      last.reject = (error) => (failed(error), reject(error));
     });
   }
 

@@ -18,15 +18,9 @@ import { describeFaults } from './_faults';
 import { describeLoad, describeSoak } from './_load';
 import { describePropertySockets } from './_property-sockets';
 import { describeRaces } from './_races';
-import { add, knownBug, scenario, section, writeResultsAfterAll } from './_record';
+import { add, scenario, section, writeResultsAfterAll } from './_record';
 
 writeResultsAfterAll('bun');
-
-// Reported (issue 7 report): an abort fired inside socket.write() settles the splice before
-// the direct path counts what it wrote: result.bytes misses it, splice.bytes keeps counting.
-knownBug('bun:adapter', 'adopt(non-socket, listener): ERR_INVALID_ARG_TYPE', 'adopt({}) / adopt(null) throw uncoded TypeErrors; adopt(listener) returns an endpoint');
-knownBug('bun:adapter', 'adopt(closed socket) fails with a code, no hang', 'opened resolves and the readable never settles');
-knownBug('bun:tcp:direct', "an abort fired inside the drain socket's write call", 'result.bytes misses the bytes being written; splice.bytes != result.bytes');
 
 type BunGlobal = { gc(force: boolean): void };
 const hooks: RuntimeHooks = {

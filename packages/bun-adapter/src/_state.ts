@@ -202,8 +202,7 @@ export class SocketState {
    * `true` when Bun took all of it now. Throws the write side's error.
    */
   send(chunk: Uint8Array): boolean {
-    if (this.writeFailed) throw this.writeError;
-    if (this.writeEnded) throw socketClosedError();
+    this.assertWritable();
     if (this.outboxBytes === 0) {
       const n = this.socket.write(chunk);
       if (n === chunk.byteLength) return true;
@@ -213,6 +212,12 @@ export class SocketState {
     this.outbox.push(chunk);
     this.outboxBytes += chunk.byteLength;
     return false;
+  }
+
+  /** Throws the write side's error once it failed or was shut down; a later `send()` would throw it too. */
+  assertWritable(): void {
+    if (this.writeFailed) throw this.writeError;
+    if (this.writeEnded) throw socketClosedError();
   }
 
   /** Resolves once `outbox` is empty; rejects with the write side's error. */

@@ -101,14 +101,33 @@ class DirectRun implements DirectSpliceRun, Route, DrainOwner {
     const n = chunk.byteLength;
     if (n === 0) return;
     try {
-      if (!this.dst.send(chunk)) this.src.pause();
+      this.dst.assertWritable();
     } catch (error) {
-      // Not handed over: the bytes stay in the source (preventCancel leaves it readable).
+      // A drain known to be gone is refused before counting: the bytes stay in
+      // the source (preventCancel leaves it readable).
       this.src.unshift(chunk);
       return this.fail('drain', error);
     }
-    // May stop this run synchronously when the budget is spent.
+    // Count, then hand over, in one synchronous step: a stop triggered by the
+    // count (max) or from inside socket.write() (an abort) still finds these
+    // bytes counted and on their way to the drain. So they go out even when
+    // the count stopped this run.
     this.control.count(n);
+    this.handOver(chunk);
+  }
+
+  /** Writes a counted chunk into the drain; a full drain pauses the source while this run lasts. */
+  private handOver(chunk: Uint8Array): void {
+    let all: boolean;
+    try {
+      all = this.dst.send(chunk);
+    } catch (error) {
+      // Bun's write() said -1: the connection was lost under a counted chunk,
+      // as a stream write rejecting after it was handed over.
+      return this.fail('drain', error);
+    }
+    // After a stop the source is the stream's again: stop() set its flow.
+    if (!all && !this.stopped) this.src.pause();
   }
 
   // --- Route (source side) ---

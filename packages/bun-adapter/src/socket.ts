@@ -12,7 +12,7 @@ import { directSplice, type SpliceEndpoint } from '@sosplice/core';
 import { type BunSocket, type BunSocketHandler, type BunSocketListener, type BunSocketOptions, getBun } from './_bun.js';
 import { SocketState } from './_state.js';
 import { bunDirectProvider, type BunDirectEnd } from './direct.js';
-import { codedError } from './errors.js';
+import { codedError, invalidArgType } from './errors.js';
 import { createReadable } from './readable.js';
 import { createWritable } from './writable.js';
 
@@ -206,15 +206,36 @@ export function listen(options: BunSocketOptions & AdapterOptions, onSocket: (so
   return bun.listen({ ...bunOptions, allowHalfOpen: true, socket: handlers({ direct, highWaterMark }, tls, onSocket) });
 }
 
+const SOCKET_METHODS = ['write', 'end', 'shutdown', 'terminate', 'pause', 'resume', 'reload'] as const;
+
+/** Bun's sockets are native objects: recognised by the methods the adapter calls (a listener has no `write`). */
+function isBunSocket(value: unknown): value is BunSocket<unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const socket = value as Record<string, unknown>;
+  return SOCKET_METHODS.every((method) => typeof socket[method] === 'function');
+}
+
+/** Bun reports a closed socket (terminated, ended, or closed by the peer) as `readyState` -1. */
+function isClosedSocket(socket: BunSocket<unknown>): boolean {
+  const state = socket.readyState;
+  return typeof state === 'number' ? state < 0 : state === 'closed';
+}
+
 /**
  * Takes over an open socket the application made with Bun itself: its handlers
  * are replaced (`socket.reload`) and `socket.data` is the adapter's from now on.
  * Half-close needs the socket to have been made with `allowHalfOpen: true`.
+ * Throws `ERR_INVALID_ARG_TYPE` for anything but a Bun socket (a listener
+ * included) and `ERR_SOCKET_CLOSED` for a closed one, leaving it untouched.
  */
 export function adopt(socket: BunSocket<unknown>, options: AdapterOptions = {}): BunSpliceSocket {
   getBun();
+  if (!isBunSocket(socket)) throw invalidArgType('socket', 'an open Bun socket (from Bun.connect or Bun.listen)', socket);
   const existing = endpointOf(socket);
   if (existing !== undefined) return existing;
+  // A closed socket never calls a handler again: its streams would wait forever.
+  // Checked before reload() so the caller's socket keeps its handlers and data.
+  if (isClosedSocket(socket)) throw codedError('ERR_SOCKET_CLOSED', 'adopt() was given a closed socket');
   const endpoint = attach(socket, options, false);
   socket.reload({ socket: handlers(options, false) });
   return endpoint;
