@@ -98,6 +98,36 @@ describe.each([{ direct: true }, { direct: false }])('node sockets, direct: $dir
     expect(checksum(concat(spliced, rest))).toBe(checksum(data));
   });
 
+  // Regression (direct): the run counted a chunk after socket.write(), so an
+  // abort fired inside that call settled the splice first: result.bytes
+  // missed the chunk the peer received, and splice.bytes counted it later.
+  it('an abort fired inside the drain socket.write() counts the chunk being written', async () => {
+    const [a, b] = await Promise.all([loop.pair(), loop.pair()]);
+    const ac = new AbortController();
+    const socket = b.endpoint.socket;
+    const write = socket.write;
+    socket.write = function (this: net.Socket, ...args: unknown[]) {
+      const room = (write as (...args: unknown[]) => boolean).apply(this, args);
+      ac.abort();
+      return room;
+    } as typeof socket.write;
+    const data = pattern(300_000, 9);
+    const sent = a.peer.write(data);
+    const s = spliceStreams(a.endpoint.readable, b.endpoint.writable, { signal: ac.signal });
+    const result = await withTimeout(s.done, T, 'done');
+    socket.write = write;
+    expect(result.reason).toBe('unsplice');
+    expect(result.bytes).toBeGreaterThan(0);
+    expect(s.bytes).toBe(result.bytes);
+    await withTimeout(b.peer.receivedAtLeast(result.bytes), T, 'the chunk being written arrives');
+    await sleep(20);
+    expect(b.peer.received().byteLength).toBe(result.bytes);
+    await sent;
+    await a.peer.end();
+    const rest = await readToEnd(a.endpoint.readable, T);
+    expectBytes(concat(b.peer.received(), rest), data, 'received + source rest');
+  });
+
   it('a re-splice starts counting from 0', async () => {
     const [a, b] = await Promise.all([loop.pair(), loop.pair()]);
     await a.peer.write(pattern(100, 6));

@@ -5,9 +5,11 @@
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spliceStreams } from '@sosplice/core';
 import { fromNodeSocket } from '@sosplice/node-adapter';
 import { NodeLoopback } from '../harness/node';
 import { expectBytes, pattern, readAtLeast, readToEnd, text, until, withTimeout } from '../harness/_util';
+import { listen } from './_pairs';
 
 const T = 5_000;
 let loop: NodeLoopback;
@@ -24,6 +26,15 @@ describe('fromNodeSocket', () => {
   it('refuses to wrap one socket twice', async () => {
     const { endpoint } = await loop.pair();
     expect(() => fromNodeSocket(endpoint.socket)).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_ADOPTED' }));
+  });
+
+  // Regression: a destroyed socket gave an endpoint whose `opened` rejected without a code.
+  it('refuses a destroyed socket with ERR_SOCKET_CLOSED, naming the argument, and does not adopt it', () => {
+    const socket = new net.Socket();
+    socket.destroy();
+    expect(() => fromNodeSocket(socket)).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_CLOSED', message: expect.stringContaining('"socket"') }));
+    // Not adopted: the refusal is the same on a second try, not ERR_SOCKET_ADOPTED.
+    expect(() => fromNodeSocket(socket)).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_CLOSED' }));
   });
 
   it('reports the addresses once opened', async () => {
@@ -90,6 +101,87 @@ describe('readable', () => {
     expect(isReset(error)).toBe(true);
     expect((error as { code?: string }).code).toBe('ECONNRESET');
     await expect(endpoint.closed).rejects.toMatchObject({ code: 'ECONNRESET' });
+  });
+});
+
+/**
+ * Sockets the peer half-closed before we wrapped them (a server that read a
+ * request up to FIN, then hands the socket on). Regression: when 'end' had
+ * fired already the readable never ended.
+ */
+describe('a socket wrapped after the peer sent FIN', () => {
+  let server: net.Server;
+  let port: number;
+  const accepted: net.Socket[] = [];
+  /** Both ends of every connection, destroyed at the end whatever a test left. */
+  const open: net.Socket[] = [];
+  beforeAll(async () => {
+    server = net.createServer({ allowHalfOpen: true }, (s) => (accepted.push(s), open.push(s)));
+    port = await listen(server);
+  });
+  afterAll(async () => {
+    for (const s of open) s.destroy();
+    await new Promise((r) => server.close(r));
+  });
+
+  /** A raw client whose peer (the accepted socket) wrote `bytes` then FIN; `consume` reads it all, up to 'end'. */
+  async function halfOpen(bytes: Uint8Array, consume: boolean): Promise<{ socket: net.Socket; peer: net.Socket }> {
+    const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    open.push(socket);
+    socket.pause();
+    await new Promise((r) => socket.once('connect', r));
+    await until(() => accepted.length > 0, T, 'accept');
+    const peer = accepted.shift()!;
+    peer.end(bytes);
+    if (consume) {
+      const ended = new Promise((r) => socket.once('end', r));
+      socket.resume();
+      await withTimeout(ended, T, "the peer's FIN");
+      socket.pause();
+      expect(socket.readableEnded).toBe(true);
+    } else {
+      // A paused socket reads the kernel only when asked: read(0) fills Node's buffer, FIN included.
+      socket.read(0);
+      await until(() => socket.readableLength >= bytes.byteLength, T, 'bytes buffered in the socket');
+    }
+    return { socket, peer };
+  }
+
+  it("reads EOF when 'end' already fired, and the write side still reaches the peer", async () => {
+    const { socket, peer } = await halfOpen(text('request'), true);
+    const endpoint = fromNodeSocket(socket);
+    expect(await readToEnd(endpoint.readable, T)).toHaveLength(0);
+    const got: Buffer[] = [];
+    peer.on('data', (chunk: Buffer) => got.push(chunk));
+    const peerEnded = new Promise((r) => peer.once('end', r));
+    const writer = endpoint.writable.getWriter();
+    await writer.write(text('answer'));
+    await writer.close();
+    await withTimeout(peerEnded, T, 'peer sees our FIN');
+    expectBytes(Buffer.concat(got), text('answer'));
+    await withTimeout(endpoint.closed, T, 'closed once both directions finished');
+  });
+
+  it('reads the bytes still buffered in the socket, then EOF', async () => {
+    const { socket } = await halfOpen(text('buffered before FIN'), false);
+    const endpoint = fromNodeSocket(socket);
+    expectBytes(await readToEnd(endpoint.readable, T), text('buffered before FIN'));
+    await endpoint.close();
+  });
+
+  it("ends a direct splice from it with eof at once", async () => {
+    const drainLoop = await NodeLoopback.listen({ direct: true });
+    try {
+      const { socket } = await halfOpen(text('request'), true);
+      const source = fromNodeSocket(socket);
+      const { endpoint: drain, peer } = await drainLoop.pair();
+      const s = spliceStreams(source.readable, drain.writable);
+      expect(await withTimeout(s.done, T, 'done')).toEqual({ reason: 'eof', bytes: 0 });
+      await withTimeout(peer.ended(), T, 'EOF passed on as FIN');
+      await source.close();
+    } finally {
+      await drainLoop.close();
+    }
   });
 });
 

@@ -15,21 +15,14 @@ import { describeLoad, describeSoak } from './_load';
 import { describePropertySockets } from './_property-sockets';
 import { describeFaults } from './_faults';
 import { describeRaces } from './_races';
-import { add, knownBug, runtime, scenario, section, writeResultsAfterAll } from './_record';
+import { add, runtime, scenario, section, writeResultsAfterAll } from './_record';
 
 writeResultsAfterAll('node');
 
 // Known product bugs, reported with repros (issue 7 report); each scenario runs again with
 // SOSPLICE_KNOWN_BUGS=run, and its mark goes once the fix lands.
-// - fromNodeSocket() does not check the socket's state: a destroyed socket gives an endpoint
-//   whose `opened` rejects without a code; a socket whose 'end' already fired never reads EOF.
-knownBug('node:adapter', 'fromNodeSocket(destroyed socket) throws a coded error', 'returns an endpoint; opened rejects without a code');
-knownBug('node:adapter', "fromNodeSocket(half-open socket): the peer's FIN already in reads as EOF", 'readable never ends when the end event fired before wrapping');
 // - (Fixed in c865e88: after an unsplice on the stream path a released BYOB read left the next
 //   default read hanging; this suite's property over sockets caught it intermittently.)
-// - An abort fired inside socket.write() settles the splice before the direct path counts the
-//   chunk it just wrote: result.bytes misses it, and splice.bytes keeps counting after the end.
-knownBug('node:tcp:direct', "an abort fired inside the drain socket's write call", 'result.bytes misses the chunk being written; splice.bytes != result.bytes');
 
 const SOCKETS = new Set(['TCPSocketWrap', 'TCPWrap', 'PipeWrap', 'TLSWrap']);
 

@@ -114,19 +114,28 @@ class DirectRun implements DirectSpliceRun, ReadConsumer, WriteWatcher {
       this.source.unshift(chunk.subarray(remaining));
       chunk = chunk.subarray(0, remaining);
     }
-    const socket = this.drain.state.socket;
     if (!this.drain.writable) {
       this.source.unshift(chunk);
       this.source.pause();
       return this.#drainUnusable();
     }
-    const room = socket.write(chunk);
-    if (!room) {
-      this.#blocked = true;
-      this.source.pause();
-    }
-    // May stop this run synchronously (max): every byte counted is written.
+    this.#send(chunk);
+  }
+
+  /**
+   * Counts the chunk, then hands it to the drain, in one synchronous step
+   * (SPEC.md 4.2: counted when handed to the writable). Counting first means
+   * a stop fired by the count (max) or from inside `socket.write()` (an
+   * abort listener) finds these bytes counted already; the chunk is written
+   * even then, since a counted byte must reach the drain.
+   */
+  #send(chunk: Uint8Array): void {
     this.#control.count(chunk.byteLength);
+    const room = this.drain.state.socket.write(chunk);
+    // Stopped meanwhile: the readable owns the source's flow again (stop()).
+    if (room || this.#stopped) return;
+    this.#blocked = true;
+    this.source.pause();
   }
 
   /** Reports the drain's failure; if it is still on its way (destroyed this tick), `watch` reports it. */

@@ -53,6 +53,11 @@ export class ReadSide {
       { highWaterMark: 0 },
     );
     const socket = state.socket;
+    // The peer's FIN was consumed before we were given the socket ('end'
+    // fired, so Node holds no bytes any more): it will never come again,
+    // so the readable starts at EOF. A FIN still behind buffered bytes
+    // needs nothing: those bytes come through 'data', then 'end'.
+    if (socket.readableEnded) this.#phase = 'ended';
     socket.on('data', (chunk: Uint8Array) => this.#onData(chunk));
     socket.on('end', () => this.#onEnd());
     socket.on('error', (error: unknown) => this.#onError(error));

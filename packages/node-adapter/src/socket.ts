@@ -8,7 +8,7 @@ import tls from 'node:tls';
 import { directSplice } from '@sosplice/core';
 import { SocketState } from './_state.js';
 import { readEnd, writeEnd } from './direct.js';
-import { invalidArg } from './errors.js';
+import { SocketClosedError, invalidArg } from './errors.js';
 import { ReadSide } from './readable.js';
 import type { NodeSocketInfo, NodeSocketOptions, NodeSpliceSocket } from './types.js';
 import { WriteSide } from './writable.js';
@@ -45,6 +45,9 @@ export function fromNodeSocket(socket: net.Socket, options: NodeSocketOptions = 
     const error = new TypeError('The "socket" argument was already wrapped by fromNodeSocket()');
     throw Object.assign(error, { code: 'ERR_SOCKET_ADOPTED' });
   }
+  // A destroyed socket can never open: say so now, with a code, rather than
+  // hand back an endpoint that only fails later (SPEC.md 6; nothing taken yet).
+  if (socket.destroyed) throw new SocketClosedError('The "socket" argument is destroyed; fromNodeSocket() needs an open or connecting socket');
   adopted.add(socket);
   // Half-close (SPEC.md 6): Node reads this flag when the peer's FIN arrives.
   socket.allowHalfOpen = true;
@@ -125,7 +128,6 @@ function whenOpened(socket: net.Socket): Promise<NodeSocketInfo> {
   const secure = socket instanceof tls.TLSSocket;
   const ready = secure ? isHandshakeDone(socket) : !socket.connecting && !socket.pending;
   if (ready) return Promise.resolve(info());
-  if (socket.destroyed) return Promise.reject(new Error('The socket is destroyed', { cause: socket.errored }));
   return new Promise((resolve, reject) => {
     const events = secure ? ['secureConnect', 'secure'] : ['connect'];
     const done = (error?: unknown): void => {
