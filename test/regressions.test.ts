@@ -77,3 +77,40 @@ describe('direct dispatch hand-off', () => {
     expect(readable.locked || writable.locked).toBe(false);
   });
 });
+
+describe.each(Object.keys(impls))('%s streams, source errors', (impl) => {
+  const { ReadableStream, WritableStream } = impls[impl]!;
+
+  // Regression: a source erroring just after a read took a chunk (read
+  // fulfilled, continuation not yet run) ended the splice at once and the
+  // chunk never reached the drain; pipeTo hands such chunks over first.
+  it('hands a chunk already read to the drain before ending with the source error (preventAbort)', async () => {
+    for (let delay = 0; delay < 6; delay++) {
+      const received: number[] = [];
+      const writable = new WritableStream<Uint8Array>({ write: (chunk) => void received.push(...chunk) });
+      const failure = new Error('source failed');
+      let n = 0;
+      const readable = new ReadableStream<Uint8Array>(
+        {
+          async pull(c) {
+            n++;
+            c.enqueue(new Uint8Array([n]));
+            if (n === 2) {
+              for (let i = 0; i < delay; i++) await Promise.resolve();
+              c.error(failure);
+            }
+          },
+        },
+        { highWaterMark: 0 },
+      );
+      const splice = spliceStreams(readable, writable, { preventAbort: true });
+      const result = await splice.done;
+      expect(result.reason).toBe('error');
+      expect(result.error).toBe(failure);
+      // Both chunks were read before the error: both reach the drain, counted.
+      await writable.getWriter().close();
+      expect(received, `delay ${delay}`).toEqual([1, 2]);
+      expect(result.bytes).toBe(2);
+    }
+  });
+});

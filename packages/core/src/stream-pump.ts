@@ -43,16 +43,22 @@ export function pumpStreams(run: SpliceRun): void {
 
   let pending: Pending = 'none';
   let wake: (() => void) | undefined;
-  /** The drain's error, once seen; the loop ends the splice with it. */
+  /** A stream's error, once seen; the loop ends the splice with it. */
   let drainFailure: { error: unknown } | undefined;
+  let sourceFailure: { error: unknown } | undefined;
 
   // Errors must be propagated both ways even while the loop waits on the
   // other stream. A rejection after we released a lock ourselves is not a
   // stream error.
   reader.closed.then(noop, (error: unknown) => {
-    // Source errors: nothing more can be read, so ending at once loses
-    // nothing; the abort releases a loop waiting for room.
-    if (run.reader === reader) run.endWithError('source', error);
+    if (run.reader !== reader) return;
+    // Source errors: a loop waiting for room ends at once (the abort
+    // releases it). Otherwise the loop ends the splice, after handing over a
+    // chunk a read had already taken (as pipeTo does); a pending read
+    // rejects by itself.
+    if (pending === 'ready') return run.endWithError('source', error);
+    sourceFailure = { error };
+    if (pending === 'yield') wake?.();
   });
   writer.closed.then(noop, (error: unknown) => {
     if (run.writer !== writer) return;
@@ -103,6 +109,7 @@ export function pumpStreams(run: SpliceRun): void {
     let iterations = 0;
     for (;;) {
       if (drainFailure !== undefined) return run.endWithError('drain', drainFailure.error);
+      if (sourceFailure !== undefined) return run.endWithError('source', sourceFailure.error);
       const stop = ctl.stopReason;
       if (stop !== undefined) return run.endWithStop(stop);
       const room = writer.desiredSize;
