@@ -4,14 +4,23 @@
 // Usage: node scripts/test-all.mjs [--only node20,node24,bun,deno] [vitest args...]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const bin = (name) => join(root, 'node_modules/.bin', name);
 const vitest = join(root, 'node_modules/vitest/vitest.mjs');
 
+// Under `pnpm test`, the `node` on PATH is the node@24 devDependency
+// (node_modules/.bin comes first), so process.execPath is Node 24 too. The
+// machine's own Node (20 here and on CI) is the one that runs pnpm.
+function machineNode() {
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter((d) => d && !d.includes('node_modules'));
+  const candidates = [process.env.npm_node_execpath, ...dirs.map((d) => join(d, 'node')), process.execPath];
+  return candidates.find((c) => c && !c.includes('node_modules') && existsSync(c)) ?? process.execPath;
+}
+
 const launchers = {
-  node20: [process.execPath, vitest],
+  node20: [machineNode(), vitest],
   node24: [bin('node'), vitest],
   bun: [bin('bun'), '--bun', vitest],
   deno: [bin('deno'), 'run', '-A', '--node-modules-dir=manual', vitest],
@@ -32,7 +41,8 @@ for (const name of only) {
   const [cmd, ...pre] = launchers[name];
   const report = join(outDir, `${name}.json`);
   rmSync(report, { force: true });
-  console.log(`\n=== ${name} (${cmd}) ===`);
+  const version = spawnSync(cmd, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0].trim();
+  console.log(`\n=== ${name} (${cmd}, ${version}) ===`);
   const started = Date.now();
   const run = spawnSync(cmd, [...pre, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args], {
     cwd: root,
