@@ -37,31 +37,38 @@ export class ReadSide {
   #held = false;
 
   constructor(readonly state: SocketState, readonly highWaterMark: number) {
-    this.stream = new ReadableStream(
-      {
-        type: 'bytes',
-        start: (controller) => {
-          this.#controller = controller;
-        },
-        pull: () => this.#pull(),
-        cancel: (reason) => {
-          this.#phase = 'closed';
-          this.#clear();
-          this.state.destroy(reason);
-        },
-      },
-      { highWaterMark: 0 },
-    );
-    const socket = state.socket;
+    // This object is the underlying source (its start, pull and cancel
+    // below): no closures per socket, which at thousands of idle
+    // connections are a measurable share of the memory (issue 6). The
+    // socket's events reach us through the shared listeners of ./socket.ts.
+    this.stream = new ReadableStream(this as UnderlyingByteSource, { highWaterMark: 0 });
     // The peer's FIN was consumed before we were given the socket ('end'
     // fired, so Node holds no bytes any more): it will never come again,
     // so the readable starts at EOF. A FIN still behind buffered bytes
     // needs nothing: those bytes come through 'data', then 'end'.
-    if (socket.readableEnded) this.#phase = 'ended';
-    socket.on('data', (chunk: Uint8Array) => this.#onData(chunk));
-    socket.on('end', () => this.#onEnd());
-    socket.on('error', (error: unknown) => this.#onError(error));
-    socket.on('close', () => this.#onClose());
+    if (state.socket.readableEnded) this.#phase = 'ended';
+  }
+
+  /** Underlying source: a byte stream. */
+  get type(): 'bytes' {
+    return 'bytes';
+  }
+
+  /** Underlying source. */
+  start(controller: ReadableByteStreamController): void {
+    this.#controller = controller;
+  }
+
+  /** Underlying source. */
+  pull(): void {
+    this.#pull();
+  }
+
+  /** Underlying source. */
+  cancel(reason: unknown): void {
+    this.#phase = 'closed';
+    this.#clear();
+    this.state.destroy(reason);
   }
 
   /** Bytes held in userspace and not read yet: ours, the stream's queue, Node's. */
@@ -149,7 +156,7 @@ export class ReadSide {
     this.#flow();
   }
 
-  #onData(chunk: Uint8Array): void {
+  onData(chunk: Uint8Array): void {
     if (this.#consumer !== undefined) return this.#consumer.data(chunk);
     this.#chunks.push(chunk);
     this.#bytes += chunk.byteLength;
@@ -189,7 +196,7 @@ export class ReadSide {
     else this.state.socket.pause();
   }
 
-  #onEnd(): void {
+  onEnd(): void {
     if (this.#phase !== 'open') return;
     this.#phase = 'ended';
     if (this.#consumer !== undefined) return this.#consumer.end();
@@ -208,12 +215,12 @@ export class ReadSide {
     }
   }
 
-  #onError(error: unknown): void {
+  onError(error: unknown): void {
     this.state.fail(error);
     this.#fail(error);
   }
 
-  #onClose(): void {
+  onClose(): void {
     if (this.#phase === 'ended' || this.#phase === 'closed' || this.#phase === 'errored') {
       if (this.#phase === 'ended' && this.#chunks.length === 0 && this.#waiting) this.#close();
       return;

@@ -14,7 +14,42 @@ import type { NodeSocketInfo, NodeSocketOptions, NodeSpliceSocket } from './type
 import { WriteSide } from './writable.js';
 
 const DEFAULT_HIGH_WATER_MARK = 65536;
-const adopted = new WeakSet<net.Socket>();
+
+interface Sides {
+  read: ReadSide;
+  write: WriteSide;
+  settle: { resolve(): void; reject(error: unknown): void };
+}
+
+/** The sides of each wrapped socket; also what tells that a socket was wrapped already. */
+const sides = new WeakMap<net.Socket, Sides>();
+
+// Socket listeners, shared by every wrapped socket: Node calls them with `this` = the socket.
+function onData(this: net.Socket, chunk: Uint8Array): void {
+  sides.get(this)!.read.onData(chunk);
+}
+function onEnd(this: net.Socket): void {
+  sides.get(this)!.read.onEnd();
+}
+function onDrain(this: net.Socket): void {
+  sides.get(this)!.write.onDrain();
+}
+function onFinish(this: net.Socket): void {
+  sides.get(this)!.write.onFinish();
+}
+function onError(this: net.Socket, error: unknown): void {
+  const { read, write } = sides.get(this)!;
+  read.onError(error);
+  write.onError(error);
+}
+function onClose(this: net.Socket): void {
+  const { read, write, settle } = sides.get(this)!;
+  read.onClose();
+  write.onClose();
+  const state = read.state;
+  if (state.failed && !state.closing) settle.reject(state.failure);
+  else settle.resolve();
+}
 
 /**
  * Wraps a `net.Socket` (TCP IPv4/IPv6, Unix) or a `tls.TLSSocket`.
@@ -41,14 +76,13 @@ export function fromNodeSocket(socket: net.Socket, options: NodeSocketOptions = 
     const error = new RangeError(`The "options.highWaterMark" must be a positive integer. Received ${String(hwm)}`);
     throw Object.assign(error, { code: 'ERR_OUT_OF_RANGE' });
   }
-  if (adopted.has(socket)) {
+  if (sides.has(socket)) {
     const error = new TypeError('The "socket" argument was already wrapped by fromNodeSocket()');
     throw Object.assign(error, { code: 'ERR_SOCKET_ADOPTED' });
   }
   // A destroyed socket can never open: say so now, with a code, rather than
   // hand back an endpoint that only fails later (SPEC.md 6; nothing taken yet).
   if (socket.destroyed) throw new SocketClosedError('The "socket" argument is destroyed; fromNodeSocket() needs an open or connecting socket');
-  adopted.add(socket);
   // Half-close (SPEC.md 6): Node reads this flag when the peer's FIN arrives.
   socket.allowHalfOpen = true;
 
@@ -60,14 +94,21 @@ export function fromNodeSocket(socket: net.Socket, options: NodeSocketOptions = 
     Object.defineProperty(write.stream, directSplice, { value: writeEnd(write) });
   }
 
-  const closed = new Promise<void>((resolve, reject) => {
-    socket.once('close', () => {
-      if (state.failed && !state.closing) reject(state.failure);
-      else resolve();
-    });
-  });
+  let settle!: { resolve(): void; reject(error: unknown): void };
+  const closed = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
   // Nobody has to observe `closed`: a failure is reported by the streams too.
   closed.catch(() => {});
+  sides.set(socket, { read, write, settle });
+  // The same listener functions for every socket (issue 6: per-socket
+  // closures are memory at thousands of idle connections); each finds its
+  // sides by the socket it is called on. Order per event as before: the
+  // read side, then the write side, then `closed`.
+  socket.on('data', onData);
+  socket.on('end', onEnd);
+  socket.on('drain', onDrain);
+  socket.on('finish', onFinish);
+  socket.on('error', onError);
+  socket.on('close', onClose);
   const opened = whenOpened(socket);
   opened.catch(() => {});
 

@@ -23,33 +23,46 @@ export class WriteSide {
   #watcher: WriteWatcher | undefined;
 
   constructor(readonly state: SocketState, readonly highWaterMark: number) {
-    this.stream = new WritableStream<Uint8Array>(
-      {
-        start: (controller) => {
-          this.#controller = controller;
-        },
-        write: (chunk) => this.#write(chunk),
-        // FIN, a half-close: the peer can still answer (SPEC.md 6).
-        close: () => this.#close(),
-        abort: (reason) => this.state.destroy(reason),
+    // This object is the underlying sink (start, write, close, abort
+    // below): no closures per socket (issue 6; see ./readable.ts). The
+    // socket's events reach us through the shared listeners of ./socket.ts.
+    this.stream = new WritableStream<Uint8Array>(this as UnderlyingSink<Uint8Array>, {
+      highWaterMark,
+      size: (chunk) => {
+        const n = (chunk as Uint8Array | undefined)?.byteLength ?? 0;
+        // Writes after the end are refused without reaching write().
+        if (this.writable) this.#queued += n;
+        return n;
       },
-      {
-        highWaterMark,
-        size: (chunk) => {
-          const n = (chunk as Uint8Array | undefined)?.byteLength ?? 0;
-          // Writes after the end are refused without reaching #write.
-          if (this.writable) this.#queued += n;
-          return n;
-        },
-      },
-    );
-    const socket = state.socket;
-    socket.on('drain', () => this.#onDrain());
-    socket.on('finish', () => this.#onFinish());
-    socket.on('error', (error: unknown) => this.#fail(error));
-    socket.on('close', () => {
-      if (!this.#finished) this.#fail(this.state.closedError());
     });
+  }
+
+  /** Underlying sink. */
+  start(controller: WritableStreamDefaultController): void {
+    this.#controller = controller;
+  }
+
+  /** Underlying sink. */
+  write(chunk: Uint8Array): void | Promise<void> {
+    return this.#write(chunk);
+  }
+
+  /** Underlying sink: FIN, a half-close: the peer can still answer (SPEC.md 6). */
+  close(): Promise<void> {
+    return this.#close();
+  }
+
+  /** Underlying sink. */
+  abort(reason: unknown): void {
+    this.state.destroy(reason);
+  }
+
+  onError(error: unknown): void {
+    this.#fail(error);
+  }
+
+  onClose(): void {
+    if (!this.#finished) this.#fail(this.state.closedError());
   }
 
   /** Bytes accepted and not yet handed to the kernel. */
@@ -93,7 +106,7 @@ export class WriteSide {
     });
   }
 
-  #onDrain(): void {
+  onDrain(): void {
     const drain = this.#drain;
     this.#drain = undefined;
     drain?.resolve();
@@ -107,7 +120,7 @@ export class WriteSide {
     });
   }
 
-  #onFinish(): void {
+  onFinish(): void {
     this.#finished = true;
     this.#queued = 0;
     const closing = this.#closing;
