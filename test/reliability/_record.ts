@@ -17,7 +17,7 @@ export interface Row {
   scenario: string;
   runtime: string;
   path: string;
-  result: 'pass' | 'fail' | 'known-bug';
+  result: 'pass' | 'fail';
   figures: Figures;
   ms: number;
   error?: string;
@@ -36,20 +36,6 @@ let currentSection = 'Other';
 export function section(name: string): void {
   currentSection = name;
 }
-const knownBugs = new Map<string, string>();
-
-/**
- * Marks a scenario on one path as failing because of a reported product bug:
- * it is skipped and shows in the report as `known-bug` with `note`, until
- * the fix lands and the mark is removed. `SOSPLICE_KNOWN_BUGS=run` runs them.
- */
-export function knownBug(path: string, scenarioName: string, note: string, onlyRuntime?: string): void {
-  if (onlyRuntime !== undefined && onlyRuntime !== runtime) return;
-  // SOSPLICE_KNOWN_BUGS=run runs them anyway: to check a fix, or to see the failure.
-  if (g.process?.env?.SOSPLICE_KNOWN_BUGS === 'run') return;
-  knownBugs.set(`${path}|${scenarioName}`, note);
-}
-
 /**
  * A test whose outcome and figures go into the report. `path` is the
  * harness's name (e.g. `node:tcp:direct`), known only once `beforeAll` ran.
@@ -58,7 +44,7 @@ export function scenario(name: string, path: () => string, body: (figures: Figur
   const inSection = currentSection;
   it(
     name,
-    async (context) => {
+    async () => {
       const figures: Figures = {};
       const started = performance.now();
       const row = (result: Row['result'], error?: unknown): Row => ({
@@ -71,12 +57,6 @@ export function scenario(name: string, path: () => string, body: (figures: Figur
         ms: Math.round(performance.now() - started),
         ...(error === undefined ? {} : { error: String((error as Error)?.message ?? error).split('\n')[0]!.slice(0, 200) }),
       });
-      const bug = knownBugs.get(`${path()}|${name}`);
-      if (bug !== undefined) {
-        rows.push({ ...row('known-bug'), error: bug });
-        context.skip(bug);
-        return;
-      }
       try {
         await body(figures);
         rows.push(row('pass'));

@@ -19,10 +19,9 @@ import { add, runtime, scenario, section, writeResultsAfterAll } from './_record
 
 writeResultsAfterAll('node');
 
-// Known product bugs, reported with repros (issue 7 report); each scenario runs again with
-// SOSPLICE_KNOWN_BUGS=run, and its mark goes once the fix lands.
-// - (Fixed in c865e88: after an unsplice on the stream path a released BYOB read left the next
-//   default read hanging; this suite's property over sockets caught it intermittently.)
+// Bugs this suite found are fixed (c865e88: after an unsplice on the stream path a released
+// BYOB read left the next default read hanging; a002c8f: destroyed and half-open sockets,
+// an abort inside the drain's write); a failing scenario fails the run, none is skipped.
 
 const SOCKETS = new Set(['TCPSocketWrap', 'TCPWrap', 'PipeWrap', 'TLSWrap']);
 
