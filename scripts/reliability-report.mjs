@@ -69,7 +69,7 @@ function figuresText(f) {
   return parts.join(', ');
 }
 
-const ICON = { pass: '✅ pass', fail: '❌ FAIL', 'known-bug': '🐞 known bug' };
+const ICON = { pass: '✅ pass', fail: '❌ FAIL' };
 const cell = (r) => {
   if (r === undefined) return '—';
   const head = `${ICON[r.result] ?? r.result}`;
@@ -94,18 +94,17 @@ out.push(`Run: ${runtimes.map((r) => `${r} ${stamps[r]?.slice(0, 16).replace('T'
 out.push('');
 
 // Summary per runtime.
-out.push('| runtime | scenarios | pass | fail | known bug | faults injected | bytes checked | most sockets held at once |');
-out.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+out.push('| runtime | scenarios | pass | fail | faults injected | bytes checked | most sockets held at once |');
+out.push('|---|---:|---:|---:|---:|---:|---:|');
 for (const rt of runtimes) {
   const mine = rows.filter((r) => r.runtime === rt);
   const n = (result) => mine.filter((r) => r.result === result).length;
   const sum = (key) => mine.reduce((s, r) => s + (typeof r.figures[key] === 'number' ? r.figures[key] : 0), 0);
   const most = mine.reduce((m, r) => Math.max(m, r.figures.socketsHeld ?? 0), 0);
-  out.push(`| ${rt} | ${mine.length} | ${n('pass')} | ${n('fail')} | ${n('known-bug')} | ${count(sum('faults'))} | ${bytes(sum('bytesChecked'))} | ${count(most)} |`);
+  out.push(`| ${rt} | ${mine.length} | ${n('pass')} | ${n('fail')} | ${count(sum('faults'))} | ${bytes(sum('bytesChecked'))} | ${count(most)} |`);
 }
 out.push('');
-out.push('✅ the promise held · ❌ it did not · 🐞 skipped: a reported product bug, listed below (run anyway with');
-out.push('`SOSPLICE_KNOWN_BUGS=run`). Paths: `tcp:direct` is the adapter\'s direct dispatch between two of its');
+out.push('✅ the promise held · ❌ it did not (listed under Open bugs). Paths: `tcp:direct` is the adapter\'s direct dispatch between two of its');
 out.push('sockets, `tcp:generic` the core\'s stream path over the same sockets, `memory:*` in-memory streams (native or');
 out.push('web-streams-polyfill, byte or default), `adapter` the adapter\'s own entry points.');
 out.push('');
@@ -149,14 +148,14 @@ out.push('- Known limits of the harnesses, not of the product: Node 20\'s `reset
 out.push('  data is in flight, so on Node 20 the source-side RSTs land between writes (once the splice caught up).');
 out.push('');
 
-const bugs = rows.filter((r) => r.result === 'known-bug' || r.result === 'fail');
+const bugs = rows.filter((r) => r.result === 'fail');
 out.push('## Open bugs');
 out.push('');
 if (bugs.length === 0) out.push('None.');
 else {
   const seen = new Set();
   for (const r of bugs) {
-    const line = `- ${r.result === 'fail' ? '❌' : '🐞'} ${r.runtime} \`${pathOf(r.path)}\`, *${r.scenario}*: ${r.error ?? ''}`;
+    const line = `- ❌ ${r.runtime} \`${pathOf(r.path)}\`, *${r.scenario}*: ${r.error ?? ''}`;
     if (!seen.has(line)) out.push(line);
     seen.add(line);
   }
