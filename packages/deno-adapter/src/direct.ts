@@ -12,6 +12,14 @@
  *    after its unsplice);
  * 4. live reads, never asking for more than `control.remaining` (exact max).
  *
+ * Buffers: a pending `conn.read()` pins its buffer for as long as the peer
+ * stays quiet, and Deno cannot poll for readability first, so a run reads
+ * into a small buffer (`WAIT_SIZE`) until a read fills it, then into a full
+ * `bufferSize` one while traffic flows, and drops back to the small one (and
+ * lets the big one go) after a read the small one would have held. An idle
+ * splice so pins a few KiB per direction, not 64; a burst after a pause costs
+ * one extra read.
+ *
  * Counting: bytes are counted when handed to the drain, that is when
  * `conn.write()` is called for them (SPEC 4.2: "handed to the writable").
  * A stop never waits for that write: like bytes in a BSD send buffer, they
@@ -22,12 +30,19 @@ import { type ConnState, type ReadOwner, STOLEN } from './_conn.js';
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * The buffer a run reads into while its source is quiet. A read that fills
+ * it means bytes are coming faster than that, and the run switches to its
+ * full-size buffer; a read shorter than this switches back.
+ */
+const WAIT_SIZE = 2048;
+
 /** What this adapter puts under `directSplice` on its streams. */
 export class DenoSpliceEnd implements DirectSpliceEnd {
   readonly provider: DirectSpliceProvider = denoDirectProvider;
   /** @internal */
   readonly state: ConnState;
-  /** @internal size of the run's one reused read buffer */
+  /** @internal size of the run's read buffer while data flows */
   readonly bufferSize: number;
 
   constructor(state: ConnState, bufferSize: number) {
@@ -115,7 +130,9 @@ class DirectRun implements DirectSpliceRun, ReadOwner {
       await this.#transfer;
       this.#transfer = undefined;
     }
-    const buf = new Uint8Array(this.#bufferSize);
+    const small = new Uint8Array(Math.min(WAIT_SIZE, this.#bufferSize));
+    let big: Uint8Array<ArrayBuffer> | undefined;
+    let buf: Uint8Array<ArrayBuffer> = small;
     for (;;) {
       if (this.stopped) return;
       const remaining = control.remaining;
@@ -144,6 +161,14 @@ class DirectRun implements DirectSpliceRun, ReadOwner {
           return control.sourceEnded();
         }
         chunk = n === buf.byteLength ? buf : buf.subarray(0, n);
+        // The next read's buffer (this chunk stays valid: it is written
+        // before the next read starts).
+        if (n === buf.byteLength) {
+          if (buf === small && small.byteLength < this.#bufferSize) buf = big ??= new Uint8Array(this.#bufferSize);
+        } else if (n < small.byteLength && buf !== small) {
+          buf = small;
+          big = undefined;
+        }
       }
       // Count, then hand over, in one synchronous step: a stop that the count
       // (max) or the write call itself triggers still finds these bytes both

@@ -20,7 +20,8 @@ export interface DenoSocketOptions {
    */
   direct?: boolean;
   /**
-   * The direct run's buffer, and the readable's starting size for default
+   * The direct run's buffer while data flows (it waits for a quiet peer
+   * with 2 KiB), and the readable's starting size for default
    * reads (which then adapts between a quarter and 4x this); default 65536.
    * BYOB reads use the reader's own view.
    */
