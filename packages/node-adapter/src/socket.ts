@@ -110,28 +110,48 @@ export function fromNodeSocket(socket: net.Socket, options: NodeSocketOptions = 
   socket.on('error', onError);
   socket.on('close', onClose);
   const opened = whenOpened(socket);
-  opened.catch(() => {});
 
-  return {
-    readable: read.stream,
-    writable: write.stream,
-    opened,
-    closed,
-    socket,
-    close(): Promise<void> {
-      if (!socket.destroyed) {
-        state.closing = true;
-        socket.destroy();
-      }
-      return closed.catch(() => {});
-    },
-    get readableBuffered(): number {
-      return read.buffered;
-    },
-    get writableBuffered(): number {
-      return write.buffered;
-    },
-  };
+  return new NodeEndpoint(read, write, opened, closed);
+}
+
+/**
+ * What `fromNodeSocket()` returns. A class so that `close()` and the two
+ * getters live on the prototype instead of being closures per socket (issue 6).
+ */
+class NodeEndpoint implements NodeSpliceSocket {
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<Uint8Array>;
+  readonly opened: Promise<NodeSocketInfo>;
+  readonly closed: Promise<void>;
+  readonly socket: net.Socket;
+  readonly #read: ReadSide;
+  readonly #write: WriteSide;
+
+  constructor(read: ReadSide, write: WriteSide, opened: Promise<NodeSocketInfo>, closed: Promise<void>) {
+    this.readable = read.stream;
+    this.writable = write.stream;
+    this.opened = opened;
+    this.closed = closed;
+    this.socket = read.state.socket;
+    this.#read = read;
+    this.#write = write;
+  }
+
+  close(): Promise<void> {
+    if (!this.socket.destroyed) {
+      this.#read.state.closing = true;
+      this.socket.destroy();
+    }
+    return this.closed.catch(() => {});
+  }
+
+  get readableBuffered(): number {
+    return this.#read.buffered;
+  }
+
+  get writableBuffered(): number {
+    return this.#write.buffered;
+  }
 }
 
 /** Options of {@link connect}: `net.connect()` options, or `tls.connect()` options with `tls: true`. */
@@ -169,7 +189,7 @@ function whenOpened(socket: net.Socket): Promise<NodeSocketInfo> {
   const secure = socket instanceof tls.TLSSocket;
   const ready = secure ? isHandshakeDone(socket) : !socket.connecting && !socket.pending;
   if (ready) return Promise.resolve(info());
-  return new Promise((resolve, reject) => {
+  const opened = new Promise<NodeSocketInfo>((resolve, reject) => {
     const events = secure ? ['secureConnect', 'secure'] : ['connect'];
     const done = (error?: unknown): void => {
       for (const event of events) socket.off(event, onReady);
@@ -184,6 +204,9 @@ function whenOpened(socket: net.Socket): Promise<NodeSocketInfo> {
     socket.once('error', done);
     socket.once('close', onClose);
   });
+  // Nobody has to observe `opened` (connect() does); one already resolved needs no handler.
+  opened.catch(() => {});
+  return opened;
 }
 
 function isHandshakeDone(socket: tls.TLSSocket): boolean {
