@@ -12,12 +12,9 @@ import type { SpliceEndpoint } from '@sosplice/core';
 import type { BunSpliceSocket } from '@sosplice/bun-adapter';
 import { bunHarness } from '../harness/bun';
 import { withTimeout } from '../harness/_util';
-import { describeBadInput } from './_bad-input';
 import { procSockets, type RuntimeHooks } from './_common';
-import { describeFaults } from './_faults';
-import { describeLoad, describeSoak } from './_load';
-import { describePropertySockets } from './_property-sockets';
-import { describeRaces } from './_races';
+import { describeReliability } from './_all';
+import { describeSoak } from './_load';
 import { add, scenario, section, writeResultsAfterAll } from './_record';
 
 writeResultsAfterAll('bun');
@@ -45,15 +42,7 @@ const hooks: RuntimeHooks = {
   },
 };
 
-for (const direct of [true, false]) {
-  describe(`bun:tcp:${direct ? 'direct' : 'generic'}`, () => {
-    describeFaults(bunHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
-    describeRaces(bunHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
-    describeBadInput(bunHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
-    describePropertySockets(bunHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
-    describeLoad(bunHarness({ direct, transport: 'tcp' }), 'reliability', hooks, { pairs: 1000, sequential: 300 });
-  });
-}
+describeReliability('bun', bunHarness, hooks);
 
 /** Adapter entry points given what is not an open socket: a coded error, and the caller's socket left alone. */
 describe('bun:adapter bad input', () => {

@@ -12,12 +12,9 @@ import type { SpliceEndpoint } from '@sosplice/core';
 import type { DenoSocket } from '@sosplice/deno-adapter';
 import { deno, denoHarness } from '../harness/deno';
 import { withTimeout } from '../harness/_util';
-import { describeBadInput } from './_bad-input';
 import { procSockets, v8HeapAfterGc, type RuntimeHooks } from './_common';
-import { describeFaults } from './_faults';
-import { describeLoad, describeSoak } from './_load';
-import { describePropertySockets } from './_property-sockets';
-import { describeRaces } from './_races';
+import { describeReliability } from './_all';
+import { describeSoak } from './_load';
 import { add, scenario, section, writeResultsAfterAll } from './_record';
 
 writeResultsAfterAll('deno');
@@ -37,15 +34,7 @@ const hooks: RuntimeHooks = {
   heapAfterGc: v8HeapAfterGc,
 };
 
-for (const direct of [true, false]) {
-  describe(`deno:tcp:${direct ? 'direct' : 'generic'}`, () => {
-    describeFaults(denoHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
-    describeRaces(denoHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
-    describeBadInput(denoHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
-    describePropertySockets(denoHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
-    describeLoad(denoHarness({ direct, transport: 'tcp' }), 'reliability', hooks, { pairs: 1000, sequential: 300 });
-  });
-}
+describeReliability('deno', denoHarness, hooks);
 
 /** Adapter entry points given what is not an open conn: a coded error, and the caller's conn left alone. */
 describe('deno:adapter bad input', () => {

@@ -9,12 +9,9 @@ import type { NodeSpliceSocket } from '@sosplice/node-adapter';
 import type { SpliceEndpoint } from '@sosplice/core';
 import { nodeHarness } from '../harness/node';
 import { until, withTimeout } from '../harness/_util';
-import { describeBadInput } from './_bad-input';
 import { v8HeapAfterGc, type RuntimeHooks } from './_common';
-import { describeLoad, describeSoak } from './_load';
-import { describePropertySockets } from './_property-sockets';
-import { describeFaults } from './_faults';
-import { describeRaces } from './_races';
+import { describeReliability } from './_all';
+import { describeSoak } from './_load';
 import { add, runtime, scenario, section, writeResultsAfterAll } from './_record';
 
 writeResultsAfterAll('node');
@@ -44,15 +41,7 @@ const hooks: RuntimeHooks = {
   heapAfterGc: v8HeapAfterGc,
 };
 
-for (const direct of [true, false]) {
-  describe(`node:tcp:${direct ? 'direct' : 'generic'}`, () => {
-    describeFaults(nodeHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
-    describeRaces(nodeHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
-    describeBadInput(nodeHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
-    describePropertySockets(nodeHarness({ direct, transport: 'tcp' }), 'reliability', hooks);
-    describeLoad(nodeHarness({ direct, transport: 'tcp' }), 'reliability', hooks, { pairs: 1000, sequential: 300 });
-  });
-}
+describeReliability('node', nodeHarness, hooks);
 
 /** Adapter entry points given what is not an open socket: a coded error, and the caller's socket left alone. */
 describe('node:adapter bad input', () => {
