@@ -8,7 +8,7 @@ import type { Splice, SpliceEndpoint, SpliceOptions, SplicePair, SpliceResult } 
 import { assertUnlocked, type NormalizedOptions, validateOptions, validateReadable, validateWritable } from './validate.js';
 
 // Every runtime we support has it; the fallback keeps older engines loading.
-const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? (Symbol.for('Symbol.asyncDispose') as never);
+export const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? (Symbol.for('Symbol.asyncDispose') as never);
 
 class SpliceHandle implements Splice {
   readonly #run: SpliceRun;

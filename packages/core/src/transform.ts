@@ -10,13 +10,13 @@
  * Use `spliceStreams` when the source must stay usable.
  */
 import { SpliceController, type SpliceEvent } from './controller.js';
+import { asyncDispose } from './splice.js';
 import type { Splice, SpliceOptions, SpliceResult } from './types.js';
 import { validateOptions } from './validate.js';
 
 /** Options of `SpliceTransform`: the policy part of `SpliceOptions`. */
 export type SpliceTransformOptions = Pick<SpliceOptions, 'max' | 'idle' | 'signal'>;
 
-const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? (Symbol.for('Symbol.asyncDispose') as never);
 
 /**
  * A `TransformStream<Uint8Array, Uint8Array>` that counts the bytes passing
