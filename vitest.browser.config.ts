@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
-import { chromiumArgs, chromiumPath } from './test/browser/chromium';
+import { chromiumArgs, chromiumPath } from './test/browser/chromium.ts';
 
 // The `chromium` launcher of scripts/test-all.mjs (through test/browser/run.mjs):
 // the transport-free tests in a page of the system's Chromium (Debian's
