@@ -49,15 +49,22 @@ class FirefoxProvider {
     writeFileSync(join(profile, 'user.js'), Object.entries(prefs).map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});\n`).join(''));
     const child = spawn(firefoxPath, ['--headless', '--no-remote', '--profile', profile, url], { stdio: 'ignore' });
     this.#children.push(child);
+    await new Promise((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
   }
 
   async close(): Promise<void> {
     for (const child of this.#children) {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      // Bounded: a Firefox that does not quit in 5 s is killed.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
     for (const profile of this.#profiles) rmSync(profile, { recursive: true, force: true });
   }
