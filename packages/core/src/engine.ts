@@ -22,6 +22,12 @@ export class SpliceRun {
   readonly done: Promise<SpliceResult>;
   /** Set once an ending is decided; the paths stop moving bytes from then on. */
   ended = false;
+  /**
+   * The bytes an error ending counts, from the stream path: only what
+   * reached (or is reaching) the sink. Unset on the direct path, whose
+   * provider counts what it sent.
+   */
+  sinkBytes: (() => number) | undefined;
   /** Called by the controller's `stop` event: interrupts whatever the path waits on. */
   interrupt: (reason: StopReason) => void = noop;
   #result: SpliceResult | undefined;
@@ -123,7 +129,7 @@ export class SpliceRun {
       },
       (error: unknown) => {
         this.releaseWriter();
-        this.#settle({ reason: 'error', bytes: this.ctl.bytes, error });
+        this.#settle({ reason: 'error', bytes: this.sinkBytes?.() ?? this.ctl.bytes, error });
       },
     );
   }
@@ -143,10 +149,13 @@ export class SpliceRun {
     }
     this.releaseReader();
     this.releaseWriter();
+    // With preventAbort the writable lives on and its queued chunks still
+    // reach the sink, so they count (as after an unsplice).
+    const bytes = side === 'source' && this.options.preventAbort ? this.ctl.bytes : (this.sinkBytes?.() ?? this.ctl.bytes);
     const result: SpliceResult =
       remainder !== undefined && remainder.byteLength > 0 && this.options.preventCancel
-        ? { reason: 'error', bytes: this.ctl.bytes, error, remainder }
-        : { reason: 'error', bytes: this.ctl.bytes, error };
+        ? { reason: 'error', bytes, error, remainder }
+        : { reason: 'error', bytes, error };
     this.#settle(result);
   }
 

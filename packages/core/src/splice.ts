@@ -18,7 +18,8 @@ class SpliceHandle implements Splice {
   }
 
   get bytes(): number {
-    return this.#run.ctl.bytes;
+    // After the end, the result's count (an error ending counts only what the sink accepted).
+    return this.#run.result?.bytes ?? this.#run.ctl.bytes;
   }
 
   get done(): Promise<SpliceResult> {

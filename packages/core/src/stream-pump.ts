@@ -13,7 +13,7 @@
  */
 import type { SpliceRun } from './engine.js';
 import { now } from './idle-clock.js';
-import { invalidArgType } from './errors.js';
+import { drainClosed, invalidArgType } from './errors.js';
 import type { StopReason } from './controller.js';
 
 /** Size of a BYOB read when the budget allows (the usual socket chunk). */
@@ -46,30 +46,75 @@ export function pumpStreams(run: SpliceRun): void {
   /** A stream's error, once seen; the loop ends the splice with it. */
   let drainFailure: { error: unknown } | undefined;
   let sourceFailure: { error: unknown } | undefined;
+  /** Chunks a closing drain refused: undelivered, so they go back as `remainder`. */
+  let refused: Uint8Array[] | undefined;
+  // Writes settle in order, so the chunks whose writes have not settled are
+  // a FIFO: unsettled[head] is the one the sink is writing now.
+  const unsettled: (Uint8Array | undefined)[] = [];
+  let head = 0;
+  let accepted = 0;
+  const settleOldest = (): Uint8Array => {
+    const chunk = unsettled[head]!;
+    unsettled[head++] = undefined;
+    if (head === unsettled.length) unsettled.length = head = 0;
+    else if (head >= 1024 && head * 2 >= unsettled.length) {
+      // Writes always outstanding: drop the settled prefix now and then.
+      unsettled.splice(0, head);
+      head = 0;
+    }
+    return chunk;
+  };
+  const onWritten = (): void => void (accepted += settleOldest().byteLength);
+  const onWriteFailed = (error: unknown): void => {
+    const chunk = settleOldest();
+    // A write refused while the drain is not errored (desiredSize is a
+    // number): it was closing, and the chunk never entered its queue.
+    // Otherwise the drain failed: that surfaces through writer.closed.
+    if (run.writer === writer && writer.desiredSize !== null) {
+      (refused ??= []).push(chunk);
+      onDrainFailure(error);
+    }
+  };
+  /**
+   * What an error ending counts (issue 16: never a chunk that did not reach
+   * the sink): the bytes the sink accepted, plus the chunk it is writing now,
+   * which an abort lets finish. Chunks queued behind it are discarded by the
+   * abort, or were lost by the failed drain.
+   */
+  run.sinkBytes = () => accepted + (unsettled[head]?.byteLength ?? 0);
 
   // Errors must be propagated both ways even while the loop waits on the
-  // other stream. A rejection after we released a lock ourselves is not a
-  // stream error.
-  reader.closed.then(noop, (error: unknown) => {
-    if (run.reader !== reader) return;
-    // Source errors: a loop waiting for room ends at once (the abort
-    // releases it). Otherwise the loop ends the splice, after handing over a
-    // chunk a read had already taken (as pipeTo does); a pending read
-    // rejects by itself.
-    if (pending === 'ready') return run.endWithError('source', error);
-    sourceFailure = { error };
-    if (pending === 'yield') wake?.();
-  });
-  writer.closed.then(noop, (error: unknown) => {
-    if (run.writer !== writer) return;
+  // other stream. A settlement after we released a lock ourselves is not a
+  // stream event.
+  reader.closed.then(
+    () => {
+      // Closing must be propagated forward even to a drain that never
+      // desires chunks (highWaterMark 0): EOF while waiting for room.
+      if (run.reader === reader && pending === 'ready') run.endWithEof();
+    },
+    (error: unknown) => {
+      if (run.reader !== reader) return;
+      // Source errors: a loop waiting for room stops waiting. Otherwise the
+      // loop ends the splice, after handing over a chunk a read had already
+      // taken (as pipeTo does); a pending read rejects by itself.
+      if (pending === 'ready') return run.endWithError('source', error);
+      sourceFailure = { error };
+      if (pending === 'yield') wake?.();
+    },
+  );
+  const onDrainFailure = (error: unknown): void => {
+    if (run.writer !== writer || run.ended) return;
     // Drain errors: only the loop ends the splice, so that a chunk a read
     // already took is never dropped (it becomes `remainder` when the source
     // lives on). Interrupt whatever the loop waits on.
-    drainFailure = { error };
+    drainFailure ??= { error };
     if (pending === 'read') run.releaseReader();
     else if (pending === 'yield') wake?.();
-    // 'ready' rejects by itself.
-  });
+    else if (pending === 'ready') run.endWithError('drain', drainFailure.error, undeliveredTail(undefined));
+  };
+  // A drain that closes under us (closed before the splice, or closing and
+  // now done) must end the splice: closing is propagated backward, as pipeTo.
+  writer.closed.then(() => onDrainFailure(drainClosed()), onDrainFailure);
 
   // A stop (unsplice, idle) interrupts only what would wait indefinitely; a
   // chunk already taken is still delivered by the loop before it ends.
@@ -77,6 +122,12 @@ export function pumpStreams(run: SpliceRun): void {
     if (pending === 'read') run.releaseReader();
     else if (pending === 'ready') run.releaseWriter();
     else if (pending === 'yield') wake?.();
+  };
+
+  /** The chunks a closing drain refused, then `taken`, as one remainder. */
+  const undeliveredTail = (taken: Uint8Array | undefined): Uint8Array | undefined => {
+    if (refused === undefined) return taken;
+    return concatBytes(taken === undefined ? refused : [...refused, taken]);
   };
 
   let spare: ArrayBuffer | undefined;
@@ -98,9 +149,11 @@ export function pumpStreams(run: SpliceRun): void {
       tail = chunk.subarray(remaining);
       chunk = chunk.subarray(0, remaining);
     }
-    if (chunk.byteLength === 0) return tail;
-    writer.write(chunk).catch(noop); // failures surface through writer.closed
-    ctl.count(chunk.byteLength);
+    const n = chunk.byteLength;
+    if (n === 0) return tail;
+    unsettled.push(chunk);
+    writer.write(chunk).then(onWritten, onWriteFailed);
+    ctl.count(n);
     return tail;
   };
 
@@ -108,7 +161,7 @@ export function pumpStreams(run: SpliceRun): void {
     let lastYield = now();
     let iterations = 0;
     for (;;) {
-      if (drainFailure !== undefined) return run.endWithError('drain', drainFailure.error);
+      if (drainFailure !== undefined) return run.endWithError('drain', drainFailure.error, undeliveredTail(undefined));
       if (sourceFailure !== undefined) return run.endWithError('source', sourceFailure.error);
       const stop = ctl.stopReason;
       if (stop !== undefined) return run.endWithStop(stop);
@@ -118,6 +171,11 @@ export function pumpStreams(run: SpliceRun): void {
         await writer.ready;
         pending = 'none';
         if (run.ended) return;
+        // Ready yet still no room: the drain is closed or closing (a closed
+        // writable's desiredSize stays 0 with `ready` fulfilled). Waiting
+        // again would spin in microtasks forever (issue 16).
+        const after = writer.desiredSize;
+        if (after !== null && after <= 0) drainFailure ??= { error: drainClosed() };
         continue;
       }
       pending = 'read';
@@ -126,9 +184,9 @@ export function pumpStreams(run: SpliceRun): void {
       if (run.ended) return;
       if (drainFailure === undefined && writer.desiredSize === null && !result.done) {
         // The drain failed and its closed handler has not run yet: learn the error.
-        drainFailure = { error: await writer.closed.then(noop, (error: unknown) => error) };
+        drainFailure = { error: await writer.closed.then(drainClosed, (error: unknown) => error) };
       }
-      if (drainFailure !== undefined) return run.endWithError('drain', drainFailure.error, result.done ? undefined : toBytes(result.value));
+      if (drainFailure !== undefined) return run.endWithError('drain', drainFailure.error, undeliveredTail(result.done ? undefined : toBytes(result.value)));
       if (result.done) {
         const stopped = ctl.stopReason;
         return stopped !== undefined ? run.endWithStop(stopped) : run.endWithEof();
@@ -165,18 +223,30 @@ export function pumpStreams(run: SpliceRun): void {
 
   loop().catch((error: unknown) => {
     if (run.ended) return;
-    if (drainFailure !== undefined) return run.endWithError('drain', drainFailure.error);
+    if (drainFailure !== undefined) return run.endWithError('drain', drainFailure.error, undeliveredTail(undefined));
     // A stop released the lock under a pending read or ready: not an error.
     const stop = ctl.stopReason;
     if (stop !== undefined) return run.endWithStop(stop);
     // A rejected ready is the drain's error; a rejected read the source's.
-    run.endWithError(pending === 'ready' ? 'drain' : 'source', error);
+    if (pending === 'ready') run.endWithError('drain', error);
+    else run.endWithError('source', error);
   });
 }
 
 // setImmediate (Node, Bun, Deno) runs after I/O without setTimeout's 1 ms floor.
 const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
 const schedule: (callback: () => void) => void = immediate !== undefined ? (callback) => void immediate(callback) : (callback) => void setTimeout(callback, 0);
+
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
+}
 
 function toBytes(chunk: unknown): Uint8Array | undefined {
   if (chunk instanceof Uint8Array) return chunk;
