@@ -96,15 +96,15 @@ export function recordingWritableStream(impl: StreamsImpl, extras: SinkExtras = 
       },
       write(chunk, c) {
         events.push('write', decode(chunk));
-        return extras.write?.(chunk, c);
+        return extras.write?.(chunk, c) as Promise<void> | undefined;
       },
       close() {
         events.push('close');
-        return extras.close?.();
+        return extras.close?.() as Promise<void> | undefined;
       },
       abort(reason) {
         events.push('abort', reason);
-        return extras.abort?.(reason);
+        return extras.abort?.(reason) as Promise<void> | undefined;
       },
     },
     strategy,

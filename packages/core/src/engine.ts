@@ -4,7 +4,7 @@
  * ending policy of SPEC.md section 5, shared by both paths.
  */
 import { SpliceController, type SpliceEvent, type StopReason } from './controller.js';
-import { matchDirectProvider, type DirectSpliceRun } from './direct.js';
+import { matchDirectProvider, type DirectSpliceEnd, type DirectSpliceRun } from './direct.js';
 import { pumpStreams } from './stream-pump.js';
 import type { NormalizedOptions } from './validate.js';
 import type { SpliceResult } from './types.js';
@@ -65,9 +65,10 @@ export class SpliceRun {
       const writer = this.writable.getWriter();
       this.reader = reader;
       this.writer = writer;
-      this.#starting = true;
-      const run = match.source.provider.splice({ ...match, reader, writer, control: this.ctl });
-      this.#starting = false;
+      // A drain that can take nothing now (closed: desiredSize 0; errored:
+      // null; or full) goes to the stream path, which reports a closed or
+      // failed drain the same way on every transport (issue 16).
+      const run = (writer.desiredSize ?? 0) > 0 ? this.#dispatch(match, reader, writer) : undefined;
       if (run !== undefined) {
         this.#direct = run;
         this.ctl.start();
@@ -82,6 +83,20 @@ export class SpliceRun {
     }
     this.ctl.start();
     pumpStreams(this);
+  }
+
+  /** Offers the splice to the streams' direct provider; `undefined` if it declined. */
+  #dispatch(
+    match: { source: DirectSpliceEnd; drain: DirectSpliceEnd },
+    reader: ReadableStreamDefaultReader<Uint8Array>,
+    writer: WritableStreamDefaultWriter<Uint8Array>,
+  ): DirectSpliceRun | undefined {
+    this.#starting = true;
+    try {
+      return match.source.provider.splice({ ...match, reader, writer, control: this.ctl });
+    } finally {
+      this.#starting = false;
+    }
   }
 
   /** `unsplice()`: SPEC 4.5. */
