@@ -6,7 +6,7 @@
  * splice that spins in microtasks never lets the timer run: the process
  * hangs and the parent kills it at its deadline.
  */
-import { spliceStreams } from '../../packages/core/src/index.ts';
+import { spliceStreams } from '../../packages/core/src/index.js';
 
 const impl = process.argv[2] === 'polyfill' ? await import('web-streams-polyfill') : globalThis;
 const RS = impl.ReadableStream as typeof ReadableStream;
