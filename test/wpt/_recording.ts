@@ -160,3 +160,38 @@ export const splice = (rs: ReadableStream<Uint8Array>, ws: WritableStream<Uint8A
 
 /** The test's title under its WPT file, as the port names every test. */
 export const wptFile = (file: string, impl: string): string => `WPT streams/piping/${file} (${impl} streams)`;
+
+/** A recording writable whose writes complete only when the test says so (WPT's resolveWritePromise). */
+export function heldWrites(impl: StreamsImpl, highWaterMark?: number) {
+  let writeCalled!: () => void;
+  const firstWrite = new Promise<void>((resolve) => (writeCalled = resolve));
+  let resolveWrite!: () => void;
+  const ws = recordingWritableStream(
+    impl,
+    {
+      write() {
+        writeCalled();
+        return new Promise<void>((resolve) => (resolveWrite = resolve));
+      },
+    },
+    highWaterMark === undefined ? undefined : countStrategy(impl, highWaterMark),
+  );
+  return { ws, firstWrite, resolveWrite: () => resolveWrite() };
+}
+
+/**
+ * WPT's "after first write" setup: 'a' and 'b' spliced into a drain of
+ * highWaterMark 2 whose first write is held; resolves once the sink holds
+ * 'a' and 'b' waits in its queue.
+ */
+export async function spliceWithFirstWriteHeld(impl: StreamsImpl, options?: Record<string, unknown>) {
+  const rs = recordingReadableStream(impl);
+  const { ws, firstWrite, resolveWrite } = heldWrites(impl, 2);
+  const s = splice(rs, ws, options);
+  rs.controller.enqueue(bytes('a'));
+  rs.controller.enqueue(bytes('b'));
+  await firstWrite;
+  await flushAsyncEvents();
+  expect(ws.events).toEqual(['write', 'a']);
+  return { rs, ws, s, resolveWrite };
+}

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   bytes, countStrategy, error1, error2, expectErrorEnding, FALSY, flushAsyncEvents, IMPLS,
-  recordingReadableStream, recordingWritableStream, splice, TRUTHY, wptFile,
+  heldWrites, recordingReadableStream, recordingWritableStream, splice, spliceWithFirstWriteHeld, TRUTHY, wptFile,
 } from './_recording';
 
 for (const [implName, impl] of Object.entries(IMPLS)) {
@@ -119,27 +119,9 @@ for (const [implName, impl] of Object.entries(IMPLS)) {
       }
     }
 
-    /** A drain whose writes complete only when the test says so. */
-    const heldWrites = (highWaterMark?: number) => {
-      let writeCalled!: () => void;
-      const firstWrite = new Promise<void>((resolve) => (writeCalled = resolve));
-      let resolveWrite!: () => void;
-      const ws = recordingWritableStream(
-        impl,
-        {
-          write() {
-            writeCalled();
-            return new Promise<void>((resolve) => (resolveWrite = resolve));
-          },
-        },
-        highWaterMark === undefined ? undefined : countStrategy(impl, highWaterMark),
-      );
-      return { ws, firstWrite, resolveWrite: () => resolveWrite() };
-    };
-
     it('Errors must be propagated forward: shutdown must not occur until the final write completes', async () => {
       const rs = recordingReadableStream(impl);
-      const { ws, firstWrite, resolveWrite } = heldWrites();
+      const { ws, firstWrite, resolveWrite } = heldWrites(impl);
       const s = splice(rs, ws);
       rs.controller.enqueue(bytes('a'));
       await firstWrite;
@@ -157,7 +139,7 @@ for (const [implName, impl] of Object.entries(IMPLS)) {
 
     it('Errors must be propagated forward: shutdown must not occur until the final write completes; preventAbort = true', async () => {
       const rs = recordingReadableStream(impl);
-      const { ws, firstWrite, resolveWrite } = heldWrites();
+      const { ws, firstWrite, resolveWrite } = heldWrites(impl);
       const s = splice(rs, ws, { preventAbort: true });
       rs.controller.enqueue(bytes('a'));
       await firstWrite;
@@ -174,14 +156,7 @@ for (const [implName, impl] of Object.entries(IMPLS)) {
       // Regression (issue 16): 'b' sat in the drain's queue behind the write
       // of 'a' when the source failed; the abort discarded it, yet the result
       // counted it (bytes 2 for a sink that saw only 'a').
-      const rs = recordingReadableStream(impl);
-      const { ws, firstWrite, resolveWrite } = heldWrites(2);
-      const s = splice(rs, ws);
-      rs.controller.enqueue(bytes('a'));
-      rs.controller.enqueue(bytes('b'));
-      await firstWrite;
-      await flushAsyncEvents();
-      expect(ws.events).toEqual(['write', 'a']);
+      const { rs, ws, s, resolveWrite } = await spliceWithFirstWriteHeld(impl);
       rs.controller.error(error1);
       const result = await expectErrorEnding(s, error1);
       resolveWrite();
@@ -193,14 +168,7 @@ for (const [implName, impl] of Object.entries(IMPLS)) {
     });
 
     it('Errors must be propagated forward: shutdown must not occur until the final write completes; becomes errored after first write; preventAbort = true', async () => {
-      const rs = recordingReadableStream(impl);
-      const { ws, firstWrite, resolveWrite } = heldWrites(2);
-      const s = splice(rs, ws, { preventAbort: true });
-      rs.controller.enqueue(bytes('a'));
-      rs.controller.enqueue(bytes('b'));
-      await firstWrite;
-      await flushAsyncEvents();
-      expect(ws.events).toEqual(['write', 'a']);
+      const { rs, ws, s, resolveWrite } = await spliceWithFirstWriteHeld(impl, { preventAbort: true });
       rs.controller.error(error1);
       const result = await expectErrorEnding(s, error1);
       // Not aborted: 'b' stays queued and reaches the sink, so it counts.
