@@ -114,3 +114,34 @@ describe.each(Object.keys(impls))('%s streams, source errors', (impl) => {
     }
   });
 });
+
+describe.each(Object.keys(impls))('%s streams, a drain closing before the splice (issue 16)', (impl) => {
+  const { ReadableStream, WritableStream } = impls[impl]!;
+
+  // Regression: a writable whose close was under way when the splice began
+  // (its sink's close still pending) refused every write; the refusals were
+  // ignored, the refused chunks counted, and the splice waited for the close
+  // forever. Now the first refusal ends it, and with preventCancel the
+  // refused chunks come back as the remainder, ahead of what the source kept.
+  it("ends with ERR_INVALID_STATE, counts nothing, and gives back every byte with preventCancel", async () => {
+    const writable = new WritableStream<Uint8Array>({ close: () => new Promise<void>(() => {}) }, { highWaterMark: 4 });
+    const writer = writable.getWriter();
+    void writer.close();
+    writer.releaseLock();
+    let n = 0;
+    const readable = new ReadableStream<Uint8Array>({ pull: (c) => c.enqueue(new Uint8Array([++n])) }, { highWaterMark: 0 });
+    const splice = spliceStreams(readable, writable, { preventCancel: true });
+    const result = await splice.done;
+    expect(result.reason).toBe('error');
+    expect(result.error).toBeInstanceOf(TypeError);
+    expect((result.error as { code?: string }).code).toBe('ERR_INVALID_STATE');
+    expect(result.bytes).toBe(0);
+    expect(splice.bytes).toBe(0);
+    // Byte k of the source is k: the remainder then the source continue from byte 1.
+    const reader = readable.getReader();
+    const next = (await reader.read()).value!;
+    const after = [...(result.remainder ?? []), ...next];
+    expect(after.slice(0, 2)).toEqual([1, 2]);
+    reader.releaseLock();
+  });
+});

@@ -23,11 +23,12 @@ export class SpliceRun {
   /** Set once an ending is decided; the paths stop moving bytes from then on. */
   ended = false;
   /**
-   * The bytes an error ending counts, from the stream path: only what
-   * reached (or is reaching) the sink. Unset on the direct path, whose
-   * provider counts what it sent.
+   * The bytes an error ending counts, from the stream path (issue 16):
+   * handed to the writable and kept there, or, when the splice aborts it
+   * (`aborting`), those that reached its sink. Unset on the direct path,
+   * whose provider counts what it sent.
    */
-  sinkBytes: (() => number) | undefined;
+  deliveredBytes: ((aborting: boolean) => number) | undefined;
   /** Called by the controller's `stop` event: interrupts whatever the path waits on. */
   interrupt: (reason: StopReason) => void = noop;
   #result: SpliceResult | undefined;
@@ -144,7 +145,7 @@ export class SpliceRun {
       },
       (error: unknown) => {
         this.releaseWriter();
-        this.#settle({ reason: 'error', bytes: this.sinkBytes?.() ?? this.ctl.bytes, error });
+        this.#settle({ reason: 'error', bytes: this.deliveredBytes?.(false) ?? this.ctl.bytes, error });
       },
     );
   }
@@ -164,9 +165,7 @@ export class SpliceRun {
     }
     this.releaseReader();
     this.releaseWriter();
-    // With preventAbort the writable lives on and its queued chunks still
-    // reach the sink, so they count (as after an unsplice).
-    const bytes = side === 'source' && this.options.preventAbort ? this.ctl.bytes : (this.sinkBytes?.() ?? this.ctl.bytes);
+    const bytes = this.deliveredBytes?.(side === 'source' && !this.options.preventAbort) ?? this.ctl.bytes;
     const result: SpliceResult =
       remainder !== undefined && remainder.byteLength > 0 && this.options.preventCancel
         ? { reason: 'error', bytes, error, remainder }

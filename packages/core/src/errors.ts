@@ -47,6 +47,7 @@ export function spliceBusy(name: string): SpliceArgumentError {
  * The writable is closed, or closing, so it can take no chunk: the ending
  * error of a splice into it (`pipeTo` rejects with a `TypeError` here too).
  */
-export function drainClosed(): TypeError & { code: SpliceErrorCode } {
-  return withCode(new TypeError('The "writable" argument is closed or closing: it can take no more chunks'), 'ERR_INVALID_STATE');
+export function drainClosed(cause?: unknown): TypeError & { code: SpliceErrorCode } {
+  const message = 'The "writable" argument is closed or closing: it can take no more chunks';
+  return withCode(cause === undefined ? new TypeError(message) : new TypeError(message, { cause }), 'ERR_INVALID_STATE');
 }

@@ -65,23 +65,32 @@ export function pumpStreams(run: SpliceRun): void {
     return chunk;
   };
   const onWritten = (): void => void (accepted += settleOldest().byteLength);
+  /** Bytes counted when handed over, then refused: they come back in `remainder`. */
+  let refusedBytes = 0;
+  /** The drain refused `chunk` (it is closing): the chunk goes back, the splice ends. */
+  const refuse = (chunk: Uint8Array, error: unknown): void => {
+    (refused ??= []).push(chunk);
+    // The ending error is ours, the same on every implementation.
+    onDrainFailure(drainClosed(error));
+  };
   const onWriteFailed = (error: unknown): void => {
     const chunk = settleOldest();
     // A write refused while the drain is not errored (desiredSize is a
     // number): it was closing, and the chunk never entered its queue.
     // Otherwise the drain failed: that surfaces through writer.closed.
     if (run.writer === writer && writer.desiredSize !== null) {
-      (refused ??= []).push(chunk);
-      onDrainFailure(error);
+      refusedBytes += chunk.byteLength;
+      refuse(chunk, error);
     }
   };
   /**
-   * What an error ending counts (issue 16: never a chunk that did not reach
-   * the sink): the bytes the sink accepted, plus the chunk it is writing now,
-   * which an abort lets finish. Chunks queued behind it are discarded by the
-   * abort, or were lost by the failed drain.
+   * What an error ending counts (issue 16): never a chunk that did not
+   * reach the writable for good. A chunk the drain refused comes back as
+   * `remainder` instead. When the splice aborts the drain, only what the
+   * sink accepted counts, plus the chunk it is writing now, which an abort
+   * lets finish: the chunks queued behind it are discarded.
    */
-  run.sinkBytes = () => accepted + (unsettled[head]?.byteLength ?? 0);
+  run.deliveredBytes = (aborting) => (aborting ? accepted + (unsettled[head]?.byteLength ?? 0) : ctl.bytes - refusedBytes);
 
   // Errors must be propagated both ways even while the loop waits on the
   // other stream. A settlement after we released a lock ourselves is not a
@@ -151,8 +160,17 @@ export function pumpStreams(run: SpliceRun): void {
     }
     const n = chunk.byteLength;
     if (n === 0) return tail;
+    let written: Promise<void>;
+    try {
+      written = writer.write(chunk);
+    } catch (error) {
+      // Node throws (ERR_INTERNAL_ASSERTION) instead of rejecting when the
+      // writable's close is in flight: a refusal like the others.
+      refuse(tail === undefined ? chunk : concatBytes([chunk, tail]), error);
+      return undefined;
+    }
     unsettled.push(chunk);
-    writer.write(chunk).then(onWritten, onWriteFailed);
+    written.then(onWritten, onWriteFailed);
     ctl.count(n);
     return tail;
   };
@@ -184,7 +202,7 @@ export function pumpStreams(run: SpliceRun): void {
       if (run.ended) return;
       if (drainFailure === undefined && writer.desiredSize === null && !result.done) {
         // The drain failed and its closed handler has not run yet: learn the error.
-        drainFailure = { error: await writer.closed.then(drainClosed, (error: unknown) => error) };
+        drainFailure = { error: await writer.closed.then(() => drainClosed(), (error: unknown) => error) };
       }
       if (drainFailure !== undefined) return run.endWithError('drain', drainFailure.error, undeliveredTail(result.done ? undefined : toBytes(result.value)));
       if (result.done) {
@@ -228,8 +246,7 @@ export function pumpStreams(run: SpliceRun): void {
     const stop = ctl.stopReason;
     if (stop !== undefined) return run.endWithStop(stop);
     // A rejected ready is the drain's error; a rejected read the source's.
-    if (pending === 'ready') run.endWithError('drain', error);
-    else run.endWithError('source', error);
+    run.endWithError(pending === 'ready' ? 'drain' : 'source', error);
   });
 }
 
