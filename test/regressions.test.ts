@@ -123,7 +123,7 @@ describe.each(Object.keys(impls))('%s streams, a drain closing before the splice
   // ignored, the refused chunks counted, and the splice waited for the close
   // forever. Now the first refusal ends it, and with preventCancel the
   // refused chunks come back as the remainder, ahead of what the source kept.
-  it("ends with ERR_INVALID_STATE, counts nothing, and gives back every byte with preventCancel", async () => {
+  it('ends at the first refused write, counts nothing refused, and gives back every byte with preventCancel', async () => {
     const writable = new WritableStream<Uint8Array>({ close: () => new Promise<void>(() => {}) }, { highWaterMark: 4 });
     const writer = writable.getWriter();
     void writer.close();
@@ -134,14 +134,20 @@ describe.each(Object.keys(impls))('%s streams, a drain closing before the splice
     const result = await splice.done;
     expect(result.reason).toBe('error');
     expect(result.error).toBeInstanceOf(TypeError);
-    expect((result.error as { code?: string }).code).toBe('ERR_INVALID_STATE');
-    expect(result.bytes).toBe(0);
-    expect(splice.bytes).toBe(0);
-    // Byte k of the source is k: the remainder then the source continue from byte 1.
+    expect(splice.bytes).toBe(result.bytes);
+    // Deno's own WritableStream does not refuse a write while its close is in
+    // flight: the write errors the stream (its size algorithm is already
+    // cleared), so the chunk was taken and lost by a failed drain, and counts.
+    const denoNative = impl === 'native' && 'Deno' in globalThis;
+    if (!denoNative) {
+      expect((result.error as { code?: string }).code).toBe('ERR_INVALID_STATE');
+      expect(result.bytes).toBe(0);
+    }
+    // Byte k of the source is k: the remainder then the source continue right after the counted bytes.
     const reader = readable.getReader();
     const next = (await reader.read()).value!;
     const after = [...(result.remainder ?? []), ...next];
-    expect(after.slice(0, 2)).toEqual([1, 2]);
+    expect(after[0]).toBe(result.bytes + 1);
     reader.releaseLock();
   });
 });
