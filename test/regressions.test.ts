@@ -150,4 +150,26 @@ describe.each(Object.keys(impls))('%s streams, a drain closing before the splice
     expect(after[0]).toBe(result.bytes + 1);
     reader.releaseLock();
   });
+
+  // Regression: with max reached by a chunk the closing drain then refused,
+  // the splice reported 'max' and counted the chunk, which was in neither
+  // the drain nor the remainder.
+  it('does not report max for a last chunk the closing drain refused; the chunk and its tail come back', async () => {
+    const writable = new WritableStream<Uint8Array>({ close: () => new Promise<void>(() => {}) }, { highWaterMark: 16 });
+    const writer = writable.getWriter();
+    void writer.close();
+    writer.releaseLock();
+    const readable = new ReadableStream<Uint8Array>({ pull: (c) => c.enqueue(new Uint8Array([1, 2, 3, 4, 5])) }, { highWaterMark: 0 });
+    const splice = spliceStreams(readable, writable, { max: 3, preventCancel: true });
+    const result = await splice.done;
+    const denoNative = impl === 'native' && 'Deno' in globalThis; // see the test above
+    if (!denoNative) {
+      expect(result.reason).toBe('error');
+      expect((result.error as { code?: string }).code).toBe('ERR_INVALID_STATE');
+      expect(result.bytes).toBe(0);
+    }
+    expect(splice.bytes).toBe(result.bytes);
+    // What was not counted comes back, in order: the first chunk's bytes after the counted ones.
+    expect([...(result.remainder ?? [])]).toEqual([1, 2, 3, 4, 5].slice(result.bytes));
+  });
 });

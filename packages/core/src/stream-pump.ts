@@ -14,6 +14,7 @@
 import type { SpliceRun } from './engine.js';
 import { now } from './idle-clock.js';
 import { drainClosed, invalidArgType } from './errors.js';
+import { WriteLedger } from './write-ledger.js';
 import type { StopReason } from './controller.js';
 
 /** Size of a BYOB read when the budget allows (the usual socket chunk). */
@@ -46,51 +47,13 @@ export function pumpStreams(run: SpliceRun): void {
   /** A stream's error, once seen; the loop ends the splice with it. */
   let drainFailure: { error: unknown } | undefined;
   let sourceFailure: { error: unknown } | undefined;
-  /** Chunks a closing drain refused: undelivered, so they go back as `remainder`. */
-  let refused: Uint8Array[] | undefined;
-  // Writes settle in order, so the chunks whose writes have not settled are
-  // a FIFO: unsettled[head] is the one the sink is writing now.
-  const unsettled: (Uint8Array | undefined)[] = [];
-  let head = 0;
-  let accepted = 0;
-  const settleOldest = (): Uint8Array => {
-    const chunk = unsettled[head]!;
-    unsettled[head++] = undefined;
-    if (head === unsettled.length) unsettled.length = head = 0;
-    else if (head >= 1024 && head * 2 >= unsettled.length) {
-      // Writes always outstanding: drop the settled prefix now and then.
-      unsettled.splice(0, head);
-      head = 0;
-    }
-    return chunk;
-  };
-  const onWritten = (): void => void (accepted += settleOldest().byteLength);
-  /** Bytes counted when handed over, then refused: they come back in `remainder`. */
-  let refusedBytes = 0;
-  /** The drain refused `chunk` (it is closing): the chunk goes back, the splice ends. */
-  const refuse = (chunk: Uint8Array, error: unknown): void => {
-    (refused ??= []).push(chunk);
+  const ledger = new WriteLedger(
+    writer,
+    () => run.writer === writer,
     // The ending error is ours, the same on every implementation.
-    onDrainFailure(drainClosed(error));
-  };
-  const onWriteFailed = (error: unknown): void => {
-    const chunk = settleOldest();
-    // A write refused while the drain is not errored (desiredSize is a
-    // number): it was closing, and the chunk never entered its queue.
-    // Otherwise the drain failed: that surfaces through writer.closed.
-    if (run.writer === writer && writer.desiredSize !== null) {
-      refusedBytes += chunk.byteLength;
-      refuse(chunk, error);
-    }
-  };
-  /**
-   * What an error ending counts (issue 16): never a chunk that did not
-   * reach the writable for good. A chunk the drain refused comes back as
-   * `remainder` instead. When the splice aborts the drain, only what the
-   * sink accepted counts, plus the chunk it is writing now, which an abort
-   * lets finish: the chunks queued behind it are discarded.
-   */
-  run.deliveredBytes = (aborting) => (aborting ? accepted + (unsettled[head]?.byteLength ?? 0) : ctl.bytes - refusedBytes);
+    (error) => onDrainFailure(drainClosed(error)),
+  );
+  run.deliveredBytes = (aborting) => ledger.delivered(ctl.bytes, aborting);
 
   // Errors must be propagated both ways even while the loop waits on the
   // other stream. A settlement after we released a lock ourselves is not a
@@ -119,7 +82,7 @@ export function pumpStreams(run: SpliceRun): void {
     drainFailure ??= { error };
     if (pending === 'read') run.releaseReader();
     else if (pending === 'yield') wake?.();
-    else if (pending === 'ready') run.endWithError('drain', drainFailure.error, undeliveredTail(undefined));
+    else if (pending === 'ready') run.endWithError('drain', drainFailure.error, ledger.undelivered(undefined));
   };
   // A drain that closes under us (closed before the splice, or closing and
   // now done) must end the splice: closing is propagated backward, as pipeTo.
@@ -131,12 +94,6 @@ export function pumpStreams(run: SpliceRun): void {
     if (pending === 'read') run.releaseReader();
     else if (pending === 'ready') run.releaseWriter();
     else if (pending === 'yield') wake?.();
-  };
-
-  /** The chunks a closing drain refused, then `taken`, as one remainder. */
-  const undeliveredTail = (taken: Uint8Array | undefined): Uint8Array | undefined => {
-    if (refused === undefined) return taken;
-    return concatBytes(taken === undefined ? refused : [...refused, taken]);
   };
 
   let spare: ArrayBuffer | undefined;
@@ -160,18 +117,8 @@ export function pumpStreams(run: SpliceRun): void {
     }
     const n = chunk.byteLength;
     if (n === 0) return tail;
-    let written: Promise<void>;
-    try {
-      written = writer.write(chunk);
-    } catch (error) {
-      // Node throws (ERR_INTERNAL_ASSERTION) instead of rejecting when the
-      // writable's close is in flight: a refusal like the others.
-      refuse(tail === undefined ? chunk : concatBytes([chunk, tail]), error);
-      return undefined;
-    }
-    unsettled.push(chunk);
-    written.then(onWritten, onWriteFailed);
-    ctl.count(n);
+    // Refused at once: nothing to count; the loop ends the splice.
+    if (ledger.write(chunk)) ctl.count(n);
     return tail;
   };
 
@@ -179,7 +126,7 @@ export function pumpStreams(run: SpliceRun): void {
     let lastYield = now();
     let iterations = 0;
     for (;;) {
-      if (drainFailure !== undefined) return run.endWithError('drain', drainFailure.error, undeliveredTail(undefined));
+      if (drainFailure !== undefined) return run.endWithError('drain', drainFailure.error, ledger.undelivered(undefined));
       if (sourceFailure !== undefined) return run.endWithError('source', sourceFailure.error);
       const stop = ctl.stopReason;
       if (stop !== undefined) return run.endWithStop(stop);
@@ -204,7 +151,7 @@ export function pumpStreams(run: SpliceRun): void {
         // The drain failed and its closed handler has not run yet: learn the error.
         drainFailure = { error: await writer.closed.then(() => drainClosed(), (error: unknown) => error) };
       }
-      if (drainFailure !== undefined) return run.endWithError('drain', drainFailure.error, undeliveredTail(result.done ? undefined : toBytes(result.value)));
+      if (drainFailure !== undefined) return run.endWithError('drain', drainFailure.error, ledger.undelivered(result.done ? undefined : toBytes(result.value)));
       if (result.done) {
         const stopped = ctl.stopReason;
         return stopped !== undefined ? run.endWithStop(stopped) : run.endWithEof();
@@ -227,6 +174,13 @@ export function pumpStreams(run: SpliceRun): void {
         chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       }
       const tail = deliver(chunk as Uint8Array);
+      // Before ending at max: a closing drain refuses a write one reaction
+      // later, and a refused last chunk must not be reported as delivered.
+      if (ctl.stopReason !== undefined) await undefined;
+      // A refusal sets drainFailure from a callback, which TypeScript cannot
+      // see: the tail past max goes back after the refused chunk.
+      const refusal = drainFailure as { error: unknown } | undefined;
+      if (refusal !== undefined) return run.endWithError('drain', refusal.error, ledger.undelivered(tail));
       const stopped = ctl.stopReason;
       if (stopped !== undefined) return run.endWithStop(stopped, tail);
       if ((++iterations & 31) === 0 && now() - lastYield > YIELD_AFTER_MS) {
@@ -241,7 +195,7 @@ export function pumpStreams(run: SpliceRun): void {
 
   loop().catch((error: unknown) => {
     if (run.ended) return;
-    if (drainFailure !== undefined) return run.endWithError('drain', drainFailure.error, undeliveredTail(undefined));
+    if (drainFailure !== undefined) return run.endWithError('drain', drainFailure.error, ledger.undelivered(undefined));
     // A stop released the lock under a pending read or ready: not an error.
     const stop = ctl.stopReason;
     if (stop !== undefined) return run.endWithStop(stop);
@@ -253,17 +207,6 @@ export function pumpStreams(run: SpliceRun): void {
 // setImmediate (Node, Bun, Deno) runs after I/O without setTimeout's 1 ms floor.
 const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
 const schedule: (callback: () => void) => void = immediate !== undefined ? (callback) => void immediate(callback) : (callback) => void setTimeout(callback, 0);
-
-function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.byteLength;
-  }
-  return out;
-}
 
 function toBytes(chunk: unknown): Uint8Array | undefined {
   if (chunk instanceof Uint8Array) return chunk;
