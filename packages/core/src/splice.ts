@@ -18,7 +18,7 @@ class SpliceHandle implements Splice {
   }
 
   get bytes(): number {
-    // After the end, the result's count (an error ending counts only what the sink accepted).
+    // After the end, the result's count (an error ending leaves out chunks refused, or discarded by its own abort).
     return this.#run.result?.bytes ?? this.#run.ctl.bytes;
   }
 
