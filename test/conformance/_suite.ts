@@ -17,6 +17,7 @@ import { idleSection } from './_suite-idle';
 import { unspliceSection } from './_suite-unsplice';
 import { endSection } from './_suite-end';
 import { racesSection } from './_suite-races';
+import { endedSection } from './_suite-ended';
 
 /**
  * Declares the suite for one harness. `label` names the enclosing describe
@@ -41,5 +42,6 @@ export function describeConformance(factory: HarnessFactory, label = 'conformanc
     unspliceSection(ctx);
     endSection(ctx);
     racesSection(ctx);
+    endedSection(ctx);
   });
 }
