@@ -22,12 +22,6 @@ const inPage = {
     'test/starvation.test.ts',
     'test/browser/**/*.page.ts',
   ],
-  // Neither Chromium (156) nor Firefox ESR (153) calls a Transformer's
-  // `cancel` hook (on an aborted writable side nor a cancelled readable
-  // side), so SpliceTransform's `done` cannot settle when its upstream
-  // errors: a gap of the browsers, left out here by name and counted as
-  // skipped, until the core settles `done` another way.
-  testNamePattern: /^(?!.*settles done with 'error' and the original error when the upstream fails)/,
 };
 const page = { headless: true, screenshotFailures: false, api: { host: '127.0.0.1' } };
 
