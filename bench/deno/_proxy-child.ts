@@ -12,7 +12,7 @@
  * - `adapterPipeTo`: `pipeTo` between the adapter's streams (isolates the
  *   adapter's stream cost from the core's pump).
  *
- * Usage: deno run -A --config packages/deno-adapter/deno.json bench/deno/_proxy-child.ts <engine> <upstreamPort>
+ * Usage: deno run -A --config bench/deno/deno.json bench/deno/_proxy-child.ts <engine> <upstreamPort>
  * Prints the listening port on stdout, then serves until killed.
  */
 import { spliceBidirectional } from '@sosplice/core';

@@ -6,7 +6,7 @@
  * and reports medians plus same-round ratios against the hand-written loop
  * (the machine has 2 shared cores: only ratios within a round are fair).
  *
- * Usage: deno run -A --config packages/deno-adapter/deno.json bench/deno/proxy.ts [--gib 2] [--runs 3] [--out bench/results/deno.md]
+ * Usage: deno run -A --config bench/deno/deno.json bench/deno/proxy.ts [--gib 2] [--runs 3] [--out bench/results/deno.md]
  */
 import { D } from './_deno.js';
 import { measureRun, type RunFigures } from './_measure.js';
@@ -54,7 +54,7 @@ const table = [
   '',
   `Deno ${deno}, ${new Date().toISOString().slice(0, 16)}Z, ${GIB} GiB client → proxy → upstream per run, ${RUNS} rounds (engines round-robin), medians.`,
   'Proxy = a child process; CPU = its utime+stime over the transfer (/proc/<pid>/stat); RSS = its VmHWM.',
-  'Ratio = median of same-round ratios to the hand-written read/write loop. Command: `deno run -A --config packages/deno-adapter/deno.json bench/deno/proxy.ts`.',
+  'Ratio = median of same-round ratios to the hand-written read/write loop. Command: `deno run -A --config bench/deno/deno.json bench/deno/proxy.ts`.',
   '',
   '| engine | proxy CPU s/GiB | CPU vs loop | throughput Gbit/s | peak RSS MiB |',
   '|---|---|---|---|---|',

@@ -9,8 +9,8 @@
  * keeps nothing (RUNTIMES.md, Bun), so the unaccepted tail waits in `outbox`
  * and is written on `drain`, before anything newer.
  */
-import type { BunSocket } from './_bun.js';
-import { socketClosedError, writeEpipeError } from './errors.js';
+import type { BunSocket } from './_bun.ts';
+import { socketClosedError, writeEpipeError } from './errors.ts';
 
 /** Where a spliced source's data goes instead of the readable stream. */
 export interface Route {

@@ -8,7 +8,7 @@
  * queue, then its `inbox`, then live data.
  */
 import type { DirectSpliceEnd, DirectSpliceProvider, DirectSpliceRun, DirectSpliceTask, SpliceControl } from '@sosplice/core';
-import type { DrainOwner, Route, SocketState } from './_state.js';
+import type { DrainOwner, Route, SocketState } from './_state.ts';
 
 /** What the adapter puts under `directSplice` on its streams. */
 export interface BunDirectEnd extends DirectSpliceEnd {

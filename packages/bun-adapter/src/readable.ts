@@ -4,7 +4,7 @@
  * the socket state's `inbox`, never more than the request's view, so a
  * BYOB read of `remaining` bytes takes exactly that many (SPEC.md 4.3).
  */
-import type { SocketState } from './_state.js';
+import type { SocketState } from './_state.ts';
 
 /** Chunk size of reads from a default reader (`autoAllocateChunkSize`). */
 export const READ_CHUNK_SIZE = 65536;

@@ -9,12 +9,12 @@
  * {@link SocketState}.
  */
 import { directSplice, type SpliceEndpoint } from '@sosplice/core';
-import { type BunSocket, type BunSocketHandler, type BunSocketListener, type BunSocketOptions, getBun } from './_bun.js';
-import { SocketState } from './_state.js';
-import { bunDirectProvider, type BunDirectEnd } from './direct.js';
-import { codedError, invalidArgType } from './errors.js';
-import { createReadable } from './readable.js';
-import { createWritable } from './writable.js';
+import { type BunSocket, type BunSocketHandler, type BunSocketListener, type BunSocketOptions, getBun } from './_bun.ts';
+import { SocketState } from './_state.ts';
+import { bunDirectProvider, type BunDirectEnd } from './direct.ts';
+import { codedError, invalidArgType } from './errors.ts';
+import { createReadable } from './readable.ts';
+import { createWritable } from './writable.ts';
 
 /** Adapter options, next to Bun's own. */
 export interface AdapterOptions {

@@ -4,7 +4,7 @@
  * Bun did not take waits in the state's `outbox` and goes out on `drain`);
  * `close()` is a half-close, `shutdown()` (SPEC.md 6, RUNTIMES.md Bun).
  */
-import type { SocketState } from './_state.js';
+import type { SocketState } from './_state.ts';
 
 /** Creates the writable of `state`; `abort()` destroys the socket (SPEC.md 6). */
 export function createWritable(

@@ -4,8 +4,8 @@
  * `SpliceTransform`. It owns the byte count, the `max` budget and the `idle`
  * deadline, and turns each into one event for its owner.
  */
-import type { SpliceControl } from './direct.js';
-import { idleClock, type IdleWatch, now } from './idle-clock.js';
+import type { SpliceControl } from './direct.ts';
+import { idleClock, type IdleWatch, now } from './idle-clock.ts';
 
 /** Endings that the controller itself decides. */
 export type StopReason = 'max' | 'idle' | 'unsplice';

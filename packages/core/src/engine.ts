@@ -3,11 +3,11 @@
  * the bytes (the stream pump, or an adapter's direct dispatch), and the
  * ending policy of SPEC.md section 5, shared by both paths.
  */
-import { SpliceController, type SpliceEvent, type StopReason } from './controller.js';
-import { matchDirectProvider, type DirectSpliceRun } from './direct.js';
-import { pumpStreams } from './stream-pump.js';
-import type { NormalizedOptions } from './validate.js';
-import type { SpliceResult } from './types.js';
+import { SpliceController, type SpliceEvent, type StopReason } from './controller.ts';
+import { matchDirectProvider, type DirectSpliceRun } from './direct.ts';
+import { pumpStreams } from './stream-pump.ts';
+import type { NormalizedOptions } from './validate.ts';
+import type { SpliceResult } from './types.ts';
 
 const noop = (): void => {};
 

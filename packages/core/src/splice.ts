@@ -2,10 +2,10 @@
  * The entry points `spliceStreams` and `spliceBidirectional` and the handles
  * they return (SPEC.md sections 2 and 3).
  */
-import { SpliceRun } from './engine.js';
-import { invalidArgType, spliceBusy } from './errors.js';
-import type { Splice, SpliceEndpoint, SpliceOptions, SplicePair, SpliceResult } from './types.js';
-import { assertUnlocked, type NormalizedOptions, validateOptions, validateReadable, validateWritable } from './validate.js';
+import { SpliceRun } from './engine.ts';
+import { invalidArgType, spliceBusy } from './errors.ts';
+import type { Splice, SpliceEndpoint, SpliceOptions, SplicePair, SpliceResult } from './types.ts';
+import { assertUnlocked, type NormalizedOptions, validateOptions, validateReadable, validateWritable } from './validate.ts';
 
 // Every runtime we support has it; the fallback keeps older engines loading.
 export const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? (Symbol.for('Symbol.asyncDispose') as never);

@@ -11,10 +11,10 @@
  * never awaits a write: like `pipeTo` it only waits for `writer.ready`, so
  * writes overlap reads. Measured against `pipeTo` in `bench/`.
  */
-import type { SpliceRun } from './engine.js';
-import { now } from './idle-clock.js';
-import { invalidArgType } from './errors.js';
-import type { StopReason } from './controller.js';
+import type { SpliceRun } from './engine.ts';
+import { now } from './idle-clock.ts';
+import { invalidArgType } from './errors.ts';
+import type { StopReason } from './controller.ts';
 
 /** Size of a BYOB read when the budget allows (the usual socket chunk). */
 const BYOB_CHUNK = 64 * 1024;
@@ -80,7 +80,7 @@ export function pumpStreams(run: SpliceRun): void {
   };
 
   let spare: ArrayBuffer | undefined;
-  const nextView = (): Uint8Array => {
+  const nextView = (): Uint8Array<ArrayBuffer> => {
     const size = Math.min(ctl.remaining, BYOB_CHUNK);
     if (spare !== undefined && spare.byteLength >= size) {
       const view = new Uint8Array(spare, 0, size);

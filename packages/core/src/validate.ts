@@ -5,8 +5,8 @@
  * Streams are recognised by shape, not `instanceof`, so that streams from
  * another implementation (web-streams-polyfill, another realm) splice too.
  */
-import { invalidArgType, outOfRange, spliceBusy } from './errors.js';
-import type { SpliceOptions } from './types.js';
+import { invalidArgType, outOfRange, spliceBusy } from './errors.ts';
+import type { SpliceOptions } from './types.ts';
 
 /** Options after validation, with defaults applied. */
 export interface NormalizedOptions {

@@ -15,8 +15,8 @@
  * and serialises writers, so a direct run's last write and the writable's
  * next chunk reach the kernel in order.
  */
-import { ByteQueue } from './_bytes.js';
-import type { DenoConnLike } from './_deno.js';
+import { ByteQueue } from './_bytes.ts';
+import type { DenoConnLike } from './_deno.ts';
 
 /** Returned by `read()` when the caller stopped owning the source meanwhile. */
 export const STOLEN: unique symbol = Symbol('sosplice.deno.stolen');

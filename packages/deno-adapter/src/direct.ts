@@ -26,7 +26,7 @@
  * reach the peer before anything written afterwards (`writeAll` serialises).
  */
 import type { DirectSpliceEnd, DirectSpliceProvider, DirectSpliceRun, DirectSpliceTask } from '@sosplice/core';
-import { type ConnState, type ReadOwner, STOLEN } from './_conn.js';
+import { type ConnState, type ReadOwner, STOLEN } from './_conn.ts';
 
 const EMPTY = new Uint8Array(0);
 

@@ -3,7 +3,7 @@
  * endpoint that survives EOF and half-close, with a direct dispatch path
  * between two of its conns. SPEC.md section 6.
  */
-export { fromDenoConn, type DenoSocket, type DenoSocketInfo, type DenoSocketOptions, type DenoSocketStats } from './socket.js';
-export { connect, listen, type DenoConnectOptions, type DenoListenOptions, type DenoSocketListener } from './net.js';
-export { denoDirectProvider } from './direct.js';
-export type { DenoAddr, DenoConnLike, DenoListenerLike } from './_deno.js';
+export { fromDenoConn, type DenoSocket, type DenoSocketInfo, type DenoSocketOptions, type DenoSocketStats } from './socket.ts';
+export { connect, listen, type DenoConnectOptions, type DenoListenOptions, type DenoSocketListener } from './net.ts';
+export { denoDirectProvider } from './direct.ts';
+export type { DenoAddr, DenoConnLike, DenoListenerLike } from './_deno.ts';

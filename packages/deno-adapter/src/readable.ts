@@ -22,7 +22,7 @@
  *   side stays usable (the half-close of SPEC 6; Deno's own `conn.readable`
  *   closes the whole conn here, denoland/deno#22258).
  */
-import type { ConnState } from './_conn.js';
+import type { ConnState } from './_conn.ts';
 
 /**
  * Buffer sizes for default reads: doubles (up to 4x `readSize`) while reads

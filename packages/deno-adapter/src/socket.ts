@@ -5,12 +5,12 @@
  * https://sockets-api.proposal.wintercg.org/#socket-section
  */
 import { directSplice, type SpliceEndpoint } from '@sosplice/core';
-import type { DenoAddr, DenoConnLike } from './_deno.js';
-import { isDenoConn } from './_deno.js';
-import { ConnState } from './_conn.js';
-import { DenoSpliceEnd } from './direct.js';
-import { createReadable } from './readable.js';
-import { createWritable } from './writable.js';
+import type { DenoAddr, DenoConnLike } from './_deno.ts';
+import { isDenoConn } from './_deno.ts';
+import { ConnState } from './_conn.ts';
+import { DenoSpliceEnd } from './direct.ts';
+import { createReadable } from './readable.ts';
+import { createWritable } from './writable.ts';
 
 /** Options of {@link fromDenoConn}. */
 export interface DenoSocketOptions {

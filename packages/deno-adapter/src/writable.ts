@@ -10,7 +10,7 @@
  *   (denoland/deno#27510), which loses a reply sent after our FIN.
  * - `abort()` destroys the conn (SPEC 6).
  */
-import type { ConnState } from './_conn.js';
+import type { ConnState } from './_conn.ts';
 
 function invalidChunk(chunk: unknown): TypeError {
   const got = chunk === null ? 'null' : typeof chunk === 'object' ? (chunk.constructor?.name ?? 'object') : typeof chunk;

@@ -4,7 +4,7 @@
  * underneath reports the reason it was given, not a generic error).
  */
 import type { Socket } from 'node:net';
-import { SocketClosedError } from './errors.js';
+import { SocketClosedError } from './errors.ts';
 
 export class SocketState {
   /** Set when our `close()` ended the socket on purpose: the readable then closes instead of failing. */

@@ -15,8 +15,8 @@
  *   splice, and before whatever is written after it (same `socket.write`).
  */
 import type { DirectSpliceEnd, DirectSpliceProvider, DirectSpliceRun, DirectSpliceTask, SpliceControl } from '@sosplice/core';
-import type { ReadConsumer, ReadSide } from './readable.js';
-import type { WriteSide, WriteWatcher } from './writable.js';
+import type { ReadConsumer, ReadSide } from './readable.ts';
+import type { WriteSide, WriteWatcher } from './writable.ts';
 
 const EMPTY = new Uint8Array(0);
 

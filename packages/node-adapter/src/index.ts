@@ -3,7 +3,7 @@
  * or Unix, and `tls.TLSSocket`) as sosplice endpoints, with a direct
  * dispatch path between two of them (SPEC.md section 6).
  */
-export { fromNodeSocket, connect, type NodeConnectOptions } from './socket.js';
-export { nodeDirectProvider } from './direct.js';
-export { SocketClosedError } from './errors.js';
-export type { NodeSocketInfo, NodeSocketOptions, NodeSpliceSocket } from './types.js';
+export { fromNodeSocket, connect, type NodeConnectOptions } from './socket.ts';
+export { nodeDirectProvider } from './direct.ts';
+export { SocketClosedError } from './errors.ts';
+export type { NodeSocketInfo, NodeSocketOptions, NodeSpliceSocket } from './types.ts';

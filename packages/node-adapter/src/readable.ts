@@ -13,7 +13,7 @@
  * takes bytes from (./direct.ts).
  * Node API: https://nodejs.org/api/net.html#event-data
  */
-import type { SocketState } from './_state.js';
+import type { SocketState } from './_state.ts';
 
 /** What the direct dispatch path registers to take bytes instead of the stream. */
 export interface ReadConsumer {

@@ -3,15 +3,15 @@
  * socket (https://sockets-api.proposal.wintercg.org/) that is also a
  * `SpliceEndpoint` (SPEC.md section 6).
  */
-import net from 'node:net';
-import tls from 'node:tls';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { directSplice } from '@sosplice/core';
-import { SocketState } from './_state.js';
-import { readEnd, writeEnd } from './direct.js';
-import { SocketClosedError, invalidArg } from './errors.js';
-import { ReadSide } from './readable.js';
-import type { NodeSocketInfo, NodeSocketOptions, NodeSpliceSocket } from './types.js';
-import { WriteSide } from './writable.js';
+import { SocketState } from './_state.ts';
+import { readEnd, writeEnd } from './direct.ts';
+import { SocketClosedError, invalidArg } from './errors.ts';
+import { ReadSide } from './readable.ts';
+import type { NodeSocketInfo, NodeSocketOptions, NodeSpliceSocket } from './types.ts';
+import { WriteSide } from './writable.ts';
 
 const DEFAULT_HIGH_WATER_MARK = 65536;
 

@@ -5,8 +5,8 @@
  * `close()` waits for the read side (RUNTIMES.md, Node).
  * Node API: https://nodejs.org/api/stream.html#writablewritechunk-encoding-callback
  */
-import type { SocketState } from './_state.js';
-import { invalidArg } from './errors.js';
+import type { SocketState } from './_state.ts';
+import { invalidArg } from './errors.ts';
 
 /** Told when the socket fails while the direct path writes to it. */
 export interface WriteWatcher {
