@@ -1,0 +1,56 @@
+// The consumer project type-checked with `skipLibCheck: false` under the
+// repo's TypeScript 5 and the latest TypeScript, for module node16, nodenext
+// and bundler, with and without esModuleInterop (TypeScript 7 removed
+// `esModuleInterop: false`), and the core alone under a DOM-only lib.
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { root } from '../../examples/_runtimes.mjs';
+
+const COMPILERS = {
+  'ts5': join(root, 'node_modules/typescript/bin/tsc'),
+  'ts-latest': join(root, 'node_modules/typescript-latest/bin/tsc'),
+};
+
+function* configs() {
+  for (const [ts, tsc] of Object.entries(COMPILERS)) {
+    for (const mod of ['node16', 'nodenext', 'bundler']) {
+      for (const esModuleInterop of ts === 'ts5' ? [true, false] : [true]) {
+        yield {
+          name: `${ts} module=${mod} esModuleInterop=${esModuleInterop}`,
+          tsc,
+          options: {
+            module: mod === 'bundler' ? 'esnext' : mod,
+            moduleResolution: mod,
+            esModuleInterop,
+            lib: ['es2022'],
+            types: ['node'],
+          },
+          // A .cts file is CommonJS only under the node module modes.
+          files: mod === 'bundler' ? ['check.mts'] : ['check.mts', 'check.cts'],
+        };
+      }
+    }
+    yield {
+      name: `${ts} core with lib es2022+dom, no @types/node`,
+      tsc,
+      options: { module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'dom'], types: [] },
+      files: ['core-dom.mts'],
+    };
+  }
+}
+
+export function typecheckMatrix(dir) {
+  const results = [];
+  let n = 0;
+  for (const config of configs()) {
+    const file = `tsconfig.${n++}.json`;
+    const compilerOptions = { strict: true, noEmit: true, skipLibCheck: false, target: 'es2022', ...config.options };
+    writeFileSync(join(dir, file), JSON.stringify({ compilerOptions, files: config.files }, null, 2));
+    const started = Date.now();
+    const run = spawnSync(process.execPath, [config.tsc, '-p', file], { cwd: dir, encoding: 'utf8' });
+    const ok = run.status === 0;
+    results.push({ name: config.name, ok, detail: ok ? `${Date.now() - started} ms` : `${run.stdout}${run.stderr}`.trim() });
+  }
+  return results;
+}
