@@ -30,7 +30,7 @@ const opt = (name, fallback) => {
 const CONNECTIONS = opt('--connections', full ? 10_000 : 1_000);
 const STALL_MS = opt('--stall-ms', full ? 10_000 : 2_000);
 const JSON_OUT = argv.includes('--json');
-/** `false`: every splice stays on the core's stream path (SPEC 6). */
+/** `false`: every splice stays on the core's stream path (docs/adapters.md). */
 const DIRECT = !argv.includes('--generic');
 const HWM = 65_536;
 /** Bytes the heap may hold beyond the adapters' high-water marks during the stall (runner and GC noise). */
@@ -38,7 +38,7 @@ const MEMORY_CONSTANT = 32 << 20;
 const HEAP_TOLERANCE = 0.1;
 /** ...plus this much, for heaps so small (Bun: ~3 MB) that 10% is allocator noise. */
 const HEAP_SLACK = 1 << 20;
-/** Bytes one read may hand over at once (Bun reads up to 256 KiB per data event); SPEC 4.1's "plus one chunk". */
+/** Bytes one read may hand over at once (Bun reads up to 256 KiB per data event); docs/contract.md#flow-and-memory's "plus one chunk". */
 const MAX_CHUNK = 256 << 10;
 /** Whole-run bound: the script gives up (and fails) rather than hang. */
 const DEADLINE_MS = 60_000 + CONNECTIONS * 20 + STALL_MS * 2;
@@ -129,7 +129,7 @@ function spliceTo(client, upstreamPort) {
     const pair = spliceBidirectional(client, upstream, { idle: 30_000 });
     await pair.done;
     liveSplices--;
-    // Both directions ended at EOF: the adapter closes each socket itself (SPEC 6).
+    // Both directions ended at EOF: the adapter closes each socket itself (docs/adapters.md).
     await Promise.all([client.closed.catch(() => {}), upstream.closed.catch(() => {})]);
     proxyEndpoints.delete(client);
     proxyEndpoints.delete(upstream);
@@ -288,7 +288,7 @@ async function stalledDrain() {
   const adapterBound = 2 * (2 * HWM + MAX_CHUNK);
   check(peakBuffered <= adapterBound, `adapter buffered ${peakBuffered} bytes, bound ${adapterBound}`);
   check(peak - base <= adapterBound + MEMORY_CONSTANT, `memory grew ${peak - base} bytes under a stalled drain`);
-  // A drain that never reads holds its splice open (an EOF waits for the close to flush, SPEC 4.5):
+  // A drain that never reads holds its splice open (an EOF waits for the close to flush, docs/contract.md#unsplice):
   // the sink resets its socket (unread data: RST) and the client goes, which ends both directions.
   await sink.close();
   client.destroy();

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs the one vitest suite under every launcher (RUNTIMES.md, "One test
-// suite on every runtime") and ends with a per-runtime pass/fail count.
+// Runs the one vitest suite under every launcher (vitest runs under Bun
+// and Deno too) and ends with a per-runtime pass/fail count.
 // Usage: node scripts/test-all.mjs [--only node20,node24,bun,deno] [vitest args...]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';

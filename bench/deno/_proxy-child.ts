@@ -4,7 +4,7 @@
  * with one of four engines:
  *
  * - `pipeTo`:  Deno's own `conn.readable.pipeTo(other.writable)`, both ways
- *   (loses a reply after FIN, RUNTIMES.md; fine for a one-way bulk bench);
+ *   (loses a reply after FIN, docs/runtimes.md; fine for a one-way bulk bench);
  * - `loop`:    a hand-written `read()` / `write()` loop per direction, one
  *   64 KiB buffer, `closeWrite()` at EOF: the reference for the direct path;
  * - `generic`: `spliceBidirectional` over the adapter, Web Streams path;

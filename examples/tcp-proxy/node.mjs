@@ -17,7 +17,7 @@ const proxy = createProxy({
 });
 
 const onClient = (socket) => proxy.handle(fromNodeSocket(socket), formatAddress(socket.remoteAddress, socket.remotePort));
-// allowHalfOpen: a client's FIN must end only its direction (SPEC.md 6).
+// allowHalfOpen: a client's FIN must end only its direction (docs/adapters.md).
 const server = flags.tls
   ? tls.createServer({ cert: readFileSync(flags.tls.cert), key: readFileSync(flags.tls.key), allowHalfOpen: true }, onClient)
   : net.createServer({ allowHalfOpen: true }, onClient);

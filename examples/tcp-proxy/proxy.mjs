@@ -58,7 +58,7 @@ export function createProxy({ connectTarget, target, idle = 0, max = 0, log = co
       await Promise.all([client.close(), upstream.close()]);
       return;
     }
-    // Each direction ends on its own (SPEC.md 5): a client's FIN reaches the
+    // Each direction ends on its own (docs/contract.md#how-a-splice-ends): a client's FIN reaches the
     // target as a FIN and the target's answer still flows back.
     const pair = spliceBidirectional(client, upstream, { idle, max });
     live.add(pair);
@@ -67,7 +67,7 @@ export function createProxy({ connectTarget, target, idle = 0, max = 0, log = co
     totals.up += up.bytes;
     totals.down += down.bytes;
     if (up.reason === 'unsplice' || down.reason === 'unsplice') totals.unspliced++;
-    // After max, idle or unsplice the sockets are open and ours again (SPEC.md
+    // After max, idle or unsplice the sockets are open and ours again (docs/contract.md
     // 5); this proxy has nothing more to say on them, so it closes both.
     await Promise.all([client.close(), upstream.close()]);
     log(`${peer} up ${describe(up)}, down ${describe(down)}, ${seconds(performance.now() - started)}`);

@@ -1,7 +1,7 @@
 /**
  * `@sosplice/bun-adapter`: Bun sockets (`Bun.connect` / `Bun.listen`; TCP,
  * TLS, Unix) as splice endpoints, with a direct dispatch path between two of
- * them (SPEC.md section 6).
+ * them (docs/adapters.md).
  */
 export { adopt, connect, listen } from './socket.ts';
 export type { AdapterOptions, BunSpliceSocket, SocketInfo } from './socket.ts';

@@ -32,7 +32,7 @@ export interface SocketInfo {
   localPort: number;
 }
 
-/** A Bun socket as a WinterCG-style socket and a `SpliceEndpoint` (SPEC.md section 6). */
+/** A Bun socket as a WinterCG-style socket and a `SpliceEndpoint` (docs/adapters.md). */
 export interface BunSpliceSocket extends SpliceEndpoint {
   readonly readable: ReadableStream<Uint8Array>;
   readonly writable: WritableStream<Uint8Array>;
@@ -120,7 +120,7 @@ class Endpoint implements BunSpliceSocket {
     const state = this.state;
     if (!state.isClosed) {
       await state.whenOutboxEmpty().catch(() => undefined);
-      // end() flushes and closes both directions (RUNTIMES.md, Bun).
+      // end() flushes and closes both directions (docs/runtimes.md#bun).
       if (!state.isClosed) this.socket.end();
     }
     return this.closed;
@@ -171,7 +171,7 @@ function handlers(options: AdapterOptions, tls: boolean, onOpen?: (endpoint: End
     error(socket, error) {
       (socket.data as SocketState | undefined)?.onError(error);
     },
-    // Bun's own timeout ticks every 4 s; `idle` is the core's (RUNTIMES.md, Bun).
+    // Bun's own timeout ticks every 4 s; `idle` is the core's (docs/runtimes.md#bun).
     timeout() {},
   };
 }

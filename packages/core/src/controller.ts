@@ -72,7 +72,7 @@ export class SpliceController implements SpliceControl {
   }
 
   count(n: number): void {
-    // After the end the count is final (SPEC 4.2): a late report from a
+    // After the end the count is final (docs/contract.md#counting): a late report from a
     // provider (a write callback firing after an unsplice) changes nothing.
     if (this.#closed) return;
     this.#bytes += n;

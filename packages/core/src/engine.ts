@@ -1,7 +1,7 @@
 /**
  * One splice from start to result: locks, the signal, the path that moves
  * the bytes (the stream pump, or an adapter's direct dispatch), and the
- * ending policy of SPEC.md section 5, shared by both paths.
+ * ending policy of docs/contract.md#how-a-splice-ends, shared by both paths.
  */
 import { SpliceController, type SpliceEvent, type StopReason } from './controller.ts';
 import { matchDirectProvider, type DirectSpliceRun } from './direct.ts';
@@ -48,7 +48,7 @@ export class SpliceRun {
   start(): void {
     const { signal } = this.options;
     if (signal?.aborted) {
-      // SPEC 3: an already-aborted signal leaves both streams untouched.
+      // docs/contract.md#starting-a-splice: an already-aborted signal leaves both streams untouched.
       this.#settle({ reason: 'unsplice', bytes: 0 });
       return;
     }
@@ -78,11 +78,11 @@ export class SpliceRun {
     pumpStreams(this);
   }
 
-  /** `unsplice()`: SPEC 4.5. */
+  /** `unsplice()`: docs/contract.md#unsplice. */
   unsplice(): Promise<SpliceResult> {
     if (this.#result !== undefined) return this.done;
     if (this.#closingWriter) {
-      // SPEC 4.5: an unsplice during the EOF close resolves at once, still 'eof'; the close goes on.
+      // docs/contract.md#unsplice: an unsplice during the EOF close resolves at once, still 'eof'; the close goes on.
       this.releaseWriter();
       this.#settle({ reason: 'eof', bytes: this.ctl.bytes });
     } else {
@@ -102,7 +102,7 @@ export class SpliceRun {
     this.#settle(result);
   }
 
-  /** The source reached EOF: close the writable unless `preventClose` (SPEC 5). */
+  /** The source reached EOF: close the writable unless `preventClose` (docs/contract.md#how-a-splice-ends). */
   endWithEof(): void {
     if (this.ended) return;
     this.ended = true;
@@ -113,7 +113,7 @@ export class SpliceRun {
       this.#settle({ reason: 'eof', bytes: this.ctl.bytes });
       return;
     }
-    // SPEC 4.5: 'eof' without preventClose waits for the close (flush, FIN).
+    // docs/contract.md#unsplice: 'eof' without preventClose waits for the close (flush, FIN).
     this.#closingWriter = true;
     this.ctl.close();
     writer.close().then(
@@ -129,7 +129,7 @@ export class SpliceRun {
   }
 
   /**
-   * A stream failed: propagate per `preventAbort` / `preventCancel` (SPEC 5).
+   * A stream failed: propagate per `preventAbort` / `preventCancel` (docs/contract.md#how-a-splice-ends).
    * `remainder`: a chunk already taken from the source that the failed drain
    * can no longer take (only with `preventCancel`, where the source lives on).
    */
@@ -167,7 +167,7 @@ export class SpliceRun {
     const writer = this.writer;
     if (writer === undefined) return;
     this.writer = undefined;
-    // Chunks already written stay queued and reach the sink (SPEC 4.5).
+    // Chunks already written stay queued and reach the sink (docs/contract.md#unsplice).
     writer.releaseLock();
   }
 

@@ -1,6 +1,6 @@
 /**
  * `@sosplice/core`: BSD `SO_SPLICE` for WHATWG Web Streams.
- * The contract is SPEC.md; `types.ts` holds the public types.
+ * The contract is docs/contract.md; `types.ts` holds the public types.
  */
 export { spliceStreams, spliceBidirectional } from './splice.ts';
 export { SpliceTransform, type SpliceTransformOptions } from './transform.ts';

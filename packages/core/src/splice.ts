@@ -1,6 +1,6 @@
 /**
  * The entry points `spliceStreams` and `spliceBidirectional` and the handles
- * they return (SPEC.md sections 2 and 3).
+ * they return (docs/contract.md).
  */
 import { SpliceRun } from './engine.ts';
 import { invalidArgType, spliceBusy } from './errors.ts';

@@ -1,6 +1,6 @@
 /**
  * The stream path: moves chunks from the run's readable to its writable
- * through a reader and a writer, with the flow rules of SPEC.md 4.1.
+ * through a reader and a writer, with the flow rules of docs/contract.md#flow-and-memory.
  *
  * Why a hand-written loop and not `pipeTo` (or a `SpliceTransform` in a
  * `pipeThrough` chain): `pipeTo` cannot stop at an exact byte count, cannot
@@ -18,7 +18,7 @@ import type { StopReason } from './controller.ts';
 
 /** Size of a BYOB read when the budget allows (the usual socket chunk). */
 const BYOB_CHUNK = 64 * 1024;
-/** Longest stretch of microtask-only progress before yielding to the event loop (SPEC 4.1: no starvation). */
+/** Longest stretch of microtask-only progress before yielding to the event loop (docs/contract.md#flow-and-memory: no starvation). */
 const YIELD_AFTER_MS = 8;
 
 const noop = (): void => {};
@@ -33,7 +33,7 @@ export function pumpStreams(run: SpliceRun): void {
     try {
       byob = readable.getReader({ mode: 'byob' });
     } catch {
-      // Not a byte stream: chunks straddling max are cut and the tail returned (SPEC 4.3).
+      // Not a byte stream: chunks straddling max are cut and the tail returned (docs/contract.md#max).
     }
   }
   const reader = byob ?? readable.getReader();

@@ -1,5 +1,5 @@
 /**
- * Argument validation (SPEC.md section 3): synchronous, complete before any
+ * Argument validation (docs/contract.md#starting-a-splice): synchronous, complete before any
  * lock is taken, so a throw leaves nothing locked.
  *
  * Streams are recognised by shape, not `instanceof`, so that streams from

@@ -1,6 +1,6 @@
 /**
  * `fromDenoConn`: a `Deno.Conn` (TcpConn, TlsConn, UnixConn) as a
- * WinterCG-style socket that is also a sosplice endpoint (SPEC 6).
+ * WinterCG-style socket that is also a sosplice endpoint (docs/adapters.md).
  * Reference: https://docs.deno.com/api/deno/~/Deno.Conn and
  * https://sockets-api.proposal.wintercg.org/#socket-section
  */

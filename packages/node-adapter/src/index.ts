@@ -1,7 +1,7 @@
 /**
  * `@sosplice/node-adapter`: Node sockets (`net.Socket` over TCP IPv4/IPv6
  * or Unix, and `tls.TLSSocket`) as sosplice endpoints, with a direct
- * dispatch path between two of them (SPEC.md section 6).
+ * dispatch path between two of them (docs/adapters.md).
  */
 export { fromNodeSocket, connect, type NodeConnectOptions } from './socket.ts';
 export { nodeDirectProvider } from './direct.ts';
