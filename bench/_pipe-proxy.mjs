@@ -1,5 +1,5 @@
 // The baseline for the scale section's memory figure on Node: the same
-// proxy as examples/tcp-proxy/node.mjs but with `a.pipe(b)` and no sosplice,
+// proxy as the sosplice command (packages/cli) but with `a.pipe(b)` and no sosplice,
 // so that "RSS per idle connection" can be split into what Node's sockets
 // cost anyway and what the splice adds. Same command line and log lines.
 import net from 'node:net';

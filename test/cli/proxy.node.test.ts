@@ -1,14 +1,14 @@
-// The tcp-proxy example as a user runs it: a child process under each
+// The sosplice command as a user runs it: a child process under each
 // runtime, real loopback sockets, its log lines and exit codes checked.
-// Needs `pnpm build` (the example imports the built packages).
+// Needs `pnpm build` (the command imports the built packages).
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { root, RUNTIMES, runtimeBinary, scriptArgs } from '../_runtimes.mjs';
-import { drain, parseConnLine, pump, runClient, startProxy, startTarget } from './_harness.mjs';
+import { root, RUNTIMES, runtimeBinary, scriptArgs } from '../../examples/_runtimes.mjs';
+import { drain, parseConnLine, pump, runClient, startProxy, startTarget } from '../../examples/tcp-proxy/_harness.mjs';
 
 const MiB = 1024 * 1024;
 const built = ['core', 'node-adapter', 'bun-adapter', 'deno-adapter'].every((p) => existsSync(`${root}packages/${p}/dist/index.js`));
@@ -43,18 +43,18 @@ async function freePort(): Promise<number> {
 }
 
 function run(runtime: string, args: string[]) {
-  const child = spawn(runtimeBinary(runtime)!, scriptArgs(runtime, `${root}examples/tcp-proxy/${runtime}.mjs`, args), { cwd: root });
+  const child = spawn(runtimeBinary(runtime)!, scriptArgs(runtime, `${root}packages/cli/src/main.mjs`, args), { cwd: root });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (t) => (stderr += t));
   return new Promise<{ code: number | null; stderr: string }>((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
 }
 
-it('the packages are built (the examples import dist/)', () => {
+it('the packages are built (the command imports dist/)', () => {
   expect(built, 'run `pnpm build` first').toBe(true);
 });
 
 for (const runtime of RUNTIMES) {
-  describe.skipIf(!built || runtimeBinary(runtime) === undefined)(`tcp-proxy on ${runtime}`, () => {
+  describe.skipIf(!built || runtimeBinary(runtime) === undefined)(`sosplice on ${runtime}`, () => {
     it('forwards both directions byte-exact, and the answer sent after the client FIN still arrives', async () => {
       const target = await targetWith({ reply: 3 * MiB + 7, afterEof: true });
       const proxy = await proxyFor(runtime, ['--listen', '127.0.0.1:0', '--target', `127.0.0.1:${target.port}`]);
@@ -71,7 +71,7 @@ for (const runtime of RUNTIMES) {
     it('on SIGINT unsplices live connections, prints the totals and exits 0', async () => {
       // A target that waits for the client's FIN: both directions stay live.
       const target = await targetWith({ afterEof: true });
-      const proxy = await proxyFor(runtime, ['--listen', '127.0.0.1:0', '--target', `127.0.0.1:${target.port}`]);
+      const proxy = await proxyFor(runtime, ['--listen', '127.0.0.1:0', '--target', `127.0.0.1:${target.port}`, '--drain', '0']);
       // Two clients that sent something and stay open.
       const clients = await Promise.all(
         [1000, 2345].map(async (n) => {
@@ -104,7 +104,7 @@ for (const runtime of RUNTIMES) {
       for (const args of [['--listen', '127.0.0.1:0'], ['--listen', 'nowhere', '--target', '127.0.0.1:1'], ['--bogus'], ['--listen', ':1', '--target', ':2', '--max', '-1']]) {
         const { code, stderr } = await run(runtime, args);
         expect(code, args.join(' ')).toBe(2);
-        expect(stderr).toMatch(/^tcp-proxy: .+\n\nusage: tcp-proxy --listen host:port --target host:port/);
+        expect(stderr).toMatch(/^sosplice: [^\n]+(\n[^\n]+)*\n\nusage: sosplice --listen host:port --target host:port/);
       }
     });
 
