@@ -23,11 +23,12 @@ const PLAN = {
 const READMES = ['README.md', ...['core', 'node-adapter', 'bun-adapter', 'deno-adapter'].map((p) => `packages/${p}/README.md`)];
 const LIMIT_MS = 20_000;
 
-function command(runtime, file) {
-  if (runtime === 'node20') return [machineNode(), [file]];
-  if (runtime === 'node24') return [join(root, 'node_modules/.bin/node'), [file]];
-  if (runtime === 'bun') return [runtimeBinary('bun'), [file]];
-  return [runtimeBinary('deno'), ['run', '--allow-net', file]]; // as the deno-adapter README says
+function command(runtime, file, args = [], denoFlags = ['--allow-net']) {
+  if (runtime === 'node20') return [machineNode(), [file, ...args]];
+  // The binary itself: the .bin shim is a shell script that a signal would not get past.
+  if (runtime === 'node24') return [join(root, 'node_modules/node/bin/node'), [file, ...args]];
+  if (runtime === 'bun') return [runtimeBinary('bun'), [file, ...args]];
+  return [runtimeBinary('deno'), ['run', ...denoFlags, file, ...args]]; // --allow-net: as the deno-adapter README says
 }
 
 /** The marked examples of every README: `{ file, code, readme }`, one per file name. */
@@ -46,6 +47,15 @@ export function readmeExamples() {
 
 export async function runExamples(dir) {
   const results = [];
+  for (const runtime of ALL) {
+    const started = Date.now();
+    try {
+      await checkCli(dir, runtime);
+      results.push({ name: `sosplice command on ${runtime}`, ok: true, detail: `${Date.now() - started} ms` });
+    } catch (error) {
+      results.push({ name: `sosplice command on ${runtime}`, ok: false, detail: error.message });
+    }
+  }
   const examples = readmeExamples();
   for (const name of Object.keys(PLAN)) {
     if (!examples.some((e) => e.file === name)) results.push({ name, ok: false, detail: 'not found in any README' });
@@ -70,9 +80,9 @@ export async function runExamples(dir) {
   return results;
 }
 
-function start(dir, runtime, file) {
-  const [cmd, args] = command(runtime, file);
-  const child = spawn(cmd, args, { cwd: dir, env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } });
+function start(dir, runtime, file, args, denoFlags) {
+  const [cmd, argv] = command(runtime, file, args, denoFlags);
+  const child = spawn(cmd, argv, { cwd: dir, env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } });
   child.out = '';
   child.err = '';
   child.stdout.on('data', (d) => (child.out += d));
@@ -113,6 +123,24 @@ async function checkProxy(dir, example, runtime) {
     child.kill('SIGTERM');
     await child.exited;
     upstream?.close();
+  }
+}
+
+/** The installed `sosplice` bin: listens, closes a client whose target is down, stops on SIGINT with exit 0. */
+async function checkCli(dir, runtime) {
+  const dead = await freePort();
+  const bin = 'node_modules/sosplice/src/main.mjs';
+  const child = start(dir, runtime, bin, ['--listen', '127.0.0.1:0', '--target', `127.0.0.1:${dead}`], ['-A']);
+  try {
+    await within(until(() => /^listening on .*:(\d+),/m.test(child.out)), 'the listening line', child);
+    const port = Number(/^listening on .*:(\d+),/m.exec(child.out)[1]);
+    await within(exchange(await connectTo(port), Buffer.alloc(0)), 'the refused client to be closed', child);
+    await within(until(() => child.out.includes('error: cannot reach')), 'the error line', child);
+    child.kill('SIGINT');
+    const status = await within(child.exited, 'the script to exit', child);
+    if (status !== 0) throw new Error(`exited ${status} on SIGINT: ${child.err.trim()}`);
+  } finally {
+    child.kill('SIGKILL');
   }
 }
 

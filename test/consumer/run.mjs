@@ -19,7 +19,7 @@ let results;
 try {
   console.log(`\n=== consumer project (${dir}) ===`);
   makeProject(dir);
-  results = [...(await runExamples(dir)), ...typecheckMatrix(dir)];
+  results = [...(await runExamples(dir)), ...(await typecheckMatrix(dir))];
 } finally {
   if (!values.keep) rmSync(dir, { recursive: true, force: true });
 }

@@ -1,15 +1,17 @@
-// --workers n: n processes accept on one port. Bun, Deno and Node >= 22.12
-// share it with SO_REUSEPORT (the kernel spreads connections): this process
-// is worker 0 and starts n - 1 copies of itself. Node 20 has no reusePort
-// for net servers: node:cluster's primary accepts and hands connections
-// round-robin to n forked workers.
+// --workers n: n processes accept on one port, started and stopped by this
+// one (the supervisor, which serves nothing itself). Bun, Deno and
+// Node >= 22.12 share the port with SO_REUSEPORT, and the kernel spreads the
+// connections; Node 20 has no reusePort for net servers, so there
+// node:cluster's primary accepts and hands connections round-robin to its
+// forked workers.
 import { spawn } from 'node:child_process';
+import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 
 const WORKER_ENV = 'SOSPLICE_WORKER';
 
-/** True in a process started by startWorkers(). */
-export const isWorker = () => globalThis.process?.env?.[WORKER_ENV] !== undefined;
+/** True in a process a supervisor started. */
+export const isWorker = () => process.env[WORKER_ENV] !== undefined;
 
 /** Whether this runtime shares a listening port between processes with reusePort. */
 export function hasReusePort(runtime) {
@@ -18,41 +20,51 @@ export function hasReusePort(runtime) {
   return major > 22 || (major === 22 && minor >= 12);
 }
 
-/** Starts `count` more processes running this command line; resolves with a stop function. */
-export function startWorkers(count, argv) {
+/** Starts `count` workers with this command line, forwards SIGINT/SIGTERM to them, exits 0 once they all exited. */
+export async function supervise(count, argv, runtime) {
   const main = fileURLToPath(new URL('./main.mjs', import.meta.url));
-  const [cmd, args] = globalThis.Deno ? [Deno.execPath(), ['run', '-A', main, ...argv]] : [process.execPath, [...process.execArgv, main, ...argv]];
-  const children = [];
-  for (let i = 1; i <= count; i++) {
-    const child = spawn(cmd, args, { stdio: 'inherit', env: { ...process.env, [WORKER_ENV]: String(i) } });
-    child.exited = new Promise((resolve) => child.once('exit', resolve));
-    children.push(child);
-  }
-  return async (signal) => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    await Promise.all(children.map((c) => c.exited));
-  };
-}
-
-/** Node 20: the cluster primary forks `count` workers and forwards the stop signal to them. */
-export async function runClusterPrimary(count) {
-  const { default: cluster } = await import('node:cluster');
+  const start = runtime === 'deno' ? spawnDeno : !hasReusePort(runtime) ? await clusterFork() : spawnNode;
   const workers = [];
-  for (let i = 0; i < count; i++) {
-    const worker = cluster.fork({ [WORKER_ENV]: String(i) });
-    workers.push(new Promise((resolve) => worker.once('exit', resolve)));
-  }
+  for (let i = 1; i <= count; i++) workers.push(start(main, argv, { ...process.env, [WORKER_ENV]: String(i) }));
+  let stopping = false;
   const stop = async (signal) => {
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
-    await Promise.all(workers);
+    if (stopping) return;
+    stopping = true;
+    for (const worker of workers) worker.stop(signal);
+    await Promise.all(workers.map((w) => w.exited));
     process.exit(0);
   };
-  for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => stop(signal));
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    if (globalThis.Deno) Deno.addSignalListener(signal, () => stop(signal));
+    else process.on(signal, () => stop(signal));
+  }
 }
 
-/** In a node:cluster worker (Node 20 --workers). */
-export async function isClusterWorker() {
-  if (globalThis.Deno || globalThis.Bun) return false;
+function spawnNode(main, argv, env) {
+  const child = spawn(process.execPath, [...process.execArgv, main, ...argv], { stdio: 'inherit', env });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return { exited, stop: (signal) => child.exitCode === null && child.signalCode === null && child.kill(signal) };
+}
+
+// Deno's node:child_process rewrites a spawn of its own executable as if it
+// were Node's argv; Deno.Command runs exactly what it is given. reusePort is
+// behind --unstable-net in Deno 2.
+function spawnDeno(main, argv, env) {
+  const args = ['run', '-A', '--unstable-net', main, ...argv];
+  const child = new Deno.Command(Deno.execPath(), { args, env, stdout: 'inherit', stderr: 'inherit' }).spawn();
+  let done = false;
+  const exited = child.status.then((status) => {
+    done = true;
+    return status.code;
+  });
+  return { exited, stop: (signal) => done || child.kill(signal) };
+}
+
+async function clusterFork() {
   const { default: cluster } = await import('node:cluster');
-  return cluster.isWorker;
+  return (_main, _argv, env) => {
+    const worker = cluster.fork(env);
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    return { exited, stop: (signal) => !worker.isDead() && worker.process.kill(signal) };
+  };
 }
