@@ -8,7 +8,8 @@
  * handler here dispatches through `socket.data` to that socket's
  * {@link SocketState}.
  */
-import { directSplice, type SpliceEndpoint } from '@sosplice/core';
+import { directSplice, spliceAddresses, type SpliceAddresses, type SpliceEndpoint } from '@sosplice/core';
+import { socketAddresses } from './addresses.ts';
 import { type BunSocket, type BunSocketHandler, type BunSocketListener, type BunSocketOptions, getBun } from './_bun.ts';
 import { SocketState } from './_state.ts';
 import { bunDirectProvider, type BunDirectEnd } from './direct.ts';
@@ -114,6 +115,10 @@ class Endpoint implements BunSpliceSocket {
 
   get writableBuffered(): number {
     return this.state.outboxBytes;
+  }
+
+  [spliceAddresses](): SpliceAddresses {
+    return socketAddresses(this.socket);
   }
 
   async close(): Promise<void> {

@@ -44,6 +44,11 @@ export class SpliceRun {
     return this.#result;
   }
 
+  /** Whether an adapter's direct dispatch runs this splice (diagnostics read it right after start()). */
+  get direct(): boolean {
+    return this.#direct !== undefined;
+  }
+
   /** Takes both locks and starts moving bytes. Arguments are validated already. */
   start(): void {
     const { signal } = this.options;

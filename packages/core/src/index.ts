@@ -15,5 +15,6 @@ export {
   type SpliceControl,
 } from './direct.ts';
 export { idleClockStats } from './idle-clock.ts';
+export { spliceAddresses, type SpliceAddressable, type SpliceAddresses, type SpliceDiagnosticsMessage } from './diagnostics.ts';
 export type { SpliceArgumentError, SpliceErrorCode } from './errors.ts';
 export type { Splice, SpliceEndpoint, SpliceOptions, SplicePair, SpliceReason, SpliceResult } from './types.ts';

@@ -5,7 +5,8 @@
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { directSplice } from '@sosplice/core';
+import { directSplice, spliceAddresses, type SpliceAddresses } from '@sosplice/core';
+import { socketAddresses } from './addresses.ts';
 import { SocketState } from './_state.ts';
 import { readEnd, writeEnd } from './direct.ts';
 import { SocketClosedError, invalidArg } from './errors.ts';
@@ -151,6 +152,10 @@ class NodeEndpoint implements NodeSpliceSocket {
 
   get writableBuffered(): number {
     return this.#write.buffered;
+  }
+
+  [spliceAddresses](): SpliceAddresses {
+    return socketAddresses(this.socket);
   }
 }
 
