@@ -51,6 +51,8 @@ for (const runtime of RUNTIMES) {
       const client = await openClient(proxy.port, 700);
       await until(() => target.connections[0]?.socket.bytesRead === 700);
       proxy.child.kill('SIGINT');
+      // The proxy is draining (the listener closed) while the connection is still live.
+      expect(await proxy.waitFor(/^stopping: /)).toBe('stopping: 1 live connections, draining up to 10000 ms');
       const answer = new Promise<number>((resolve) => {
         let n = 0;
         client.on('data', (d: Buffer) => (n += d.length));
@@ -71,6 +73,7 @@ for (const runtime of RUNTIMES) {
       const started = performance.now();
       expect(await proxy.stop()).toEqual({ code: 0, signal: null });
       expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+      expect(proxy.lines).toContain('stopping: 1 live connections, draining up to 300 ms');
       expect(proxy.lines.some((l) => / up 10 B \(unsplice\), down 0 B \(unsplice\)/.test(l))).toBe(true);
     });
 

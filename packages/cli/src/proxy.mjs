@@ -133,6 +133,8 @@ export function createProxy({ connectTarget, target, idle = 0, max = 0, json = f
      */
     async shutdown(drainMs = 0) {
       stopping = true;
+      const active = handling.size;
+      emit('stopping', { line: `stopping: ${active} live connections, draining up to ${drainMs} ms`, data: { active, drainMs } });
       if (handling.size > 0 && drainMs > 0) {
         let timer;
         const deadline = new Promise((resolve) => (timer = setTimeout(resolve, drainMs)));
