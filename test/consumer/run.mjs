@@ -3,12 +3,14 @@
 // as it would be published (`pnpm pack`), installed with npm into a fresh
 // project outside the workspace, each README example run there on Node 20,
 // Node 24 (ESM and CJS), Bun and Deno, and the project type-checked under a
-// matrix of compiler settings. Usage: node test/consumer/run.mjs [--keep]
+// matrix of compiler settings; then `deno publish --dry-run`.
+// Usage: node test/consumer/run.mjs [--keep]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runExamples } from './_examples.mjs';
+import { jsrDryRun } from './_jsr.mjs';
 import { makeProject } from './_project.mjs';
 import { typecheckMatrix } from './_typecheck.mjs';
 
@@ -19,7 +21,7 @@ let results;
 try {
   console.log(`\n=== consumer project (${dir}) ===`);
   makeProject(dir);
-  results = [...(await runExamples(dir)), ...(await typecheckMatrix(dir))];
+  results = [...(await runExamples(dir)), ...(await typecheckMatrix(dir)), ...(await jsrDryRun())];
 } finally {
   if (!values.keep) rmSync(dir, { recursive: true, force: true });
 }
