@@ -1,6 +1,6 @@
 // A fresh npm project outside the workspace with every package installed
 // from the tarball `pnpm pack` makes: what a user gets from the registry.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { root } from '../../examples/_runtimes.mjs';
@@ -14,6 +14,21 @@ export function run(cmd, args, options = {}) {
     throw new Error(`${cmd} ${args.join(' ')} exited ${result.status ?? result.signal}\n${result.stdout}${result.stderr}`);
   }
   return result.stdout;
+}
+
+/** Runs a command as one check: a result row `{ name, ok, detail }` (its time, or its output when it failed). */
+export function checkCommand(name, cmd, args, options) {
+  const started = Date.now();
+  const child = spawn(cmd, args, options);
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  return new Promise((resolve) => {
+    child.on('close', (code) => {
+      const ok = code === 0;
+      resolve({ name, ok, detail: ok ? `${Date.now() - started} ms` : output.trim() });
+    });
+  });
 }
 
 // Under `pnpm test`, npm_execpath is the pnpm that runs us; run alone, npx fetches the pinned one.

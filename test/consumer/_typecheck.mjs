@@ -2,10 +2,10 @@
 // repo's TypeScript 5 and the latest TypeScript, for module node16, nodenext
 // and bundler, with and without esModuleInterop (TypeScript 7 removed
 // `esModuleInterop: false`), and the core alone under a DOM-only lib.
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { root } from '../../examples/_runtimes.mjs';
+import { checkCommand } from './_project.mjs';
 
 const COMPILERS = {
   'ts5': join(root, 'node_modules/typescript/bin/tsc'),
@@ -58,15 +58,5 @@ export async function typecheckMatrix(dir) {
 function check(dir, config, file) {
   const compilerOptions = { strict: true, noEmit: true, skipLibCheck: false, target: 'es2022', ...config.options };
   writeFileSync(join(dir, file), JSON.stringify({ compilerOptions, files: config.files }, null, 2));
-  const started = Date.now();
-  const child = spawn(process.execPath, [config.tsc, '-p', file], { cwd: dir });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  return new Promise((resolve) => {
-    child.on('close', (code) => {
-      const ok = code === 0;
-      resolve({ name: config.name, ok, detail: ok ? `${Date.now() - started} ms` : output.trim() });
-    });
-  });
+  return checkCommand(config.name, process.execPath, [config.tsc, '-p', file], { cwd: dir });
 }
