@@ -1,11 +1,13 @@
 // The baseline for the scale section's memory figure on Node: the same
-// proxy as examples/tcp-proxy/node.mjs but with `a.pipe(b)` and no sosplice,
+// proxy as the sosplice command (packages/cli) but with `a.pipe(b)` and no sosplice,
 // so that "RSS per idle connection" can be split into what Node's sockets
 // cost anyway and what the splice adds. Same command line and log lines.
 import net from 'node:net';
+import { parseArgs } from 'node:util';
 
-const arg = (name) => process.argv[process.argv.indexOf(`--${name}`) + 1];
-const [host, port] = arg('target').split(':');
+// Only --target matters here; the proxy's other flags are accepted and ignored.
+const { values } = parseArgs({ options: { target: { type: 'string' } }, strict: false });
+const [host, port] = values.target.split(':');
 const server = net.createServer({ allowHalfOpen: true }, (client) => {
   const upstream = net.connect({ host, port: Number(port), allowHalfOpen: true });
   const peer = `${client.remoteAddress}:${client.remotePort}`;
@@ -21,5 +23,5 @@ const server = net.createServer({ allowHalfOpen: true }, (client) => {
   client.pipe(upstream);
   upstream.pipe(client);
 });
-server.listen(0, '127.0.0.1', () => console.log(`listening on 127.0.0.1:${server.address().port}, forwarding to ${arg('target')}`));
+server.listen(0, '127.0.0.1', () => console.log(`listening on 127.0.0.1:${server.address().port}, forwarding to ${values.target}`));
 process.on('SIGINT', () => process.exit(0));

@@ -2,6 +2,7 @@
 // (issue 2). Run under any runtime: node|bun|deno bench/memory.mjs [--json]
 // Needs `pnpm build` first (imports the built package).
 import { spliceStreams } from '../packages/core/dist/index.js';
+import { median } from './_stats.mjs';
 
 const runtime = globalThis.Deno ? `deno ${Deno.version.deno}` : globalThis.Bun ? `bun ${Bun.version}` : `node ${process.versions.node}`;
 const RUNS = 5;
@@ -26,7 +27,6 @@ const ways = {
   'spliceStreams (byte source, max)': async (size, total) => { await spliceStreams(source(size, total, true), sink(), { max: total }).done; },
 };
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const rows = [];
 for (const size of [1024, 16384, 65536]) {
   const total = CHUNKS * size;

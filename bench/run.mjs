@@ -39,7 +39,7 @@ const PROXY_BENCH = {
   node: (bin) => [bin, 'bench/node/proxy.mjs', '--gib', String(GIB), '--runs', String(RUNS), '--out', `${tmp}node.md`],
   // The Bun script always writes bench/results/bun.md; its stdout is the same table.
   bun: (bin) => [bin, 'bench/bun/proxy.ts', '--gib', String(GIB), '--runs', String(RUNS)],
-  deno: (bin) => [bin, 'run', '-A', '--config', 'packages/deno-adapter/deno.json', 'bench/deno/proxy.ts', '--gib', String(GIB), '--runs', String(RUNS), '--out', `${tmp}deno.md`],
+  deno: (bin) => [bin, 'run', '-A', '--config', 'bench/deno/deno.json', 'bench/deno/proxy.ts', '--gib', String(GIB), '--runs', String(RUNS), '--out', `${tmp}deno.md`],
 };
 const BENCH_TIMEOUT_MS = 20 * 60_000;
 

@@ -1,5 +1,5 @@
 // Scale (issue 6): 1, 10, 100 and 1,000 concurrent connections through the
-// tcp-proxy example (examples/tcp-proxy/<runtime>.mjs, a child process),
+// sosplice command (packages/cli/src/main.mjs under each runtime, a child process),
 // one way, client → proxy → sink, the load in this process.
 //
 // Per connection count, per run, on a fresh proxy:

@@ -5,6 +5,7 @@
 // so a signal sent to the shim's PID never reaches the runtime: spawn the real
 // binaries instead, so that SIGINT and CPU time are the proxy's own.
 import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
@@ -29,3 +30,14 @@ export function scriptArgs(runtime, script, args = []) {
 }
 
 export const RUNTIMES = ['node', 'bun', 'deno'];
+
+/**
+ * The machine's own Node (20 here and on CI). Under `pnpm <script>` the
+ * `node` on PATH, and so process.execPath, is the node@24 devDependency; the
+ * Node that runs pnpm is `npm_node_execpath`.
+ */
+export function machineNode() {
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter((d) => d && !d.includes('node_modules'));
+  const candidates = [process.env.npm_node_execpath, ...dirs.map((d) => join(d, 'node')), process.execPath];
+  return candidates.find((c) => c && !c.includes('node_modules') && existsSync(c)) ?? process.execPath;
+}

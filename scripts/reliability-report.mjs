@@ -84,7 +84,7 @@ const pathOf = (p) => p.replace(/^(node|bun|deno):/, '');
 const out = [];
 out.push('# Reliability');
 out.push('');
-out.push('Issue 7: the splice promises of the spec (SPEC.md, shared) under faults, races, bad input, random');
+out.push('Issue 7: the splice promises of the spec (docs/contract.md) under faults, races, bad input, random');
 out.push('schedules and load, over real loopback sockets on every runtime, through the direct dispatch path and');
 out.push('the generic Web Streams path of each adapter (and over in-memory streams for the races).');
 out.push('');
@@ -135,7 +135,7 @@ out.push('- **Bytes checked**: bytes compared one by one (or by checksum for the
 out.push('  the far peer received, then `remainder`, then what a new reader read from the source afterwards.');
 out.push('- **Faults**: RSTs (TCP: `resetAndDestroy()` on Node, `terminate()` on Bun, `connect(fd, AF_UNSPEC)` via FFI');
 out.push('  on Deno), stream errors, sockets closed under a splice; *random points* are seeded, so a failure replays.');
-out.push('- **Leaks**: after the load runs every proxy socket must have closed itself (SPEC 6), the idle clock must be');
+out.push('- **Leaks**: after the load runs every proxy socket must have closed itself (docs/adapters.md), the idle clock must be');
 out.push('  empty and disarmed (`idleClockStats()`), and the runtime must hold no more sockets or handles than before:');
 out.push('  Node by `process.getActiveResourcesInfo()`; Bun (which lists none) and Deno (whose list has no `Deno.Conn`s,');
 out.push('  and `Deno.resources()` is gone in 2.x) by the kernel\'s view, TCP sockets among `/proc/self/fd`.');

@@ -18,27 +18,34 @@
 //            dispatch)  --json (one JSON line on stdout)  --record (add the run to the
 //            results RELIABILITY.md is made from: scripts/reliability-report.mjs)
 // Exits 0 when every check held, 1 otherwise. Every phase is bounded in time.
-import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { parseArgs } from 'node:util';
+import { procSockets as openSockets } from './_proc-sockets.mjs';
 
-const argv = process.argv.slice(2);
-const full = argv.includes('--full');
-const opt = (name, fallback) => {
-  const at = argv.indexOf(name);
-  return at === -1 ? fallback : Number(argv[at + 1]);
-};
-const CONNECTIONS = opt('--connections', full ? 10_000 : 1_000);
-const STALL_MS = opt('--stall-ms', full ? 10_000 : 2_000);
-const JSON_OUT = argv.includes('--json');
-/** `false`: every splice stays on the core's stream path (SPEC 6). */
-const DIRECT = !argv.includes('--generic');
+const { values: flags } = parseArgs({
+  options: {
+    full: { type: 'boolean', default: false },
+    connections: { type: 'string' },
+    'stall-ms': { type: 'string' },
+    generic: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    record: { type: 'boolean', default: false },
+  },
+});
+const full = flags.full;
+const CONNECTIONS = Number(flags.connections ?? (full ? 10_000 : 1_000));
+const STALL_MS = Number(flags['stall-ms'] ?? (full ? 10_000 : 2_000));
+const JSON_OUT = flags.json;
+/** `false`: every splice stays on the core's stream path (docs/adapters.md). */
+const DIRECT = !flags.generic;
 const HWM = 65_536;
 /** Bytes the heap may hold beyond the adapters' high-water marks during the stall (runner and GC noise). */
 const MEMORY_CONSTANT = 32 << 20;
 const HEAP_TOLERANCE = 0.1;
 /** ...plus this much, for heaps so small (Bun: ~3 MB) that 10% is allocator noise. */
 const HEAP_SLACK = 1 << 20;
-/** Bytes one read may hand over at once (Bun reads up to 256 KiB per data event); SPEC 4.1's "plus one chunk". */
+/** Bytes one read may hand over at once (Bun reads up to 256 KiB per data event); docs/contract.md#flow-and-memory's "plus one chunk". */
 const MAX_CHUNK = 256 << 10;
 /** Whole-run bound: the script gives up (and fails) rather than hang. */
 const DEADLINE_MS = 60_000 + CONNECTIONS * 20 + STALL_MS * 2;
@@ -65,30 +72,6 @@ const watchdog = setTimeout(() => {
 
 // --- counters ---
 
-/** TCP sockets this process holds, from the kernel's view: our fds' inodes that /proc/net/tcp{,6} lists (Linux). */
-function openSockets() {
-  const tcp = new Set();
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    try {
-      for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
-        const inode = line.trim().split(/\s+/)[9];
-        if (inode !== undefined) tcp.add(inode);
-      }
-    } catch {
-      // no IPv6 table
-    }
-  }
-  let n = 0;
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
-      if (m !== null && tcp.has(m[1])) n++;
-    } catch {
-      // fds come and go while we look
-    }
-  }
-  return n;
-}
 
 async function heapAfterGc() {
   const gc = globalThis.gc ?? (globalThis.Bun ? () => globalThis.Bun.gc(true) : undefined);
@@ -129,7 +112,7 @@ function spliceTo(client, upstreamPort) {
     const pair = spliceBidirectional(client, upstream, { idle: 30_000 });
     await pair.done;
     liveSplices--;
-    // Both directions ended at EOF: the adapter closes each socket itself (SPEC 6).
+    // Both directions ended at EOF: the adapter closes each socket itself (docs/adapters.md).
     await Promise.all([client.closed.catch(() => {}), upstream.closed.catch(() => {})]);
     proxyEndpoints.delete(client);
     proxyEndpoints.delete(upstream);
@@ -288,7 +271,7 @@ async function stalledDrain() {
   const adapterBound = 2 * (2 * HWM + MAX_CHUNK);
   check(peakBuffered <= adapterBound, `adapter buffered ${peakBuffered} bytes, bound ${adapterBound}`);
   check(peak - base <= adapterBound + MEMORY_CONSTANT, `memory grew ${peak - base} bytes under a stalled drain`);
-  // A drain that never reads holds its splice open (an EOF waits for the close to flush, SPEC 4.5):
+  // A drain that never reads holds its splice open (an EOF waits for the close to flush, docs/contract.md#unsplice):
   // the sink resets its socket (unread data: RST) and the client goes, which ends both directions.
   await sink.close();
   client.destroy();
@@ -324,7 +307,7 @@ function finish() {
   finished = true;
   clearTimeout(watchdog);
   const ok = failures.length === 0;
-  if (argv.includes('--record')) record(ok);
+  if (flags.record) record(ok);
   if (JSON_OUT) console.log(JSON.stringify({ ok, failures, figures }));
   else {
     console.log(figures);

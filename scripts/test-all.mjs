@@ -1,23 +1,17 @@
 #!/usr/bin/env node
-// Runs the one vitest suite under every launcher (RUNTIMES.md, "One test
-// suite on every runtime") and ends with a per-runtime pass/fail count.
+// Runs the one vitest suite under every launcher (vitest runs under Bun
+// and Deno too, and drives the system's browsers) and ends with a
+// per-runtime pass/fail count.
 // Usage: node scripts/test-all.mjs [--only node20,node24,bun,deno,chromium,firefox] [vitest args...]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { machineNode } from '../examples/_runtimes.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const bin = (name) => join(root, 'node_modules/.bin', name);
 const vitest = join(root, 'node_modules/vitest/vitest.mjs');
-
-// Under `pnpm test`, the `node` on PATH is the node@24 devDependency
-// (node_modules/.bin comes first), so process.execPath is Node 24 too. The
-// machine's own Node (20 here and on CI) is the one that runs pnpm.
-function machineNode() {
-  const dirs = (process.env.PATH ?? '').split(delimiter).filter((d) => d && !d.includes('node_modules'));
-  const candidates = [process.env.npm_node_execpath, ...dirs.map((d) => join(d, 'node')), process.execPath];
-  return candidates.find((c) => c && !c.includes('node_modules') && existsSync(c)) ?? process.execPath;
-}
 
 const launchers = {
   node20: [machineNode(), vitest],
@@ -29,12 +23,17 @@ const launchers = {
   firefox: [join(root, 'test/browser/launch-firefox.mjs')],
 };
 
-const args = process.argv.slice(2);
-let only = Object.keys(launchers);
-const at = args.indexOf('--only');
-if (at !== -1) {
-  only = args[at + 1].split(',');
-  args.splice(at, 2);
+// --only is ours; every other argument (files, vitest's flags) goes to vitest as given.
+const argv = process.argv.slice(2);
+const { values, tokens } = parseArgs({ args: argv, options: { only: { type: 'string' } }, strict: false, allowPositionals: true, tokens: true });
+const ours = new Set();
+for (const t of tokens) if (t.kind === 'option' && t.name === 'only') ours.add(t.index).add(t.inlineValue ? t.index : t.index + 1);
+const args = argv.filter((_, i) => !ours.has(i));
+const only = values.only?.split(',') ?? Object.keys(launchers);
+const unknown = only.filter((name) => !(name in launchers));
+if (unknown.length > 0) {
+  console.error(`test-all: unknown launcher ${unknown.join(', ')}; known: ${Object.keys(launchers).join(', ')}`);
+  process.exit(2);
 }
 
 const outDir = join(root, 'node_modules/.cache/sosplice-test');

@@ -1,5 +1,5 @@
 /**
- * SPEC.md 4.4: "Timers must be cheap at scale: thousands of idle splices must
+ * docs/contract.md#idle: "Timers must be cheap at scale: thousands of idle splices must
  * not mean thousands of re-armed timers per second." Counted at the source:
  * calls to the global `setTimeout` while the splices run.
  */

@@ -1,5 +1,5 @@
 /**
- * Properties of SPEC.md 4.1, 4.2, 4.3 and 4.5 over random inputs: chunkings,
+ * Properties of docs/contract.md (flow, counting, max, unsplice) over random inputs: chunkings,
  * chunk sizes, `max`, a stalled drain, interleavings and unsplice moments, on
  * byte and default streams, native and polyfill.
  *

@@ -1,5 +1,5 @@
 /**
- * SPEC.md 4.1: "The engine never starves the event loop". A splice between
+ * docs/contract.md#flow-and-memory: "The engine never starves the event loop". A splice between
  * an always-ready source and an always-ready sink must still let timers run,
  * so that a `signal` (here `AbortSignal.timeout`) can end it.
  *

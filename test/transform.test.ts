@@ -1,5 +1,5 @@
 /**
- * SPEC.md 2: `SpliceTransform`, the composable form. The same max / idle /
+ * docs/contract.md#api: `SpliceTransform`, the composable form. The same max / idle /
  * signal policy and counting inside a `pipeThrough` chain, with a `Splice`
  * handle; at `max` it ends its readable and keeps the straddling tail as
  * `result.remainder` (it cannot give bytes back upstream).

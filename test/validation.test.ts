@@ -1,5 +1,5 @@
 /**
- * SPEC.md 3, the validation table: bad arguments throw synchronously, with a
+ * docs/contract.md#starting-a-splice, the validation table: bad arguments throw synchronously, with a
  * `code`, a message naming the argument and the value, and nothing locked.
  */
 import { describe, expect, it } from 'vitest';

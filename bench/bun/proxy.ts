@@ -12,6 +12,8 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startSink, pushThrough } from './_load.js';
+import { parseArgs } from 'node:util';
+import { median } from '../_stats.mjs';
 
 const VARIANTS: Record<string, string> = {
   native: 'hand-written Bun data/drain/pause proxy',
@@ -21,13 +23,16 @@ const VARIANTS: Record<string, string> = {
   direct: 'adapter, direct path',
 };
 
-const arg = (name: string, fallback: string): string => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at === -1 ? fallback : process.argv[at + 1]!;
-};
-const GIB = Number(arg('gib', '2'));
-const RUNS = Number(arg('runs', '5'));
-const variants = arg('variants', Object.keys(VARIANTS).join(',')).split(',');
+const { values: args } = parseArgs({
+  options: {
+    gib: { type: 'string', default: '2' },
+    runs: { type: 'string', default: '5' },
+    variants: { type: 'string', default: Object.keys(VARIANTS).join(',') },
+  },
+});
+const GIB = Number(args.gib);
+const RUNS = Number(args.runs);
+const variants = args.variants.split(',');
 const TOTAL = Math.floor(GIB * 2 ** 30);
 const RUN_LIMIT_S = 120;
 const child = fileURLToPath(new URL('./_proxy-child.ts', import.meta.url));
@@ -80,10 +85,6 @@ async function runOnce(variant: string, sinkPort: number): Promise<Sample> {
   }
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 const loadBefore = loadavg()[0]!;
 const sink = startSink();

@@ -47,7 +47,7 @@ async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
 export async function measureRun(engine: string, bytes: number): Promise<RunFigures> {
   const upstream = D.listen({ hostname: '127.0.0.1', port: 0 });
   const child = new D.Command(D.execPath(), {
-    args: ['run', '-A', '--config', `${root}packages/deno-adapter/deno.json`, `${root}bench/deno/_proxy-child.ts`, engine, String(upstream.addr.port)],
+    args: ['run', '-A', '--config', `${root}bench/deno/deno.json`, `${root}bench/deno/_proxy-child.ts`, engine, String(upstream.addr.port)],
     stdout: 'piped',
     stderr: 'inherit',
     env: { ...D.env.toObject(), DENO_NO_UPDATE_CHECK: '1' },

@@ -4,7 +4,7 @@
  * with one of four engines:
  *
  * - `pipeTo`:  Deno's own `conn.readable.pipeTo(other.writable)`, both ways
- *   (loses a reply after FIN, RUNTIMES.md; fine for a one-way bulk bench);
+ *   (loses a reply after FIN, docs/runtimes.md; fine for a one-way bulk bench);
  * - `loop`:    a hand-written `read()` / `write()` loop per direction, one
  *   64 KiB buffer, `closeWrite()` at EOF: the reference for the direct path;
  * - `generic`: `spliceBidirectional` over the adapter, Web Streams path;
@@ -12,7 +12,7 @@
  * - `adapterPipeTo`: `pipeTo` between the adapter's streams (isolates the
  *   adapter's stream cost from the core's pump).
  *
- * Usage: deno run -A --config packages/deno-adapter/deno.json bench/deno/_proxy-child.ts <engine> <upstreamPort>
+ * Usage: deno run -A --config bench/deno/deno.json bench/deno/_proxy-child.ts <engine> <upstreamPort>
  * Prints the listening port on stdout, then serves until killed.
  */
 import { spliceBidirectional } from '@sosplice/core';

@@ -6,26 +6,26 @@
  * and reports medians plus same-round ratios against the hand-written loop
  * (the machine has 2 shared cores: only ratios within a round are fair).
  *
- * Usage: deno run -A --config packages/deno-adapter/deno.json bench/deno/proxy.ts [--gib 2] [--runs 3] [--out bench/results/deno.md]
+ * Usage: deno run -A --config bench/deno/deno.json bench/deno/proxy.ts [--gib 2] [--runs 3] [--out bench/results/deno.md]
  */
+import { parseArgs } from 'node:util';
+import { median } from '../_stats.mjs';
 import { D } from './_deno.js';
 import { measureRun, type RunFigures } from './_measure.js';
 
-const args = D.args;
-const opt = (name: string, fallback: string): string => {
-  const at = args.indexOf(`--${name}`);
-  return at === -1 ? fallback : args[at + 1]!;
-};
-const GIB = Number(opt('gib', '2'));
-const RUNS = Number(opt('runs', '3'));
-const OUT = opt('out', new URL('../results/deno.md', import.meta.url).pathname);
-const ENGINES = opt('engines', 'pipeTo,loop,adapterPipeTo,generic,direct').split(',');
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
+const { values: args } = parseArgs({
+  args: D.args,
+  options: {
+    gib: { type: 'string', default: '2' },
+    runs: { type: 'string', default: '3' },
+    out: { type: 'string', default: new URL('../results/deno.md', import.meta.url).pathname },
+    engines: { type: 'string', default: 'pipeTo,loop,adapterPipeTo,generic,direct' },
+  },
+});
+const GIB = Number(args.gib);
+const RUNS = Number(args.runs);
+const OUT = args.out;
+const ENGINES = args.engines.split(',');
 
 const results = new Map<string, RunFigures[]>(ENGINES.map((e) => [e, []]));
 const ratios = new Map<string, number[]>(ENGINES.map((e) => [e, []]));
@@ -54,7 +54,7 @@ const table = [
   '',
   `Deno ${deno}, ${new Date().toISOString().slice(0, 16)}Z, ${GIB} GiB client → proxy → upstream per run, ${RUNS} rounds (engines round-robin), medians.`,
   'Proxy = a child process; CPU = its utime+stime over the transfer (/proc/<pid>/stat); RSS = its VmHWM.',
-  'Ratio = median of same-round ratios to the hand-written read/write loop. Command: `deno run -A --config packages/deno-adapter/deno.json bench/deno/proxy.ts`.',
+  'Ratio = median of same-round ratios to the hand-written read/write loop. Command: `deno run -A --config bench/deno/deno.json bench/deno/proxy.ts`.',
   '',
   '| engine | proxy CPU s/GiB | CPU vs loop | throughput Gbit/s | peak RSS MiB |',
   '|---|---|---|---|---|',

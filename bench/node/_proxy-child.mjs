@@ -2,7 +2,7 @@
 // own. Usage: node _proxy-child.mjs <variant> <upstreamPort>
 // Prints {"port"} once listening, then {"cpu","rss"} when asked on stdin
 // (the orchestrator asks once the sink has every byte: `Duplex.toWeb` on
-// Node 20 never finishes a half-close, RUNTIMES.md), and exits.
+// Node 20 never finishes a half-close, docs/runtimes.md), and exits.
 import net from 'node:net';
 import { Duplex } from 'node:stream';
 import { spliceBidirectional } from '@sosplice/core';

@@ -12,6 +12,8 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { pushThrough, startSink } from './_load.mjs';
+import { parseArgs } from 'node:util';
+import { median } from '../_stats.mjs';
 
 const VARIANTS = {
   pipe: '`a.pipe(b)`',
@@ -19,15 +21,20 @@ const VARIANTS = {
   generic: 'adapter, generic path (Web Streams)',
   direct: 'adapter, direct path',
 };
-const arg = (name, fallback) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at === -1 ? fallback : process.argv[at + 1];
-};
-const GIB = Number(arg('gib', '2'));
-const RUNS = Number(arg('runs', '3'));
-const nodeBins = arg('node', process.execPath).split(',');
-const variants = arg('variants', Object.keys(VARIANTS).join(',')).split(',');
-const out = arg('out', fileURLToPath(new URL('../results/node.md', import.meta.url)));
+const { values: args } = parseArgs({
+  options: {
+    gib: { type: 'string', default: '2' },
+    runs: { type: 'string', default: '3' },
+    node: { type: 'string', default: process.execPath },
+    variants: { type: 'string', default: Object.keys(VARIANTS).join(',') },
+    out: { type: 'string', default: fileURLToPath(new URL('../results/node.md', import.meta.url)) },
+  },
+});
+const GIB = Number(args.gib);
+const RUNS = Number(args.runs);
+const nodeBins = args.node.split(',');
+const variants = args.variants.split(',');
+const out = args.out;
 const TOTAL = GIB * 2 ** 30;
 const child = fileURLToPath(new URL('./_proxy-child.mjs', import.meta.url));
 // Extra flags for the proxy process only, e.g. BENCH_PROXY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
@@ -74,11 +81,6 @@ async function once(nodeBin, variant, sink) {
   }
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 const sink = await startSink();
 const sections = [];

@@ -9,12 +9,12 @@ import { once } from 'node:events';
 import { root, runtimeBinary, scriptArgs } from '../_runtimes.mjs';
 
 /**
- * Starts `examples/tcp-proxy/<runtime>.mjs` with `args` and resolves once it
+ * Starts the `sosplice` command (packages/cli) under `runtime` with `args` and resolves once it
  * printed its "listening on" line (`script`: another proxy with the same
  * command line and log lines). `lines` collects its stdout, `waitFor`
  * resolves on the first (past or future) line matching a regex.
  */
-export async function startProxy(runtime, args, { timeoutMs = 20_000, script = `${root}examples/tcp-proxy/${runtime}.mjs` } = {}) {
+export async function startProxy(runtime, args, { timeoutMs = 20_000, script = `${root}packages/cli/src/main.mjs` } = {}) {
   const bin = runtimeBinary(runtime);
   if (bin === undefined) throw new Error(`${runtime} is not installed`);
   const child = spawn(bin, scriptArgs(runtime, script, args), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -52,8 +52,8 @@ export async function startProxy(runtime, args, { timeoutMs = 20_000, script = `
     });
   }
 
-  const listening = await waitFor(/^listening on /);
-  const port = Number(/:(\d+),/.exec(listening)[1]);
+  const listening = await waitFor(/^listening on |^\{"event":"listening"/);
+  const port = Number(/:(\d+)[,"]/.exec(listening)[1]);
   return {
     child,
     port,

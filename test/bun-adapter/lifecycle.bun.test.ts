@@ -1,5 +1,5 @@
 /**
- * Socket-specific promises of SPEC.md 4 and 5 through the Bun adapter, on
+ * Socket-specific promises of docs/contract.md#while-spliced and 5 through the Bun adapter, on
  * both paths: exact `max` with the source left open, writes around a
  * splice, unsplice in the middle of a large transfer, counters per splice,
  * peer resets on either side.
@@ -149,7 +149,7 @@ for (const direct of [true, false]) {
 describe('bun adapter lifecycle, direct path only', () => {
   it('with preventCancel, every byte past result.bytes stays in the source when a reset drain fails a write', async () => {
     // Regression: the direct path dropped the chunk whose write failed. A
-    // chunk is counted as it is handed to socket.write() (SPEC 4.2), so the
+    // chunk is counted as it is handed to socket.write() (docs/contract.md#counting), so the
     // one Bun answers with -1 is in bytes, like a stream write that rejects.
     const loop = new BunLoopback({ direct: true });
     try {

@@ -1,5 +1,5 @@
 /**
- * Socket shapes that stress the engine (SPEC.md 3, 4.1): a socket spliced to
+ * Socket shapes that stress the engine (docs/contract.md#starting-a-splice, 4.1): a socket spliced to
  * itself, two sockets spliced into a loop, a stalled drain; plus `adopt()` and
  * which path a splice takes.
  */

@@ -1,5 +1,5 @@
 /**
- * The adapter as a proxy (SPEC.md 5, 6): a half-close travels and the answer
+ * The adapter as a proxy (docs/contract.md#how-a-splice-ends, 6): a half-close travels and the answer
  * after it still arrives; many connections at once stay byte-exact; TLS and
  * Unix sockets behave as TCP does.
  */

@@ -1,5 +1,5 @@
 /**
- * The adapter's streams without a splice (SPEC.md section 6): a BYOB-capable
+ * The adapter's streams without a splice (docs/adapters.md): a BYOB-capable
  * byte readable that pauses the socket, a byte-counted writable that keeps
  * Bun's unaccepted tail, half-close both ways, destroy on cancel/abort.
  */

@@ -1,7 +1,7 @@
 /**
  * The seam between the conformance suite and a transport.
  *
- * The suite states each SPEC.md promise once, against this interface; each
+ * The suite states each docs/contract.md promise once, against this interface; each
  * harness supplies endpoints: in-memory Web Streams (native or polyfill,
  * byte or default), or real loopback sockets through an adapter (generic
  * stream path or direct dispatch path). A test never needs to know which.
@@ -59,7 +59,7 @@ export interface Harness {
    * Optional. The high-water mark, in bytes, of an endpoint's readable and of
    * its writable, when nothing else buffers between them and the peer
    * (in-memory). Absent when unknown (kernel socket buffers): the exact
-   * memory bound of SPEC 4.1 is then not checked.
+   * memory bound of docs/contract.md#flow-and-memory is then not checked.
    */
   readonly bufferLimit?: number;
   /** Frees everything the harness made (servers, sockets); called after each test file. */

@@ -1,7 +1,7 @@
 /**
  * What every conformance section shares: the harness under test, endpoint
  * and splice factories that clean up after each test, and the checks that
- * several SPEC promises repeat ("both released, open, unlocked").
+ * several promises of docs/contract.md repeat ("both released, open, unlocked").
  */
 import { expect } from 'vitest';
 import { spliceBidirectional, spliceStreams } from '@sosplice/core';
@@ -64,7 +64,7 @@ export function createContext(): SuiteContext & { setHarness(h: Harness): void; 
 
 /**
  * Awaits `done` with a named timeout and checks the shape every result must
- * have (SPEC 2, 4.3, 5): `done` never rejects, `error` is present exactly for
+ * have (docs/contract.md#api, 4.3, 5): `done` never rejects, `error` is present exactly for
  * 'error', a non-empty `remainder` only comes with 'max', or with 'error'
  * when a drain failed after a chunk was read (the source lives on).
  */
@@ -125,7 +125,7 @@ export async function expectReceived(drain: Side, expected: Uint8Array, what = '
 }
 
 /**
- * Conservation (SPEC 4.1, 4.3, 4.5): what the drain's peer received is the
+ * Conservation (docs/contract.md#flow-and-memory, 4.3, 4.5): what the drain's peer received is the
  * first `result.bytes` of `input`, and `remainder` followed by what a new
  * reader then reads from the source is the rest, in order.
  */
@@ -133,7 +133,7 @@ export async function expectConserved(source: Side, drain: Side, input: Uint8Arr
   await withTimeout(drain.peer.receivedAtLeast(result.bytes), T, `peer receiving the ${result.bytes} delivered bytes`);
   expectBytes(drain.peer.received(), input.subarray(0, result.bytes), 'delivered bytes');
   const remainder = remainderOf(result);
-  // SPEC 4.3: on a byte stream the surplus stays in the source itself.
+  // docs/contract.md#max: on a byte stream the surplus stays in the source itself.
   if (source.byteStream) expect(remainder.byteLength, 'remainder from a byte stream').toBe(0);
   const left = input.byteLength - result.bytes - remainder.byteLength;
   expect(left, 'remainder longer than what was left').toBeGreaterThanOrEqual(0);

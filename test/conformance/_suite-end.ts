@@ -1,4 +1,4 @@
-/** SPEC.md 5 "How a splice ends", with spliceBidirectional and half-close. */
+/** docs/contract.md#how-a-splice-ends "How a splice ends", with spliceBidirectional and half-close. */
 import { describe, expect, it } from 'vitest';
 import type { SpliceResult } from '@sosplice/core';
 import { concat, expectBytes, pattern, readToEnd, stillPendingAfter, text, withTimeout } from '../harness/_util';

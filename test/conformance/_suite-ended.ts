@@ -1,5 +1,5 @@
 /**
- * SPEC.md 5 for streams that ended before the splice started, or whose
+ * docs/contract.md#how-a-splice-ends for streams that ended before the splice started, or whose
  * close is still under way: WPT's "starts closed" / "starts errored" piping
  * tests (test/wpt/) on each transport's own endpoints, where the state is a
  * socket's and not an in-memory recording's.

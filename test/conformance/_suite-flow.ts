@@ -1,4 +1,4 @@
-/** SPEC.md 4.1 "Flow and memory" and 4.2 "Counting". */
+/** docs/contract.md#flow-and-memory "Flow and memory" and 4.2 "Counting". */
 import { describe, expect, it } from 'vitest';
 import { chunk, pattern, sleep, withTimeout } from '../harness/_util';
 import { T, doneOf, expectReceived, writeAll, type SuiteContext } from './_suite-context';

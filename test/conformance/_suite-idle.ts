@@ -1,4 +1,4 @@
-/** SPEC.md 4.4 "idle". */
+/** docs/contract.md#idle "idle". */
 import { describe, expect, it } from 'vitest';
 import type { SpliceResult } from '@sosplice/core';
 import { chunk, pattern, sleep, text, withTimeout } from '../harness/_util';

@@ -1,4 +1,4 @@
-/** SPEC.md 4.3 "max". */
+/** docs/contract.md#max "max". */
 import { describe, expect, it } from 'vitest';
 import { chunk, concat, expectBytes, macrotask, pattern, readAtLeast, remainderOf, withTimeout } from '../harness/_util';
 import {
@@ -87,7 +87,7 @@ export function maxSection(ctx: SuiteContext): void {
     });
 
     it('on a byte stream keeps the surplus in the source itself: remainder is absent or empty', async () => {
-      // SPEC 4.3: exact for `type: 'bytes'` sources only; a default stream may return a remainder.
+      // docs/contract.md#max: exact for `type: 'bytes'` sources only; a default stream may return a remainder.
       if (!ctx.harness.features.byteStream) return;
       const a = await ctx.side();
       const b = await ctx.side();

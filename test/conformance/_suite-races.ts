@@ -1,5 +1,5 @@
 /**
- * SPEC.md 4.5 and 5 at their edges: endings that race each other, a drain
+ * docs/contract.md#unsplice and 5 at their edges: endings that race each other, a drain
  * failing while stalled, reads in flight on the BYOB path, and the cleanup
  * every ending owes (no abort listener left on a signal).
  */

@@ -1,4 +1,4 @@
-/** SPEC.md 3, "Starting a splice". */
+/** docs/contract.md#starting-a-splice, "Starting a splice". */
 import { describe, expect, it } from 'vitest';
 import { spliceStreams } from '@sosplice/core';
 import { concat, expectBytes, pattern, readAtLeast, remainderOf, text, withTimeout } from '../harness/_util';

@@ -1,4 +1,4 @@
-/** SPEC.md 4.5 "Manual unsplice". */
+/** docs/contract.md#unsplice "Manual unsplice". */
 import { describe, expect, it } from 'vitest';
 import {
   chunk,

@@ -1,5 +1,5 @@
 /**
- * The conformance suite: every promise of SPEC.md sections 3 to 5, stated
+ * The conformance suite: every promise of docs/contract.md, stated
  * once against the `Harness` seam (`_harness.ts`) and run unchanged on every
  * runtime and transport. Each section lives in its own `_suite-*.ts` file.
  *

@@ -2,7 +2,7 @@
  * What a direct run's pending `conn.read()` holds (issue 6): a quiet splice
  * waits with a small buffer, a bulk transfer reads into the full-size one,
  * and switching between them neither loses, reorders nor over-reads a byte
- * (exact `max`, SPEC 4.3). The proxy-side conns are wrapped to record the
+ * (exact `max`, docs/contract.md#max). The proxy-side conns are wrapped to record the
  * length of every view handed to `read()`.
  */
 import { afterEach, describe, expect, it } from 'vitest';

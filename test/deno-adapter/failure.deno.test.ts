@@ -1,5 +1,5 @@
 /**
- * Runtime failures through the Deno adapter (SPEC 5, 6): a reset on either
+ * Runtime failures through the Deno adapter (docs/contract.md#how-a-splice-ends, 6): a reset on either
  * side of a bidirectional splice ends both directions with reason 'error'
  * and Deno's own error (class and code kept), without hanging, on both paths.
  */

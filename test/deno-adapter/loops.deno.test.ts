@@ -1,5 +1,5 @@
 /**
- * The Deno adapter under load and in odd topologies (SPEC 3, 4.1): a conn
+ * The Deno adapter under load and in odd topologies (docs/contract.md#starting-a-splice, 4.1): a conn
  * spliced to itself (echo), two conns spliced into an endless loop that must
  * not starve timers, 1,000 concurrent bidirectional proxies, and bounded
  * memory under a stalled drain, asserted from the adapter's own counters.

@@ -1,5 +1,5 @@
 /**
- * The Deno adapter in a proxy (SPEC 5, 6): half-close travels, a reply after
+ * The Deno adapter in a proxy (docs/contract.md#how-a-splice-ends, 6): half-close travels, a reply after
  * the client's FIN arrives (the case two plain `pipeTo`s lose), exact `max`
  * with the source open, drain ordering around a splice, unsplice in the
  * middle of a large transfer, and the counter reset on re-splice. Each runs

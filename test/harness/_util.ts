@@ -6,19 +6,24 @@ import { expect } from 'vitest';
 
 export const EMPTY = new Uint8Array(0);
 
+/** mulberry32: the tests' one seeded random source (reproducible: a failing seed is printed in the test name). */
+export function prng(seed: number): { next(): number; int(min: number, max: number): number; bool(): boolean } {
+  let a = seed >>> 0;
+  const next = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { next, int: (min, max) => min + Math.floor(next() * (max - min + 1)), bool: () => next() < 0.5 };
+}
+
 /** `n` deterministic, non-repeating-looking bytes; `seed` shifts the pattern so two inputs differ. */
 export function pattern(n: number, seed = 0): Uint8Array {
   const out = new Uint8Array(n);
-  let x = (seed * 2654435761 + 0x9e3779b9) >>> 0;
-  for (let i = 0; i < n; i++) {
-    // xorshift32: cheap, and no short period that could hide a reordering.
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
+  const rnd = prng(seed * 2654435761 + 0x9e3779b9);
+  for (let i = 0; i < n; i++) out[i] = (rnd.next() * 256) | 0;
   return out;
 }
 

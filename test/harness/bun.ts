@@ -135,7 +135,7 @@ export class RawPeer implements Peer {
       this.socket.pause();
       this.unreadByte();
     }
-    // terminate() closes with an RST: the endpoint reads ECONNRESET (RUNTIMES.md, Bun).
+    // terminate() closes with an RST: the endpoint reads ECONNRESET (docs/runtimes.md#bun).
     this.socket.terminate();
     return (error) => {
       const code = (error as { code?: unknown } | undefined)?.code;

@@ -16,6 +16,7 @@
 import { connect, type DenoConnLike, type DenoSocket } from '@sosplice/deno-adapter';
 import type { Harness, HarnessFactory, Peer } from '../conformance/_harness';
 import { concat, sleep } from './_util';
+import { tcpFd } from '../../scripts/_proc-sockets.mjs';
 
 export type DenoTransport = 'tcp' | 'unix' | 'tls';
 
@@ -58,26 +59,6 @@ export const denoTls = (): { cert: string; key: string } => ({
 
 let libc: { symbols: Record<string, (...args: unknown[]) => unknown> } | undefined;
 
-/** The fd of the TCP socket with these ports, found through /proc (Deno does not expose fds). */
-function tcpFd(localPort: number, remotePort: number): number {
-  const hex = (n: number): string => `:${n.toString(16).toUpperCase().padStart(4, '0')}`;
-  let inode: string | undefined;
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    for (const line of deno().readTextFileSync(table).split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f.length > 9 && f[1]!.endsWith(hex(localPort)) && f[2]!.endsWith(hex(remotePort))) inode = f[9];
-    }
-  }
-  if (inode === undefined) throw new Error(`no TCP socket ${localPort} -> ${remotePort} in /proc/net/tcp`);
-  for (const entry of deno().readDirSync('/proc/self/fd')) {
-    try {
-      if (deno().readLinkSync(`/proc/self/fd/${entry.name}`) === `socket:[${inode}]`) return Number(entry.name);
-    } catch {
-      // fds come and go while we look
-    }
-  }
-  throw new Error(`no fd for socket inode ${inode}`);
-}
 
 /** Sends an RST on `conn`'s TCP socket now (connect(fd, AF_UNSPEC) = tcp_disconnect on Linux). */
 export function sendRst(conn: DenoConnLike): void {

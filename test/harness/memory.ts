@@ -112,7 +112,7 @@ export function memoryEndpoint(options: MemoryHarnessOptions): { endpoint: Splic
       sourceOpen = false;
       roomAgain();
       rc.close();
-      // A BYOB read pending at close settles only through the byobRequest (RUNTIMES.md, Web Streams).
+      // A BYOB read pending at close settles only through the byobRequest (docs/runtimes.md#web-streams-everywhere).
       if (options.byteStream) (rc as ReadableByteStreamController).byobRequest?.respond(0);
     },
     async reset() {

@@ -1,5 +1,5 @@
 /**
- * The adapter's streams on their own (SPEC.md section 6): byte readable with
+ * The adapter's streams on their own (docs/adapters.md): byte readable with
  * backpressure, byte-counted writable, FIN as a half-close, EOF that leaves
  * the write side open, abort/cancel destroy, a reset surfaces ECONNRESET.
  */

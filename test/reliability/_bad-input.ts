@@ -1,6 +1,6 @@
 /**
  * Bad input at the core's entry points with real socket endpoints (issue 7;
- * SPEC 3's validation table): every row throws at once with its code, locks
+ * docs/contract.md#starting-a-splice's validation table): every row throws at once with its code, locks
  * nothing, and leaves the sockets open and working for their owner. The
  * table itself over plain streams is test/validation.test.ts; adapter entry
  * points (closed, half-open, destroyed, listening, non-sockets) are in each
@@ -15,7 +15,7 @@ import { T, type RuntimeHooks } from './_common';
 import { add, scenario, section as reportSection } from './_record';
 import { section } from './_suite';
 
-/** The rows of SPEC 3's table that a caller can hit with valid streams in hand. */
+/** The rows of docs/contract.md#starting-a-splice's table that a caller can hit with valid streams in hand. */
 const rows: Array<[string, unknown, string]> = [
   ['options not an object', 42, 'ERR_INVALID_ARG_TYPE'],
   ['max a string', { max: '10' }, 'ERR_INVALID_ARG_TYPE'],
@@ -45,7 +45,7 @@ export function describeBadInput(factory: HarnessFactory, label: string, hooks?:
     reportSection('Bad input');
     const ctx = section(factory, hooks);
 
-    scenario('SPEC 3 validation table on socket endpoints: coded throw, nothing locked, sockets kept', ctx.path, async (fig) => {
+    scenario('the validation table (docs/contract.md) on socket endpoints: coded throw, nothing locked, sockets kept', ctx.path, async (fig) => {
       const a = await ctx.side();
       const b = await ctx.side();
       for (const [what, options, code] of rows) {

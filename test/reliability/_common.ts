@@ -3,27 +3,15 @@
  * sender that drives a peer, the per-runtime hooks a scenario may need, and
  * counters of what a process holds (sockets, handles, timers, heap).
  */
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { expect } from 'vitest';
 import type { SpliceEndpoint, SpliceResult } from '@sosplice/core';
 import type { Peer } from '../conformance/_harness';
-import { concat, expectBytes, pattern, withTimeout } from '../harness/_util';
+import { concat, expectBytes, pattern, prng, withTimeout } from '../harness/_util';
 
 /** Generous bound for one awaited event on a loaded 2-core machine. */
 export const T = 10_000;
 
-/** mulberry32: reproducible choices; a failing seed is printed in the test name. */
-export function prng(seed: number): { int(min: number, max: number): number; bool(): boolean } {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { int: (min, max) => min + Math.floor(next() * (max - min + 1)), bool: () => next() < 0.5 };
-}
+export { prng } from '../harness/_util';
 
 /** A runtime's extra levers, given by the per-runtime entry file. */
 export interface RuntimeHooks {
@@ -53,30 +41,8 @@ export interface RuntimeHooks {
   heapAfterGc(): Promise<number | undefined>;
 }
 
-/** TCP sockets this process holds, from the kernel's view: our fds' inodes that /proc/net/tcp{,6} lists (Linux). */
-export function procSockets(): number {
-  const tcp = new Set<string>();
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    try {
-      for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
-        const inode = line.trim().split(/\s+/)[9];
-        if (inode !== undefined) tcp.add(inode);
-      }
-    } catch {
-      // no IPv6 table
-    }
-  }
-  let n = 0;
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
-      if (m !== null && tcp.has(m[1]!)) n++;
-    } catch {
-      // fds come and go while we look
-    }
-  }
-  return n;
-}
+/** TCP sockets this process holds, from the kernel's view (Linux /proc). */
+export { procSockets } from '../../scripts/_proc-sockets.mjs';
 
 /**
  * Writes `total` bytes of a known pattern into `peer` in chunks of random

@@ -97,7 +97,7 @@ export function describeLoad(factory: HarnessFactory, label: string, hooks: Runt
         fig.idleWatched = idleClockStats().watched;
         const bytes = await Promise.all(ends.map(([a, b, p], i) => exchange(p, a, b, seed + 2 * i, rnd)));
         fig.bytesChecked = bytes.reduce((s, n) => s + n, 0);
-        // SPEC 6: the adapter closes each socket once both directions are finished.
+        // docs/adapters.md: the adapter closes each socket once both directions are finished.
         await withTimeout(Promise.all(ends.flatMap(([a, b]) => [closedOf(a.endpoint), closedOf(b.endpoint)])), T, 'every proxy socket closed');
       } finally {
         ends.length = 0;

@@ -130,7 +130,7 @@ export async function readableStreamToArray(rs: ReadableStream<Uint8Array>): Pro
 }
 
 /**
- * Where pipeTo's promise rejects with `error`: SPEC 5, `done` resolves with
+ * Where pipeTo's promise rejects with `error`: docs/contract.md#how-a-splice-ends, `done` resolves with
  * reason 'error' and the original error (never the abort's or cancel's own).
  */
 export async function expectErrorEnding(splice: Splice, error: unknown): Promise<SpliceResult> {
@@ -150,7 +150,7 @@ export async function expectClosedDrainEnding(splice: Splice): Promise<SpliceRes
   return result;
 }
 
-/** WPT's falsy and truthy option values (SPEC 2: prevent* options are read as booleans). */
+/** WPT's falsy and truthy option values (docs/contract.md#api: prevent* options are read as booleans). */
 export const FALSY: ReadonlyArray<[string, unknown]> = [undefined, null, false, +0, -0, Number.NaN, ''].map((v) => [Object.is(v, -0) ? '-0' : String(v), v]);
 export const TRUTHY: ReadonlyArray<[string, unknown]> = [true, 'a', 1, Symbol(), {}].map((v) => [String(v), v]);
 

@@ -3,7 +3,7 @@
  * spliceStreams: a writable that is closing when the splice starts. pipeTo
  * rejects with a TypeError; `done` resolves with reason 'error' and a
  * TypeError whose code is ERR_INVALID_STATE, and the source is cancelled with
- * that error unless preventCancel (SPEC 5, a drain that fails).
+ * that error unless preventCancel (docs/contract.md#how-a-splice-ends, a drain that fails).
  */
 import { describe, expect, it } from 'vitest';
 import { error1, expectClosedDrainEnding, FALSY, IMPLS, recordingReadableStream, recordingWritableStream, splice, TRUTHY, wptFile } from './_recording';
@@ -39,7 +39,7 @@ for (const [implName, impl] of Object.entries(IMPLS)) {
         },
       });
       const ws = closingWritable();
-      // pipeTo rejects with the cancel's error1; SPEC 5 keeps the original error.
+      // pipeTo rejects with the cancel's error1; docs/contract.md#how-a-splice-ends keeps the original error.
       const result = await expectClosedDrainEnding(splice(rs, ws));
       expect(recorded).toBe(result.error);
       expect(rs.eventsWithoutPulls).toEqual(['cancel', recorded]);

@@ -3,7 +3,7 @@
  * spliceStreams. Deliberate differences (docs/wpt-differences.md): `done`
  * resolves ({ reason: 'eof' }, or 'error' with the close's error) where
  * pipeTo fulfils or rejects; with preventClose, `done` does not wait for the
- * final write (SPEC 4.5: the chunk stays queued and reaches the sink).
+ * final write (docs/contract.md#unsplice: the chunk stays queued and reaches the sink).
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -161,7 +161,7 @@ for (const [implName, impl] of Object.entries(IMPLS)) {
       rs.controller.close();
       await flushAsyncEvents();
       expect(ws.events).toEqual(['write', 'a']);
-      // SPEC 4.5: 'eof' without preventClose waits for the close, as pipeTo.
+      // docs/contract.md#unsplice: 'eof' without preventClose waits for the close, as pipeTo.
       expect(pipe.complete).toBe(false);
       resolveWrite();
       await expectEof(s, 1);
@@ -174,7 +174,7 @@ for (const [implName, impl] of Object.entries(IMPLS)) {
       const s = splice(rs, ws, { preventClose: true });
       rs.controller.enqueue(bytes('a'));
       rs.controller.close();
-      // Difference (SPEC 4.5): done does not wait on the drain; 'a' stays queued.
+      // Difference (docs/contract.md#unsplice): done does not wait on the drain; 'a' stays queued.
       await expectEof(s, 1);
       await flushAsyncEvents();
       expect(ws.events).toEqual(['write', 'a']);
@@ -200,7 +200,7 @@ for (const [implName, impl] of Object.entries(IMPLS)) {
     it('Closing must be propagated forward: shutdown must not occur until the final write completes; becomes closed after first write; preventClose = true', async () => {
       const { rs, ws, s, resolveWrite } = await spliceWithFirstWriteHeld(impl, { preventClose: true });
       rs.controller.close();
-      // Difference (SPEC 4.5): done does not wait; both chunks stay queued and count.
+      // Difference (docs/contract.md#unsplice): done does not wait; both chunks stay queued and count.
       await expectEof(s, 2);
       resolveWrite();
       await flushAsyncEvents();

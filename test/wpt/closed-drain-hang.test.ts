@@ -3,7 +3,7 @@
  * hung the whole process. A closed writable's desiredSize stays 0 while its
  * `ready` is fulfilled, so the pump re-awaited `ready` forever in
  * microtasks: no timer ever fired, and neither `signal` nor `idle` could
- * end it (SPEC 4.1: the engine never starves the event loop).
+ * end it (docs/contract.md#flow-and-memory: the engine never starves the event loop).
  *
  * A hang cannot be caught in-process (the spin starves the test runner's own
  * timers), so the reproduction runs in a child process of the same runtime,

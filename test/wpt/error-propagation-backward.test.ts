@@ -43,7 +43,7 @@ for (const [implName, impl] of Object.entries(IMPLS)) {
     it('Errors must be propagated backward: becomes errored before piping due to write; preventCancel omitted; rejected cancel promise', async () => {
       const rs = recordingReadableStream(impl, throwsError2);
       const ws = await erroredByWrite();
-      // pipeTo rejects with the cancel's error2; SPEC 5 keeps the original error.
+      // pipeTo rejects with the cancel's error2; docs/contract.md#how-a-splice-ends keeps the original error.
       await expectErrorEnding(splice(rs, ws), error1);
       expect(rs.eventsWithoutPulls).toEqual(['cancel', error1]);
       expect(ws.events).toEqual(['write', 'Hello']);
@@ -166,7 +166,7 @@ for (const [implName, impl] of Object.entries(IMPLS)) {
           c.close();
         } });
         const ws = recordingWritableStream(impl, { write: (chunk) => (chunk[0] === 0x63 ? Promise.reject(error1) : undefined) });
-        // The source reached EOF: the ending is the failed close (SPEC 4.5);
+        // The source reached EOF: the ending is the failed close (docs/contract.md#unsplice);
         // all three chunks were handed over.
         const result = await expectErrorEnding(splice(rs, ws, options), error1);
         expect(rs.eventsWithoutPulls).toEqual([]);

@@ -3,7 +3,7 @@
  * spliceStreams. Deliberate differences (docs/wpt-differences.md): `done`
  * resolves with reason 'error' and the source's error where pipeTo rejects,
  * even when the abort itself fails; and `done` does not wait for the final
- * write (SPEC 4.5), but the abort still reaches the sink after the chunk it
+ * write (docs/contract.md#unsplice), but the abort still reaches the sink after the chunk it
  * is writing, and the count leaves out the queued chunks the abort discards.
  */
 import { describe, expect, it } from 'vitest';
@@ -28,7 +28,7 @@ for (const [implName, impl] of Object.entries(IMPLS)) {
     it('Errors must be propagated forward: starts errored; preventAbort = false; rejected abort promise', async () => {
       const rs = startsErrored();
       const ws = recordingWritableStream(impl, { abort: () => { throw error2; } });
-      // pipeTo rejects with the abort's error2; SPEC 5 keeps the original error.
+      // pipeTo rejects with the abort's error2; docs/contract.md#how-a-splice-ends keeps the original error.
       await expectErrorEnding(splice(rs, ws), error1);
       expect(rs.events).toEqual([]);
       expect(ws.events).toEqual(['abort', error1]);
@@ -129,7 +129,7 @@ for (const [implName, impl] of Object.entries(IMPLS)) {
       await flushAsyncEvents();
       // The abort waits for the write in flight, as pipeTo's shutdown does.
       expect(ws.events).toEqual(['write', 'a']);
-      // Difference (SPEC 4.5): done does not wait on the drain; 'a' is counted, it reaches the sink.
+      // Difference (docs/contract.md#unsplice): done does not wait on the drain; 'a' is counted, it reaches the sink.
       const result = await expectErrorEnding(s, error1);
       expect(result.bytes).toBe(1);
       resolveWrite();
@@ -161,7 +161,7 @@ for (const [implName, impl] of Object.entries(IMPLS)) {
       const result = await expectErrorEnding(s, error1);
       resolveWrite();
       await flushAsyncEvents();
-      // The abort discards the queued 'b' (done does not wait, SPEC 4.5), so it is not counted.
+      // The abort discards the queued 'b' (done does not wait, docs/contract.md#unsplice), so it is not counted.
       expect(ws.events).toEqual(['write', 'a', 'abort', error1]);
       expect(result.bytes).toBe(1);
       expect(s.bytes).toBe(1);

@@ -1,5 +1,5 @@
 /**
- * Port of WPT streams/piping/flow-control.any.js to spliceStreams (SPEC 4.1:
+ * Port of WPT streams/piping/flow-control.any.js to spliceStreams (docs/contract.md#flow-and-memory:
  * chunks move only while the writable signals room, as pipeTo).
  */
 import { describe, expect, it } from 'vitest';

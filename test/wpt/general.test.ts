@@ -1,7 +1,7 @@
 /**
  * Port of WPT streams/piping/general.any.js to spliceStreams. Deliberate
  * differences (docs/wpt-differences.md): bad arguments and locked streams
- * throw synchronously (SPEC 3) where pipeTo returns a rejected promise, and
+ * throw synchronously (docs/contract.md#starting-a-splice) where pipeTo returns a rejected promise, and
  * failures resolve `done` with reason 'error'.
  */
 import { describe, expect, it } from 'vitest';
@@ -107,7 +107,7 @@ for (const [implName, impl] of Object.entries(IMPLS)) {
       it(`an undefined rejection from pull should cause pipeTo() to reject when preventAbort is ${preventAbort}`, async () => {
         const rs = new impl.ReadableStream<Uint8Array>({ pull: () => Promise.reject(undefined) });
         const result = await spliceStreams(rs, new impl.WritableStream<Uint8Array>(), { preventAbort }).done;
-        // SPEC 2: error is present exactly when reason is 'error', even when it is undefined.
+        // docs/contract.md#api: error is present exactly when reason is 'error', even when it is undefined.
         expect(result.reason).toBe('error');
         expect('error' in result).toBe(true);
         expect(result.error).toBeUndefined();

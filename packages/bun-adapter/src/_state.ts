@@ -1,16 +1,16 @@
 /**
  * Per-socket state: every Bun handler of an adapter socket dispatches here
  * (through `socket.data`), and the state either feeds the readable stream or
- * hands each chunk to a direct route into another socket (SPEC.md section 6).
+ * hands each chunk to a direct route into another socket (docs/adapters.md).
  *
  * Read side: chunks from `data` go into a pending BYOB request when one is
  * waiting, else into `inbox`; the socket is paused while `inbox` holds
  * `highWaterMark` bytes or more. Write side: Bun's `write()` accepts part and
- * keeps nothing (RUNTIMES.md, Bun), so the unaccepted tail waits in `outbox`
+ * keeps nothing (docs/runtimes.md#bun), so the unaccepted tail waits in `outbox`
  * and is written on `drain`, before anything newer.
  */
-import type { BunSocket } from './_bun.js';
-import { socketClosedError, writeEpipeError } from './errors.js';
+import type { BunSocket } from './_bun.ts';
+import { socketClosedError, writeEpipeError } from './errors.ts';
 
 /** Where a spliced source's data goes instead of the readable stream. */
 export interface Route {
@@ -146,7 +146,7 @@ export class SocketState {
     if (rc === undefined) return;
     try {
       rc.close();
-      // A pending BYOB read settles only through its request (RUNTIMES.md, Web Streams).
+      // A pending BYOB read settles only through its request (docs/runtimes.md#web-streams-everywhere).
       rc.byobRequest?.respond(0);
     } catch {
       // Already closed or errored by the consumer (cancel): nothing left to settle.
@@ -257,7 +257,7 @@ export class SocketState {
     await this.whenOutboxEmpty();
     if (this.writeEnded) return;
     this.writeEnded = true;
-    // shutdown() with no argument is SHUT_WR; end() would close both sides (RUNTIMES.md, Bun).
+    // shutdown() with no argument is SHUT_WR; end() would close both sides (docs/runtimes.md#bun).
     if (!this.isClosed) this.socket.shutdown();
   }
 

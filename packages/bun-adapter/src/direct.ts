@@ -1,5 +1,5 @@
 /**
- * Direct dispatch between two sockets of this adapter (SPEC.md section 6,
+ * Direct dispatch between two sockets of this adapter (docs/adapters.md
  * `packages/core/src/direct.ts`): the source's `data` handler writes straight
  * into the drain socket, and `pause()` / `resume()` on `drain` are the
  * backpressure, as in a hand-written Bun proxy. The core keeps counting,
@@ -8,7 +8,7 @@
  * queue, then its `inbox`, then live data.
  */
 import type { DirectSpliceEnd, DirectSpliceProvider, DirectSpliceRun, DirectSpliceTask, SpliceControl } from '@sosplice/core';
-import type { DrainOwner, Route, SocketState } from './_state.js';
+import type { DrainOwner, Route, SocketState } from './_state.ts';
 
 /** What the adapter puts under `directSplice` on its streams. */
 export interface BunDirectEnd extends DirectSpliceEnd {

@@ -40,7 +40,7 @@ function describeValue(value: unknown): string {
   return `type ${typeof value} (${String(value)})`;
 }
 
-/** `name` should be `expected`, and `value` was received instead (SPEC.md section 3). */
+/** `name` should be `expected`, and `value` was received instead (docs/contract.md#starting-a-splice). */
 export function invalidArgType(name: string, expected: string, value: unknown): TypeError & { readonly code: 'ERR_INVALID_ARG_TYPE' } {
   const error = new TypeError(`The "${name}" argument must be ${expected}. Received ${describeValue(value)}`);
   return Object.assign(error, { code: 'ERR_INVALID_ARG_TYPE' as const });

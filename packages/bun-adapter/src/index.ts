@@ -1,10 +1,10 @@
 /**
  * `@sosplice/bun-adapter`: Bun sockets (`Bun.connect` / `Bun.listen`; TCP,
  * TLS, Unix) as splice endpoints, with a direct dispatch path between two of
- * them (SPEC.md section 6).
+ * them (docs/adapters.md).
  */
-export { adopt, connect, listen } from './socket.js';
-export type { AdapterOptions, BunSpliceSocket, SocketInfo } from './socket.js';
-export { bunDirectProvider } from './direct.js';
-export type { BunSocket, BunSocketHandler, BunSocketListener, BunSocketOptions, BunTLSOptions } from './_bun.js';
-export type { CodedError } from './errors.js';
+export { adopt, connect, listen } from './socket.ts';
+export type { AdapterOptions, BunSpliceSocket, SocketInfo } from './socket.ts';
+export { bunDirectProvider } from './direct.ts';
+export type { BunSocket, BunSocketHandler, BunSocketListener, BunSocketOptions, BunTLSOptions } from './_bun.ts';
+export type { CodedError } from './errors.ts';

@@ -2,14 +2,14 @@
  * The readable side of an adapter socket: a byte stream (BYOB capable) with
  * no queue of its own (`highWaterMark: 0`); `pull()` serves each request from
  * the socket state's `inbox`, never more than the request's view, so a
- * BYOB read of `remaining` bytes takes exactly that many (SPEC.md 4.3).
+ * BYOB read of `remaining` bytes takes exactly that many (docs/contract.md#max).
  */
-import type { SocketState } from './_state.js';
+import type { SocketState } from './_state.ts';
 
 /** Chunk size of reads from a default reader (`autoAllocateChunkSize`). */
 export const READ_CHUNK_SIZE = 65536;
 
-/** Creates the readable byte stream of `state`; `cancel()` destroys the socket (SPEC.md 6). */
+/** Creates the readable byte stream of `state`; `cancel()` destroys the socket (docs/adapters.md). */
 export function createReadable(state: SocketState, destroy: () => void): ReadableStream<Uint8Array> {
   return new ReadableStream(
     {

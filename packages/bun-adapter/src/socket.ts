@@ -8,13 +8,14 @@
  * handler here dispatches through `socket.data` to that socket's
  * {@link SocketState}.
  */
-import { directSplice, type SpliceEndpoint } from '@sosplice/core';
-import { type BunSocket, type BunSocketHandler, type BunSocketListener, type BunSocketOptions, getBun } from './_bun.js';
-import { SocketState } from './_state.js';
-import { bunDirectProvider, type BunDirectEnd } from './direct.js';
-import { codedError, invalidArgType } from './errors.js';
-import { createReadable } from './readable.js';
-import { createWritable } from './writable.js';
+import { directSplice, spliceAddresses, type SpliceAddresses, type SpliceEndpoint } from '@sosplice/core';
+import { socketAddresses } from './addresses.ts';
+import { type BunSocket, type BunSocketHandler, type BunSocketListener, type BunSocketOptions, getBun } from './_bun.ts';
+import { SocketState } from './_state.ts';
+import { bunDirectProvider, type BunDirectEnd } from './direct.ts';
+import { codedError, invalidArgType } from './errors.ts';
+import { createReadable } from './readable.ts';
+import { createWritable } from './writable.ts';
 
 /** Adapter options, next to Bun's own. */
 export interface AdapterOptions {
@@ -32,7 +33,7 @@ export interface SocketInfo {
   localPort: number;
 }
 
-/** A Bun socket as a WinterCG-style socket and a `SpliceEndpoint` (SPEC.md section 6). */
+/** A Bun socket as a WinterCG-style socket and a `SpliceEndpoint` (docs/adapters.md). */
 export interface BunSpliceSocket extends SpliceEndpoint {
   readonly readable: ReadableStream<Uint8Array>;
   readonly writable: WritableStream<Uint8Array>;
@@ -116,11 +117,15 @@ class Endpoint implements BunSpliceSocket {
     return this.state.outboxBytes;
   }
 
+  [spliceAddresses](): SpliceAddresses {
+    return socketAddresses(this.socket);
+  }
+
   async close(): Promise<void> {
     const state = this.state;
     if (!state.isClosed) {
       await state.whenOutboxEmpty().catch(() => undefined);
-      // end() flushes and closes both directions (RUNTIMES.md, Bun).
+      // end() flushes and closes both directions (docs/runtimes.md#bun).
       if (!state.isClosed) this.socket.end();
     }
     return this.closed;
@@ -171,7 +176,7 @@ function handlers(options: AdapterOptions, tls: boolean, onOpen?: (endpoint: End
     error(socket, error) {
       (socket.data as SocketState | undefined)?.onError(error);
     },
-    // Bun's own timeout ticks every 4 s; `idle` is the core's (RUNTIMES.md, Bun).
+    // Bun's own timeout ticks every 4 s; `idle` is the core's (docs/runtimes.md#bun).
     timeout() {},
   };
 }

@@ -2,11 +2,11 @@
  * The writable side of an adapter socket. Its queue is counted in bytes;
  * `write()` resolves once Bun accepted every byte of the chunk (the tail
  * Bun did not take waits in the state's `outbox` and goes out on `drain`);
- * `close()` is a half-close, `shutdown()` (SPEC.md 6, RUNTIMES.md Bun).
+ * `close()` is a half-close, `shutdown()` (docs/adapters.md, docs/runtimes.md Bun).
  */
-import type { SocketState } from './_state.js';
+import type { SocketState } from './_state.ts';
 
-/** Creates the writable of `state`; `abort()` destroys the socket (SPEC.md 6). */
+/** Creates the writable of `state`; `abort()` destroys the socket (docs/adapters.md). */
 export function createWritable(
   state: SocketState,
   opened: Promise<unknown> | undefined,

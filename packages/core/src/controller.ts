@@ -4,8 +4,8 @@
  * `SpliceTransform`. It owns the byte count, the `max` budget and the `idle`
  * deadline, and turns each into one event for its owner.
  */
-import type { SpliceControl } from './direct.js';
-import { idleClock, type IdleWatch, now } from './idle-clock.js';
+import type { SpliceControl } from './direct.ts';
+import { idleClock, type IdleWatch, now } from './idle-clock.ts';
 
 /** Endings that the controller itself decides. */
 export type StopReason = 'max' | 'idle' | 'unsplice';
@@ -72,7 +72,7 @@ export class SpliceController implements SpliceControl {
   }
 
   count(n: number): void {
-    // After the end the count is final (SPEC 4.2): a late report from a
+    // After the end the count is final (docs/contract.md#counting): a late report from a
     // provider (a write callback firing after an unsplice) changes nothing.
     if (this.#closed) return;
     this.#bytes += n;

@@ -1,5 +1,5 @@
 /**
- * The direct-dispatch extension point (SPEC.md section 6).
+ * The direct-dispatch extension point (docs/adapters.md).
  *
  * An adapter whose streams wrap a transport it controls (a socket) can move
  * bytes between two of its own endpoints without the Web Streams machinery.
@@ -11,7 +11,7 @@
  * decline a drain whose write side is already closing: the stream path then
  * ends the splice as it does on every transport.
  *
- * The division of labour is fixed so that every promise of SPEC.md holds on
+ * The division of labour is fixed so that every promise of docs/contract.md holds on
  * every path:
  * - the core validates, takes both stream locks (and holds them for the whole
  *   splice, so nobody else can read the source or write the drain), counts,

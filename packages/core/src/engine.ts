@@ -1,13 +1,13 @@
 /**
  * One splice from start to result: locks, the signal, the path that moves
  * the bytes (the stream pump, or an adapter's direct dispatch), and the
- * ending policy of SPEC.md section 5, shared by both paths.
+ * ending policy of docs/contract.md#how-a-splice-ends, shared by both paths.
  */
-import { SpliceController, type SpliceEvent, type StopReason } from './controller.js';
-import { matchDirectProvider, type DirectSpliceEnd, type DirectSpliceRun } from './direct.js';
-import { pumpStreams } from './stream-pump.js';
-import type { NormalizedOptions } from './validate.js';
-import type { SpliceResult } from './types.js';
+import { SpliceController, type SpliceEvent, type StopReason } from './controller.ts';
+import { matchDirectProvider, type DirectSpliceEnd, type DirectSpliceRun } from './direct.ts';
+import { pumpStreams } from './stream-pump.ts';
+import type { NormalizedOptions } from './validate.ts';
+import type { SpliceResult } from './types.ts';
 
 const noop = (): void => {};
 
@@ -51,11 +51,16 @@ export class SpliceRun {
     return this.#result;
   }
 
+  /** Whether an adapter's direct dispatch runs this splice (diagnostics read it right after start()). */
+  get direct(): boolean {
+    return this.#direct !== undefined;
+  }
+
   /** Takes both locks and starts moving bytes. Arguments are validated already. */
   start(): void {
     const { signal } = this.options;
     if (signal?.aborted) {
-      // SPEC 3: an already-aborted signal leaves both streams untouched.
+      // docs/contract.md#starting-a-splice: an already-aborted signal leaves both streams untouched.
       this.#settle({ reason: 'unsplice', bytes: 0 });
       return;
     }
@@ -100,11 +105,11 @@ export class SpliceRun {
     }
   }
 
-  /** `unsplice()`: SPEC 4.5. */
+  /** `unsplice()`: docs/contract.md#unsplice. */
   unsplice(): Promise<SpliceResult> {
     if (this.#result !== undefined) return this.done;
     if (this.#closingWriter) {
-      // SPEC 4.5: an unsplice during the EOF close resolves at once, still 'eof'; the close goes on.
+      // docs/contract.md#unsplice: an unsplice during the EOF close resolves at once, still 'eof'; the close goes on.
       this.releaseWriter();
       this.#settle({ reason: 'eof', bytes: this.ctl.bytes });
     } else {
@@ -124,7 +129,7 @@ export class SpliceRun {
     this.#settle(result);
   }
 
-  /** The source reached EOF: close the writable unless `preventClose` (SPEC 5). */
+  /** The source reached EOF: close the writable unless `preventClose` (docs/contract.md#how-a-splice-ends). */
   endWithEof(): void {
     if (this.ended) return;
     this.ended = true;
@@ -135,7 +140,7 @@ export class SpliceRun {
       this.#settle({ reason: 'eof', bytes: this.ctl.bytes });
       return;
     }
-    // SPEC 4.5: 'eof' without preventClose waits for the close (flush, FIN).
+    // docs/contract.md#unsplice: 'eof' without preventClose waits for the close (flush, FIN).
     this.#closingWriter = true;
     this.ctl.close();
     writer.close().then(
@@ -151,7 +156,7 @@ export class SpliceRun {
   }
 
   /**
-   * A stream failed: propagate per `preventAbort` / `preventCancel` (SPEC 5).
+   * A stream failed: propagate per `preventAbort` / `preventCancel` (docs/contract.md#how-a-splice-ends).
    * `remainder`: a chunk already taken from the source that the failed drain
    * can no longer take (only with `preventCancel`, where the source lives on).
    */
@@ -190,7 +195,7 @@ export class SpliceRun {
     const writer = this.writer;
     if (writer === undefined) return;
     this.writer = undefined;
-    // Chunks already written stay queued and reach the sink (SPEC 4.5).
+    // Chunks already written stay queued and reach the sink (docs/contract.md#unsplice).
     writer.releaseLock();
   }
 

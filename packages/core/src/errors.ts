@@ -1,5 +1,5 @@
 /**
- * Errors thrown by argument validation (SPEC.md section 3). Each is a plain
+ * Errors thrown by argument validation (docs/contract.md#starting-a-splice). Each is a plain
  * `TypeError` / `RangeError` with a stable `code`, the way Node reports
  * `ERR_INVALID_ARG_TYPE`, so callers can branch on `code` on every runtime.
  */

@@ -1,5 +1,5 @@
 /**
- * One shared clock for every `idle` timeout (SPEC.md 4.4: "timers must be
+ * One shared clock for every `idle` timeout (docs/contract.md#idle: "timers must be
  * cheap at scale").
  *
  * A splice never touches a timer when bytes move: `count()` only stores

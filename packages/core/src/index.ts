@@ -1,10 +1,10 @@
 /**
  * `@sosplice/core`: BSD `SO_SPLICE` for WHATWG Web Streams.
- * The contract is SPEC.md; `types.ts` holds the public types.
+ * The contract is docs/contract.md; `types.ts` holds the public types.
  */
-export { spliceStreams, spliceBidirectional } from './splice.js';
-export { SpliceTransform, type SpliceTransformOptions } from './transform.js';
-export { SpliceController, type SpliceEvent, type SpliceLimits, type StopReason } from './controller.js';
+export { spliceStreams, spliceBidirectional } from './splice.ts';
+export { SpliceTransform, type SpliceTransformOptions } from './transform.ts';
+export { SpliceController, type SpliceEvent, type SpliceLimits, type StopReason } from './controller.ts';
 export {
   directSplice,
   type DirectSpliceCapable,
@@ -13,7 +13,8 @@ export {
   type DirectSpliceRun,
   type DirectSpliceTask,
   type SpliceControl,
-} from './direct.js';
-export { idleClockStats } from './idle-clock.js';
-export type { SpliceArgumentError, SpliceErrorCode } from './errors.js';
-export type { Splice, SpliceEndpoint, SpliceOptions, SplicePair, SpliceReason, SpliceResult } from './types.js';
+} from './direct.ts';
+export { idleClockStats } from './idle-clock.ts';
+export { spliceAddresses, type SpliceAddressable, type SpliceAddresses, type SpliceDiagnosticsMessage } from './diagnostics.ts';
+export type { SpliceArgumentError, SpliceErrorCode } from './errors.ts';
+export type { Splice, SpliceEndpoint, SpliceOptions, SplicePair, SpliceReason, SpliceResult } from './types.ts';

@@ -1,11 +1,12 @@
 /**
  * The entry points `spliceStreams` and `spliceBidirectional` and the handles
- * they return (SPEC.md sections 2 and 3).
+ * they return (docs/contract.md).
  */
-import { SpliceRun } from './engine.js';
-import { invalidArgType, spliceBusy } from './errors.js';
-import type { Splice, SpliceEndpoint, SpliceOptions, SplicePair, SpliceResult } from './types.js';
-import { assertUnlocked, type NormalizedOptions, validateOptions, validateReadable, validateWritable } from './validate.js';
+import { publishSplice } from './diagnostics.ts';
+import { SpliceRun } from './engine.ts';
+import { invalidArgType, spliceBusy } from './errors.ts';
+import type { Splice, SpliceEndpoint, SpliceOptions, SplicePair, SpliceResult } from './types.ts';
+import { assertUnlocked, type NormalizedOptions, validateOptions, validateReadable, validateWritable } from './validate.ts';
 
 // Every runtime we support has it; the fallback keeps older engines loading.
 export const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? (Symbol.for('Symbol.asyncDispose') as never);
@@ -55,10 +56,18 @@ class SplicePairHandle implements SplicePair {
   }
 }
 
-function startSplice(readable: ReadableStream<Uint8Array>, writable: WritableStream<Uint8Array>, options: NormalizedOptions): Splice {
+function startSplice(
+  readable: ReadableStream<Uint8Array>,
+  writable: WritableStream<Uint8Array>,
+  options: NormalizedOptions,
+  source?: SpliceEndpoint,
+  drain?: SpliceEndpoint,
+): Splice {
   const run = new SpliceRun(readable, writable, options);
   run.start();
-  return new SpliceHandle(run);
+  const handle = new SpliceHandle(run);
+  publishSplice(handle, { readable, writable, source, drain }, run.direct ? 'direct' : 'stream', options);
+  return handle;
 }
 
 /**
@@ -123,7 +132,7 @@ export function spliceBidirectional(a: SpliceEndpoint, b: SpliceEndpoint, option
   // The same stream in both directions would be spliced twice.
   if (ea.readable === eb.readable) throw spliceBusy('b.readable');
   if (ea.writable === eb.writable) throw spliceBusy('b.writable');
-  const aToB = startSplice(ea.readable, eb.writable, normalized);
-  const bToA = startSplice(eb.readable, ea.writable, normalized);
+  const aToB = startSplice(ea.readable, eb.writable, normalized, a, b);
+  const bToA = startSplice(eb.readable, ea.writable, normalized, b, a);
   return new SplicePairHandle(aToB, bToA);
 }

@@ -1,6 +1,6 @@
 /**
  * The stream path: moves chunks from the run's readable to its writable
- * through a reader and a writer, with the flow rules of SPEC.md 4.1.
+ * through a reader and a writer, with the flow rules of docs/contract.md#flow-and-memory.
  *
  * Why a hand-written loop and not `pipeTo` (or a `SpliceTransform` in a
  * `pipeThrough` chain): `pipeTo` cannot stop at an exact byte count, cannot
@@ -11,15 +11,15 @@
  * never awaits a write: like `pipeTo` it only waits for `writer.ready`, so
  * writes overlap reads. Measured against `pipeTo` in `bench/`.
  */
-import type { SpliceRun } from './engine.js';
-import { now } from './idle-clock.js';
-import { drainClosed, invalidArgType } from './errors.js';
-import { WriteLedger } from './write-ledger.js';
-import type { StopReason } from './controller.js';
+import type { SpliceRun } from './engine.ts';
+import { now } from './idle-clock.ts';
+import { drainClosed, invalidArgType } from './errors.ts';
+import { WriteLedger } from './write-ledger.ts';
+import type { StopReason } from './controller.ts';
 
 /** Size of a BYOB read when the budget allows (the usual socket chunk). */
 const BYOB_CHUNK = 64 * 1024;
-/** Longest stretch of microtask-only progress before yielding to the event loop (SPEC 4.1: no starvation). */
+/** Longest stretch of microtask-only progress before yielding to the event loop (docs/contract.md#flow-and-memory: no starvation). */
 const YIELD_AFTER_MS = 8;
 
 const noop = (): void => {};
@@ -34,7 +34,7 @@ export function pumpStreams(run: SpliceRun): void {
     try {
       byob = readable.getReader({ mode: 'byob' });
     } catch {
-      // Not a byte stream: chunks straddling max are cut and the tail returned (SPEC 4.3).
+      // Not a byte stream: chunks straddling max are cut and the tail returned (docs/contract.md#max).
     }
   }
   const reader = byob ?? readable.getReader();
@@ -97,7 +97,7 @@ export function pumpStreams(run: SpliceRun): void {
   };
 
   let spare: ArrayBuffer | undefined;
-  const nextView = (): Uint8Array => {
+  const nextView = (): Uint8Array<ArrayBuffer> => {
     const size = Math.min(ctl.remaining, BYOB_CHUNK);
     if (spare !== undefined && spare.byteLength >= size) {
       const view = new Uint8Array(spare, 0, size);

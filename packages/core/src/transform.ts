@@ -9,10 +9,10 @@
  * an upstream `pipeTo` cancels its source unless it was told `preventCancel`.
  * Use `spliceStreams` when the source must stay usable.
  */
-import { SpliceController, type SpliceEvent } from './controller.js';
-import { asyncDispose } from './splice.js';
-import type { Splice, SpliceOptions, SpliceResult } from './types.js';
-import { validateOptions } from './validate.js';
+import { SpliceController, type SpliceEvent } from './controller.ts';
+import { asyncDispose } from './splice.ts';
+import type { Splice, SpliceOptions, SpliceResult } from './types.ts';
+import { validateOptions } from './validate.ts';
 
 /** Options of `SpliceTransform`: the policy part of `SpliceOptions`. */
 export type SpliceTransformOptions = Pick<SpliceOptions, 'max' | 'idle' | 'signal'>;

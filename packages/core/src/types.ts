@@ -1,5 +1,5 @@
 /**
- * The public contract of `@sosplice/core` (SPEC.md section 2).
+ * The public contract of `@sosplice/core` (docs/contract.md#api).
  *
  * BSD mapping: `max` is `sp_max`, `idle` is `sp_idle`, aborting `signal` (or
  * `unsplice()`) is a splice to fd -1, `bytes` is `getsockopt(SO_SPLICE)`.
@@ -27,7 +27,7 @@ export interface SpliceOptions {
   preventCancel?: boolean;
 }
 
-/** Why a splice ended (SPEC.md section 5). */
+/** Why a splice ended (docs/contract.md#how-a-splice-ends). */
 export type SpliceReason = 'eof' | 'max' | 'idle' | 'unsplice' | 'error';
 
 /** How a splice ended. */

@@ -1,12 +1,12 @@
 /**
- * Argument validation (SPEC.md section 3): synchronous, complete before any
+ * Argument validation (docs/contract.md#starting-a-splice): synchronous, complete before any
  * lock is taken, so a throw leaves nothing locked.
  *
  * Streams are recognised by shape, not `instanceof`, so that streams from
  * another implementation (web-streams-polyfill, another realm) splice too.
  */
-import { invalidArgType, outOfRange, spliceBusy } from './errors.js';
-import type { SpliceOptions } from './types.js';
+import { invalidArgType, outOfRange, spliceBusy } from './errors.ts';
+import type { SpliceOptions } from './types.ts';
 
 /** Options after validation, with defaults applied. */
 export interface NormalizedOptions {

@@ -4,7 +4,7 @@
  *
  * Built on `conn.read()` / `conn.write()` / `conn.closeWrite()` only: the
  * conn's own `readable` / `writable` close the whole connection at EOF or on
- * `close()` (denoland/deno#22258, #27510; RUNTIMES.md, Deno).
+ * `close()` (denoland/deno#22258, #27510; docs/runtimes.md#deno).
  *
  * Read side: a pending `conn.read()` cannot be cancelled without closing the
  * conn, so there is at most one in flight, and whoever issued it may have
@@ -15,8 +15,8 @@
  * and serialises writers, so a direct run's last write and the writable's
  * next chunk reach the kernel in order.
  */
-import { ByteQueue } from './_bytes.js';
-import type { DenoConnLike } from './_deno.js';
+import { ByteQueue } from './_bytes.ts';
+import type { DenoConnLike } from './_deno.ts';
 
 /** Returned by `read()` when the caller stopped owning the source meanwhile. */
 export const STOLEN: unique symbol = Symbol('sosplice.deno.stolen');
@@ -160,7 +160,7 @@ export class ConnState {
    * Keeps a 1-byte read pending while nobody reads this conn, so that a
    * reset (or EOF) reaches a conn that is only written to: a spliced drain
    * whose peer resets while the source is quiet must still end the splice
-   * (SPEC 5), and Deno reports a reset only to a read or a write. The byte,
+   * (docs/contract.md#how-a-splice-ends), and Deno reports a reset only to a read or a write. The byte,
    * if one comes, waits in the buffer for the next reader.
    */
   watch(): void {
@@ -315,7 +315,7 @@ export class ConnState {
   }
 
   #maybeClose(): void {
-    // SPEC 6: the socket is closed once both directions are finished.
+    // docs/adapters.md: the socket is closed once both directions are finished.
     if (this.connClosed || !this.eof || this.pending.size > 0 || !this.writeDone) return;
     this.#closeConn();
     this.#closedResolve();

@@ -1,5 +1,5 @@
 /**
- * Direct dispatch between two conns of this adapter (SPEC 6): a
+ * Direct dispatch between two conns of this adapter (docs/adapters.md): a
  * `conn.read()` / `conn.write()` loop over one reused buffer, with no Web
  * Streams in the hot path. The core keeps the locks, the count, `max`,
  * `idle` and the ending policy (`@sosplice/core`, `direct.ts`); this file
@@ -21,12 +21,12 @@
  * one extra read.
  *
  * Counting: bytes are counted when handed to the drain, that is when
- * `conn.write()` is called for them (SPEC 4.2: "handed to the writable").
+ * `conn.write()` is called for them (docs/contract.md#counting: "handed to the writable").
  * A stop never waits for that write: like bytes in a BSD send buffer, they
  * reach the peer before anything written afterwards (`writeAll` serialises).
  */
 import type { DirectSpliceEnd, DirectSpliceProvider, DirectSpliceRun, DirectSpliceTask } from '@sosplice/core';
-import { type ConnState, type ReadOwner, STOLEN } from './_conn.js';
+import { type ConnState, type ReadOwner, STOLEN } from './_conn.ts';
 
 const EMPTY = new Uint8Array(0);
 
@@ -85,7 +85,7 @@ class DirectRun implements DirectSpliceRun, ReadOwner {
   start(): void {
     const { control } = this.#task;
     // A conn that fails or is destroyed while we wait on the other one
-    // still ends the splice (SPEC 5: no hang on a reset of either side).
+    // still ends the splice (docs/contract.md#how-a-splice-ends: no hang on a reset of either side).
     this.#unlisten.push(
       this.#src.onFailure((error) => this.#report(() => control.sourceErrored(error))),
       this.#dst.onFailure((error) => this.#report(() => control.drainErrored(error))),
@@ -187,7 +187,7 @@ class DirectRun implements DirectSpliceRun, ReadOwner {
   /**
    * Bytes a reader abandoned sit in the stream's own queue, ahead of the
    * buffer. Move them all to the buffer's front in one go, so that a stop in
-   * between cannot leave them out of order (SPEC 4.1: no reordering).
+   * between cannot leave them out of order (docs/contract.md#flow-and-memory: no reordering).
    */
   async #takeStreamQueue(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
     const taken: Uint8Array[] = [];

@@ -4,8 +4,8 @@
  * `Deno.listen` and `Deno.listenTls`
  * (https://docs.deno.com/api/deno/~/Deno.connect).
  */
-import { denoNamespace, type DenoAddr, type DenoListenerLike } from './_deno.js';
-import { fromDenoConn, socketSettings, type DenoSocket, type DenoSocketOptions } from './socket.js';
+import { denoNamespace, type DenoAddr, type DenoListenerLike } from './_deno.ts';
+import { fromDenoConn, socketSettings, type DenoSocket, type DenoSocketOptions } from './socket.ts';
 
 /** Where {@link connect} goes. `tls` adds TLS over TCP. */
 export type DenoConnectOptions = DenoSocketOptions &

@@ -4,10 +4,10 @@
  *
  * - `highWaterMark: 0`: nothing is read from the kernel unless a reader asks,
  *   so a slow consumer leaves the data in the kernel (real backpressure,
- *   SPEC 6).
+ *   docs/adapters.md).
  * - A BYOB read goes straight into the reader's view and never asks for more
  *   than it holds: a BYOB read of `remaining` bytes is how the core keeps
- *   `max` exact (SPEC 4.3).
+ *   `max` exact (docs/contract.md#max).
  * - A default read gets a buffer sized to the traffic (see `ReadSizer`):
  *   per-chunk costs of Web Streams dominate a bulk transfer, so a busy conn
  *   reads up to 4x `readSize` at once, while a quiet one keeps small buffers.
@@ -19,10 +19,10 @@
  *   exactly 1 byte takes this path too: it gets its byte, and the rest of the
  *   chunk stays queued in the source, read next.
  * - `conn.read()` returning `null` closes the stream, not the conn: the write
- *   side stays usable (the half-close of SPEC 6; Deno's own `conn.readable`
+ *   side stays usable (the half-close of docs/adapters.md; Deno's own `conn.readable`
  *   closes the whole conn here, denoland/deno#22258).
  */
-import type { ConnState } from './_conn.js';
+import type { ConnState } from './_conn.ts';
 
 /**
  * Buffer sizes for default reads: doubles (up to 4x `readSize`) while reads
@@ -78,7 +78,7 @@ export function createReadable(state: ConnState, readSize: number): ReadableStre
         return pull(state, controller, sizer);
       },
       cancel(reason) {
-        // SPEC 6: `readable.cancel()` destroys the socket.
+        // docs/adapters.md: `readable.cancel()` destroys the socket.
         state.abort(reason);
       },
     },
@@ -128,7 +128,7 @@ function pull(state: ConnState, controller: ReadableByteStreamController, sizer:
 }
 
 function closeAtEof(state: ConnState, controller: ReadableByteStreamController): void {
-  // A pending BYOB read settles only through respond(0) (RUNTIMES.md, Web Streams).
+  // A pending BYOB read settles only through respond(0) (docs/runtimes.md#web-streams-everywhere).
   controller.close();
   controller.byobRequest?.respond(0);
   state.readFinished();

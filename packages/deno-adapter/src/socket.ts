@@ -1,16 +1,16 @@
 /**
  * `fromDenoConn`: a `Deno.Conn` (TcpConn, TlsConn, UnixConn) as a
- * WinterCG-style socket that is also a sosplice endpoint (SPEC 6).
+ * WinterCG-style socket that is also a sosplice endpoint (docs/adapters.md).
  * Reference: https://docs.deno.com/api/deno/~/Deno.Conn and
  * https://sockets-api.proposal.wintercg.org/#socket-section
  */
-import { directSplice, type SpliceEndpoint } from '@sosplice/core';
-import type { DenoAddr, DenoConnLike } from './_deno.js';
-import { isDenoConn } from './_deno.js';
-import { ConnState } from './_conn.js';
-import { DenoSpliceEnd } from './direct.js';
-import { createReadable } from './readable.js';
-import { createWritable } from './writable.js';
+import { directSplice, spliceAddresses, type SpliceAddressable, type SpliceEndpoint } from '@sosplice/core';
+import type { DenoAddr, DenoConnLike } from './_deno.ts';
+import { isDenoConn } from './_deno.ts';
+import { ConnState } from './_conn.ts';
+import { DenoSpliceEnd } from './direct.ts';
+import { createReadable } from './readable.ts';
+import { createWritable } from './writable.ts';
 
 /** Options of {@link fromDenoConn}. */
 export interface DenoSocketOptions {
@@ -49,7 +49,7 @@ export interface DenoSocketStats {
 }
 
 /** A `Deno.Conn` as a splice endpoint and a WinterCG-style socket. */
-export interface DenoSocket extends SpliceEndpoint {
+export interface DenoSocket extends SpliceEndpoint, SpliceAddressable {
   /** Byte stream (BYOB); EOF closes it but not the conn. */
   readonly readable: ReadableStream<Uint8Array>;
   /** Byte-counted; `close()` sends FIN only; `abort()` destroys the conn. */
@@ -172,5 +172,7 @@ export function fromDenoConn(conn: DenoConnLike, options: DenoSocketOptions = {}
     },
     conn,
     stats,
+    // Names the conn in the core's diagnostics messages (docs/observability.md).
+    [spliceAddresses]: () => ({ local: info.localAddress, remote: info.remoteAddress }),
   };
 }

@@ -1,16 +1,16 @@
 /**
  * The writable side of an adapted conn.
  *
- * - Its queue counts bytes (SPEC 6), so `ready` reflects what is really
+ * - Its queue counts bytes (docs/adapters.md), so `ready` reflects what is really
  *   buffered, not how many chunks.
  * - `write()` resolves once `conn.write()` took every byte (Deno may take
  *   part of a buffer: `ConnState.writeAll` finishes it, in order).
  * - `close()` is `conn.closeWrite()`: FIN only, the peer can still answer.
  *   Deno's own `conn.writable.close()` closes the whole conn
  *   (denoland/deno#27510), which loses a reply sent after our FIN.
- * - `abort()` destroys the conn (SPEC 6).
+ * - `abort()` destroys the conn (docs/adapters.md).
  */
-import type { ConnState } from './_conn.js';
+import type { ConnState } from './_conn.ts';
 
 function invalidChunk(chunk: unknown): TypeError {
   const got = chunk === null ? 'null' : typeof chunk === 'object' ? (chunk.constructor?.name ?? 'object') : typeof chunk;

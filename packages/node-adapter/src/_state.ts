@@ -4,7 +4,7 @@
  * underneath reports the reason it was given, not a generic error).
  */
 import type { Socket } from 'node:net';
-import { SocketClosedError } from './errors.js';
+import { SocketClosedError } from './errors.ts';
 
 export class SocketState {
   /** Set when our `close()` ended the socket on purpose: the readable then closes instead of failing. */
@@ -15,7 +15,7 @@ export class SocketState {
 
   constructor(readonly socket: Socket) {}
 
-  /** Destroys the socket, remembering why (SPEC.md section 6: abort and cancel destroy). */
+  /** Destroys the socket, remembering why (docs/adapters.md: abort and cancel destroy). */
   destroy(reason: unknown): void {
     this.fail(reason === undefined ? new SocketClosedError('The socket was destroyed by abort() or cancel()') : reason);
     this.socket.destroy();

@@ -1,5 +1,5 @@
 /**
- * Direct dispatch between two sockets of this adapter (SPEC.md section 6,
+ * Direct dispatch between two sockets of this adapter (docs/adapters.md
  * the core's `directSplice` extension point in packages/core/src/direct.ts).
  *
  * Bytes go from the source socket's `'data'` callback straight into
@@ -8,15 +8,15 @@
  * counting, `max`, `idle`, `unsplice` and the ending policy; this file only
  * moves bytes and keeps them exact:
  * - first what a released reader left in the readable's own queue, then the
- *   adapter's buffer, then live `'data'` (SPEC.md 3: queued data first);
+ *   adapter's buffer, then live `'data'` (docs/contract.md#starting-a-splice: queued data first);
  * - never more than `control.remaining`: a chunk straddling `max` is split
- *   and its tail put back at the front of the source (SPEC.md 4.3);
+ *   and its tail put back at the front of the source (docs/contract.md#max);
  * - after whatever was written through the drain's writable before the
  *   splice, and before whatever is written after it (same `socket.write`).
  */
 import type { DirectSpliceEnd, DirectSpliceProvider, DirectSpliceRun, DirectSpliceTask, SpliceControl } from '@sosplice/core';
-import type { ReadConsumer, ReadSide } from './readable.js';
-import type { WriteSide, WriteWatcher } from './writable.js';
+import type { ReadConsumer, ReadSide } from './readable.ts';
+import type { WriteSide, WriteWatcher } from './writable.ts';
 
 const EMPTY = new Uint8Array(0);
 
@@ -67,7 +67,7 @@ class DirectRun implements DirectSpliceRun, ReadConsumer, WriteWatcher {
     // Stopped before the first microtask: the core released both locks already.
     if (this.#stopped) return;
     const { writer, reader } = this.task;
-    // Order with earlier writes (SPEC.md 4.1): chunks still in the writable's
+    // Order with earlier writes (docs/contract.md#flow-and-memory): chunks still in the writable's
     // queue reach the socket before any spliced byte.
     if (writer.desiredSize !== this.drain.highWaterMark) {
       try {
@@ -109,7 +109,7 @@ class DirectRun implements DirectSpliceRun, ReadConsumer, WriteWatcher {
     }
     const remaining = this.#control.remaining;
     if (chunk.byteLength > remaining) {
-      // SPEC.md 4.3: the tail stays in the source for the next reader.
+      // docs/contract.md#max: the tail stays in the source for the next reader.
       this.source.pause();
       this.source.unshift(chunk.subarray(remaining));
       chunk = chunk.subarray(0, remaining);
@@ -124,7 +124,7 @@ class DirectRun implements DirectSpliceRun, ReadConsumer, WriteWatcher {
 
   /**
    * Counts the chunk, then hands it to the drain, in one synchronous step
-   * (SPEC.md 4.2: counted when handed to the writable). Counting first means
+   * (docs/contract.md#counting: counted when handed to the writable). Counting first means
    * a stop fired by the count (max) or from inside `socket.write()` (an
    * abort listener) finds these bytes counted already; the chunk is written
    * even then, since a counted byte must reach the drain.
@@ -166,7 +166,7 @@ class DirectRun implements DirectSpliceRun, ReadConsumer, WriteWatcher {
     this.drain.state.socket.off('drain', this.#onDrain);
     this.drain.watch(undefined);
     // Gives live 'data' back to the readable, which resumes or pauses the
-    // socket by its own buffer (SPEC.md 5: released, open, usable).
+    // socket by its own buffer (docs/contract.md#how-a-splice-ends: released, open, usable).
     this.source.attach(undefined);
   }
 }

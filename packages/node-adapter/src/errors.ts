@@ -1,7 +1,7 @@
 /**
  * Errors of the adapter: real Error subclasses with a stable `code`
  * (STYLE.md). Runtime errors (ECONNRESET, EPIPE, ...) are passed through
- * untouched, as SPEC.md section 6 asks.
+ * untouched, as docs/adapters.md asks.
  */
 
 /** Raised when a socket is closed underneath a stream that was still open. */

@@ -1,9 +1,9 @@
 /**
  * `@sosplice/node-adapter`: Node sockets (`net.Socket` over TCP IPv4/IPv6
  * or Unix, and `tls.TLSSocket`) as sosplice endpoints, with a direct
- * dispatch path between two of them (SPEC.md section 6).
+ * dispatch path between two of them (docs/adapters.md).
  */
-export { fromNodeSocket, connect, type NodeConnectOptions } from './socket.js';
-export { nodeDirectProvider } from './direct.js';
-export { SocketClosedError } from './errors.js';
-export type { NodeSocketInfo, NodeSocketOptions, NodeSpliceSocket } from './types.js';
+export { fromNodeSocket, connect, type NodeConnectOptions } from './socket.ts';
+export { nodeDirectProvider } from './direct.ts';
+export { SocketClosedError } from './errors.ts';
+export type { NodeSocketInfo, NodeSocketOptions, NodeSpliceSocket } from './types.ts';

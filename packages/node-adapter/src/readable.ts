@@ -1,19 +1,19 @@
 /**
  * The read side: a readable byte stream fed from a socket's `'data'` events
- * through the adapter's own buffer, with real backpressure (SPEC.md 6).
+ * through the adapter's own buffer, with real backpressure (docs/adapters.md).
  *
  * Why a buffer of our own rather than `controller.enqueue()` on every
  * `'data'`: with `highWaterMark: 0` the stream pulls only while a read is
  * pending, and we enqueue one chunk per pull, so the stream's own queue
  * holds at most the part of one chunk a BYOB read had no room for (a BYOB
- * read of `remaining` bytes takes exactly that: SPEC.md 4.3), and the socket
+ * read of `remaining` bytes takes exactly that: docs/contract.md#max), and the socket
  * is paused once our buffer reaches the high-water mark. No
  * `autoAllocateChunkSize`: it would cost a zeroed 64 KiB allocation and a
  * copy per default read. This buffer is also what the direct dispatch path
  * takes bytes from (./direct.ts).
  * Node API: https://nodejs.org/api/net.html#event-data
  */
-import type { SocketState } from './_state.js';
+import type { SocketState } from './_state.ts';
 
 /** What the direct dispatch path registers to take bytes instead of the stream. */
 export interface ReadConsumer {
@@ -94,7 +94,7 @@ export class ReadSide {
     return chunk;
   }
 
-  /** Puts bytes back at the front: the next reader (or splice) gets them first (SPEC.md 4.3). */
+  /** Puts bytes back at the front: the next reader (or splice) gets them first (docs/contract.md#max). */
   unshift(chunk: Uint8Array): void {
     if (chunk.byteLength === 0) return;
     this.#chunks.unshift(chunk);
@@ -104,7 +104,7 @@ export class ReadSide {
   /**
    * Moves the bytes a released reader left in the stream's own queue to the
    * front of our buffer, in order, through the splice's `reader` (the direct
-   * path forwards them first: SPEC.md 3). Only queued chunks are read, so no
+   * path forwards them first: docs/contract.md#starting-a-splice). Only queued chunks are read, so no
    * pull is triggered; bounded by the queued byte count.
    */
   async reclaim(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
@@ -161,7 +161,7 @@ export class ReadSide {
     this.#chunks.push(chunk);
     this.#bytes += chunk.byteLength;
     if (this.#waiting && !this.#held) this.#serve();
-    // Real backpressure (SPEC.md 6): above the mark the socket stops
+    // Real backpressure (docs/adapters.md): above the mark the socket stops
     // reading, and once Node's own buffer fills it stops reading the kernel.
     if (this.#bytes >= this.highWaterMark) this.state.socket.pause();
   }
@@ -169,7 +169,7 @@ export class ReadSide {
   /**
    * Answers the pending pull with one chunk through `enqueue()`. A default
    * read gets the chunk itself; a BYOB read gets what its view holds and the
-   * rest waits in the stream's queue, read next (SPEC.md 4.3: exact). Why not
+   * rest waits in the stream's queue, read next (docs/contract.md#max: exact). Why not
    * `byobRequest.respond()`: after a reader released a pending BYOB read,
    * the request left behind belongs to nobody, and bytes answered into it go
    * to the queue without fulfilling the next default read (a hang);
@@ -208,7 +208,7 @@ export class ReadSide {
     this.#phase = 'closed';
     try {
       this.#controller.close();
-      // A pending BYOB read settles only through its request (RUNTIMES.md).
+      // A pending BYOB read settles only through its request (docs/runtimes.md).
       this.#controller.byobRequest?.respond(0);
     } catch {
       // Already closed or errored: nothing is waiting any more.
@@ -226,7 +226,7 @@ export class ReadSide {
       return;
     }
     // Closed by our own close(): the readable ends; otherwise it was
-    // destroyed underneath the stream, which is a failure (SPEC.md 5).
+    // destroyed underneath the stream, which is a failure (docs/contract.md#how-a-splice-ends).
     if (this.state.closing && !this.state.failed) {
       this.#phase = 'ended';
       if (this.#consumer !== undefined) return this.#consumer.end();

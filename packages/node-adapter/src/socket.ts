@@ -1,17 +1,18 @@
 /**
  * `fromNodeSocket()` and `connect()`: a Node socket as a WinterCG-style
  * socket (https://sockets-api.proposal.wintercg.org/) that is also a
- * `SpliceEndpoint` (SPEC.md section 6).
+ * `SpliceEndpoint` (docs/adapters.md).
  */
-import net from 'node:net';
-import tls from 'node:tls';
-import { directSplice } from '@sosplice/core';
-import { SocketState } from './_state.js';
-import { readEnd, writeEnd } from './direct.js';
-import { SocketClosedError, invalidArg } from './errors.js';
-import { ReadSide } from './readable.js';
-import type { NodeSocketInfo, NodeSocketOptions, NodeSpliceSocket } from './types.js';
-import { WriteSide } from './writable.js';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { directSplice, spliceAddresses, type SpliceAddresses } from '@sosplice/core';
+import { socketAddresses } from './addresses.ts';
+import { SocketState } from './_state.ts';
+import { readEnd, writeEnd } from './direct.ts';
+import { SocketClosedError, invalidArg } from './errors.ts';
+import { ReadSide } from './readable.ts';
+import type { NodeSocketInfo, NodeSocketOptions, NodeSpliceSocket } from './types.ts';
+import { WriteSide } from './writable.ts';
 
 const DEFAULT_HIGH_WATER_MARK = 65536;
 
@@ -56,7 +57,7 @@ function onClose(this: net.Socket): void {
  *
  * The adapter takes the socket's reading over (`'data'`, `pause()`/`resume()`)
  * and sets `socket.allowHalfOpen = true`, so that the peer's FIN ends only
- * `readable` and our side can still answer (SPEC.md 6; Node ends the write
+ * `readable` and our side can still answer (docs/adapters.md; Node ends the write
  * side at the peer's FIN otherwise). For sockets you accept, prefer
  * `net.createServer({ allowHalfOpen: true })`. Wrap each socket once.
  *
@@ -81,9 +82,9 @@ export function fromNodeSocket(socket: net.Socket, options: NodeSocketOptions = 
     throw Object.assign(error, { code: 'ERR_SOCKET_ADOPTED' });
   }
   // A destroyed socket can never open: say so now, with a code, rather than
-  // hand back an endpoint that only fails later (SPEC.md 6; nothing taken yet).
+  // hand back an endpoint that only fails later (docs/adapters.md; nothing taken yet).
   if (socket.destroyed) throw new SocketClosedError('The "socket" argument is destroyed; fromNodeSocket() needs an open or connecting socket');
-  // Half-close (SPEC.md 6): Node reads this flag when the peer's FIN arrives.
+  // Half-close (docs/adapters.md): Node reads this flag when the peer's FIN arrives.
   socket.allowHalfOpen = true;
 
   const state = new SocketState(socket);
@@ -151,6 +152,10 @@ class NodeEndpoint implements NodeSpliceSocket {
 
   get writableBuffered(): number {
     return this.#write.buffered;
+  }
+
+  [spliceAddresses](): SpliceAddresses {
+    return socketAddresses(this.socket);
   }
 }
 

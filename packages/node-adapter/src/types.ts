@@ -1,5 +1,5 @@
 /**
- * The public contract of `@sosplice/node-adapter` (SPEC.md section 6).
+ * The public contract of `@sosplice/node-adapter` (docs/adapters.md).
  *
  * Wraps Node's `net.Socket` (TCP over IPv4/IPv6, Unix domain sockets) and
  * `tls.TLSSocket`: https://nodejs.org/api/net.html#class-netsocket
@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 /** Options of {@link fromNodeSocket}. */
 export interface NodeSocketOptions {
   /**
-   * Offer the direct dispatch path (SPEC.md section 6) when both ends of a
+   * Offer the direct dispatch path (docs/adapters.md) when both ends of a
    * splice come from this adapter. Default `true`; `false` forces the core's
    * Web Streams path (useful to compare or to test both paths).
    */

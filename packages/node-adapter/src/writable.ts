@@ -1,12 +1,12 @@
 /**
  * The write side: a WritableStream counted in bytes over `socket.write()`,
- * honouring its return value and `'drain'` (SPEC.md 6). Written by hand
+ * honouring its return value and `'drain'` (docs/adapters.md). Written by hand
  * because `Duplex.toWeb` counts chunks, not bytes, and on Node 20 its
- * `close()` waits for the read side (RUNTIMES.md, Node).
+ * `close()` waits for the read side (docs/runtimes.md#node).
  * Node API: https://nodejs.org/api/stream.html#writablewritechunk-encoding-callback
  */
-import type { SocketState } from './_state.js';
-import { invalidArg } from './errors.js';
+import type { SocketState } from './_state.ts';
+import { invalidArg } from './errors.ts';
 
 /** Told when the socket fails while the direct path writes to it. */
 export interface WriteWatcher {
@@ -47,7 +47,7 @@ export class WriteSide {
     return this.#write(chunk);
   }
 
-  /** Underlying sink: FIN, a half-close: the peer can still answer (SPEC.md 6). */
+  /** Underlying sink: FIN, a half-close: the peer can still answer (docs/adapters.md). */
   close(): Promise<void> {
     return this.#close();
   }
@@ -98,7 +98,7 @@ export class WriteSide {
     }
     const socket = this.state.socket;
     // Node says "full" above its own 16 KiB mark; our queue is counted
-    // against our high-water mark (SPEC.md 6), so wait for 'drain' only
+    // against our high-water mark (docs/adapters.md), so wait for 'drain' only
     // once Node holds that much.
     if (socket.write(chunk) || socket.writableLength < this.highWaterMark) return;
     return new Promise<void>((resolve, reject) => {

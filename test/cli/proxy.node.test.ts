@@ -1,60 +1,25 @@
-// The tcp-proxy example as a user runs it: a child process under each
+// The sosplice command as a user runs it: a child process under each
 // runtime, real loopback sockets, its log lines and exit codes checked.
-// Needs `pnpm build` (the example imports the built packages).
-import { spawn } from 'node:child_process';
+// Needs `pnpm build` (the command imports the built packages).
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { once } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
-import { root, RUNTIMES, runtimeBinary, scriptArgs } from '../_runtimes.mjs';
-import { drain, parseConnLine, pump, runClient, startProxy, startTarget } from './_harness.mjs';
+import { describe, expect, it } from 'vitest';
+import { root, RUNTIMES, runtimeBinary } from '../../examples/_runtimes.mjs';
+import { drain, parseConnLine, pump, runClient } from '../../examples/tcp-proxy/_harness.mjs';
+import { freePort, later, proxyFor, run, targetWith } from './_cli.ts';
 
 const MiB = 1024 * 1024;
 const built = ['core', 'node-adapter', 'bun-adapter', 'deno-adapter'].every((p) => existsSync(`${root}packages/${p}/dist/index.js`));
 const cert = readFileSync(`${root}test/fixtures/tls-cert.pem`, 'utf8');
 
-/** Everything started by a test, stopped after it whatever happened. */
-const cleanup: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  await Promise.all(cleanup.splice(0).map((fn) => fn()));
-});
-
-async function proxyFor(runtime: string, args: string[]) {
-  const proxy = await startProxy(runtime, args);
-  // A proxy that hangs is killed after 5 s, so one failure cannot eat the suite's time.
-  cleanup.push(() => proxy.stop(5_000));
-  return proxy;
-}
-
-async function targetWith(options: Parameters<typeof startTarget>[0]) {
-  const target = await startTarget(options);
-  cleanup.push(() => target.close());
-  return target;
-}
-
-/** A port nothing listens on (bound, then released). */
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function run(runtime: string, args: string[]) {
-  const child = spawn(runtimeBinary(runtime)!, scriptArgs(runtime, `${root}examples/tcp-proxy/${runtime}.mjs`, args), { cwd: root });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (t) => (stderr += t));
-  return new Promise<{ code: number | null; stderr: string }>((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
-}
-
-it('the packages are built (the examples import dist/)', () => {
+it('the packages are built (the command imports dist/)', () => {
   expect(built, 'run `pnpm build` first').toBe(true);
 });
 
 for (const runtime of RUNTIMES) {
-  describe.skipIf(!built || runtimeBinary(runtime) === undefined)(`tcp-proxy on ${runtime}`, () => {
+  describe.skipIf(!built || runtimeBinary(runtime) === undefined)(`sosplice on ${runtime}`, () => {
     it('forwards both directions byte-exact, and the answer sent after the client FIN still arrives', async () => {
       const target = await targetWith({ reply: 3 * MiB + 7, afterEof: true });
       const proxy = await proxyFor(runtime, ['--listen', '127.0.0.1:0', '--target', `127.0.0.1:${target.port}`]);
@@ -71,7 +36,7 @@ for (const runtime of RUNTIMES) {
     it('on SIGINT unsplices live connections, prints the totals and exits 0', async () => {
       // A target that waits for the client's FIN: both directions stay live.
       const target = await targetWith({ afterEof: true });
-      const proxy = await proxyFor(runtime, ['--listen', '127.0.0.1:0', '--target', `127.0.0.1:${target.port}`]);
+      const proxy = await proxyFor(runtime, ['--listen', '127.0.0.1:0', '--target', `127.0.0.1:${target.port}`, '--drain', '0']);
       // Two clients that sent something and stay open.
       const clients = await Promise.all(
         [1000, 2345].map(async (n) => {
@@ -82,12 +47,12 @@ for (const runtime of RUNTIMES) {
           return socket;
         }),
       );
-      cleanup.push(async () => clients.forEach((s) => s.destroy()));
+      later(async () => clients.forEach((s) => s.destroy()));
       // Both byte counts reached the target: both splices are live.
       await new Promise<void>((resolve) => {
         const check = () => target.connections.length === 2 && target.connections.every((c) => c.socket.bytesRead > 0) && resolve();
         const timer = setInterval(check, 5);
-        cleanup.push(async () => clearInterval(timer));
+        later(async () => clearInterval(timer));
       });
       // allowHalfOpen clients see the proxy's close as their readable's end.
       const closedByProxy = clients.map((s) => once(s, 'end'));
@@ -104,7 +69,7 @@ for (const runtime of RUNTIMES) {
       for (const args of [['--listen', '127.0.0.1:0'], ['--listen', 'nowhere', '--target', '127.0.0.1:1'], ['--bogus'], ['--listen', ':1', '--target', ':2', '--max', '-1']]) {
         const { code, stderr } = await run(runtime, args);
         expect(code, args.join(' ')).toBe(2);
-        expect(stderr).toMatch(/^tcp-proxy: .+\n\nusage: tcp-proxy --listen host:port --target host:port/);
+        expect(stderr).toMatch(/^sosplice: [^\n]+(\n[^\n]+)*\n\nusage: sosplice --listen host:port --target host:port/);
       }
     });
 
@@ -156,7 +121,7 @@ for (const runtime of RUNTIMES) {
         '--tls-cert', `${root}test/fixtures/tls-cert.pem`, '--tls-key', `${root}test/fixtures/tls-key.pem`,
       ]);
       const socket = tls.connect({ port: proxy.port, host: '127.0.0.1', servername: 'localhost', ca: cert });
-      cleanup.push(async () => socket.destroy());
+      later(async () => socket.destroy());
       const received = drain(socket);
       await once(socket, 'secureConnect');
       const sent = await pump(socket, 256 * 1024);
