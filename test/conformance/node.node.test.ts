@@ -8,6 +8,7 @@ import { describeConformance } from './_suite';
 import { nodeHarness } from '../harness/node';
 
 describeConformance(nodeHarness({ direct: true, transport: 'tcp' }), 'node:tcp:direct');
+describeConformance(nodeHarness({ direct: true, kernel: true, transport: 'tcp' }), 'node:tcp:kernel');
 describeConformance(nodeHarness({ direct: false, transport: 'tcp' }), 'node:tcp:generic');
 describeConformance(nodeHarness({ direct: true, transport: 'tcp6' }), 'node:tcp6:direct');
 describeConformance(nodeHarness({ direct: true, transport: 'unix' }), 'node:unix:direct');

@@ -11,14 +11,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { connect, type NodeSpliceSocket } from '@sosplice/node-adapter';
+import { setNativeEnabled } from '@sosplice/native';
 import type { Harness, HarnessFactory, Peer } from '../conformance/_harness';
 import { concat } from './_util';
+import { pathName, requireKernelPath } from './_kernel';
 
 export type NodeTransport = 'tcp' | 'tcp6' | 'unix' | 'tls';
 
 export interface NodeHarnessOptions {
   /** Offer the adapter's direct dispatch path (default) or force the stream path. */
   direct: boolean;
+  /**
+   * With `direct`: the kernel path of `@sosplice/native` (SPEC.md 8) instead
+   * of the JS direct path. Default false: the JS direct path is switched off
+   * the kernel path per endpoint, so both keep their own coverage.
+   */
+  kernel?: boolean;
   transport?: NodeTransport;
   /** The adapter's high-water mark (bytes). */
   highWaterMark?: number;
@@ -100,6 +108,7 @@ export class NodeLoopback {
       await new Promise((resolve) => peerSocket.once('secure', resolve));
     }
     const endpoint = await endpointPromise;
+    if (!this.options.kernel) setNativeEnabled(false, endpoint);
     this.#open.add(endpoint.socket);
     endpoint.socket.on('close', () => this.#open.delete(endpoint.socket));
     return { endpoint, peerSocket, peer: makePeer(transport, endpoint, peerSocket, raw) };
@@ -168,11 +177,15 @@ export function nodeHarness(options: NodeHarnessOptions): HarnessFactory {
   return async (): Promise<Harness> => {
     const loop = await NodeLoopback.listen(options);
     const transport = options.transport ?? 'tcp';
+    const kernel = options.kernel ? requireKernelPath() : undefined;
     return {
-      name: `node:${transport}:${options.direct ? 'direct' : 'generic'}`,
+      name: `node:${transport}:${pathName(options)}`,
       features: { byteStream: true, exactChunks: false, direct: options.direct, socket: true },
       endpoint: () => loop.pair().then(({ endpoint, peer }) => ({ endpoint, peer })),
-      dispose: () => loop.close(),
+      dispose: async () => {
+        await loop.close();
+        kernel?.assertUsed();
+      },
     };
   };
 }
