@@ -7,15 +7,18 @@
  */
 import { describeConformance } from './_suite';
 import { bunHarness, type BunHarnessOptions } from '../harness/bun';
+import { pathName } from '../harness/_kernel';
 
 const runs: BunHarnessOptions[] = [
   { direct: true, transport: 'tcp' },
+  { direct: true, kernel: true, transport: 'tcp' },
   { direct: false, transport: 'tcp' },
   { direct: true, transport: 'unix' },
+  { direct: true, kernel: true, transport: 'unix' },
   { direct: false, transport: 'unix' },
   { direct: true, transport: 'tls' },
   { direct: false, transport: 'tls' },
 ];
 for (const options of runs) {
-  describeConformance(bunHarness(options), `bun:${options.transport}:${options.direct ? 'direct' : 'generic'}`);
+  describeConformance(bunHarness(options), `bun:${options.transport}:${pathName(options)}`);
 }

@@ -14,7 +14,8 @@ export interface Addon {
   check(fd: number): 0 | string;
   start(sourceFd: number, drainFd: number, budget: number): number;
   stop(id: number): void;
-  progress(id: number, out: Float64Array): void;
+  /** `what` 0: bytes delivered so far; 1: milliseconds since bytes last moved. */
+  progress(id: number, what: 0 | 1): number;
   events(): number[];
   finish(id: number): AddonResult;
   reap(): void;

@@ -17,7 +17,10 @@
 import type { SpliceControl } from '@sosplice/core';
 
 /** What the thread reports: bytes delivered, and milliseconds since bytes last moved. */
-export type Progress = () => { delivered: number; quietMs: number };
+export interface Progress {
+  delivered(): number;
+  quietMs(): number;
+}
 
 interface Shadowable {
   readonly idle: number;
@@ -47,11 +50,11 @@ export function shadowProgress(control: SpliceControl, progress: Progress): () =
   const idle = (control as unknown as Shadowable).idle;
   Object.defineProperty(control, 'bytes', {
     configurable: true,
-    get: () => bytes.call(control) + progress().delivered,
+    get: () => bytes.call(control) + progress.delivered(),
   });
   Object.defineProperty(control, 'idleDeadline', {
     configurable: true,
-    get: () => Math.max(deadline.call(control), performance.now() - progress().quietMs + idle),
+    get: () => Math.max(deadline.call(control), performance.now() - progress.quietMs() + idle),
   });
   return () => {
     delete (control as unknown as Record<string, unknown>)['bytes'];

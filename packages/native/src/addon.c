@@ -211,29 +211,19 @@ static napi_value js_stop(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* progress(id, out: Float64Array(2)): out[0] = bytes delivered, out[1] = ms since bytes last moved. */
+/* progress(id, what): what 0 = bytes delivered so far, 1 = ms since bytes last moved. */
 static napi_value js_progress(napi_env env, napi_callback_info info) {
   addon *a = get_addon(env);
   if (a == NULL) return NULL;
   napi_value argv[2];
-  uint32_t id;
+  uint32_t id, what;
   CHECK(args(env, info, 2, argv));
   CHECK(get_u32(env, argv[0], &id));
-  napi_typedarray_type type;
-  size_t length;
-  void *data;
-  CHECK(napi_get_typedarray_info(env, argv[1], &type, &length, &data, NULL, NULL));
-  if (type != napi_float64_array || length < 2) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "progress() needs a Float64Array of 2");
-    return NULL;
-  }
+  CHECK(get_u32(env, argv[1], &what));
   uint64_t delivered, quiet_ns;
   int rc = sp_progress(a->engine, id, &delivered, &quiet_ns);
   if (rc < 0) return throw_errno(env, -rc, "progress");
-  double *out = data;
-  out[0] = (double)delivered;
-  out[1] = (double)quiet_ns / 1e6;
-  return NULL;
+  return number(env, what == 0 ? (double)delivered : (double)quiet_ns / 1e6);
 }
 
 /* events() -> ids of splices that ended since the last call. */

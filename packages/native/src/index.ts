@@ -7,7 +7,7 @@
  * (`@sosplice/node-adapter`, `@sosplice/bun-adapter`) use the kernel path on
  * their own whenever both ends of a splice qualify and it is enabled.
  */
-import type { SpliceControl } from '@sosplice/core';
+import { directSplice, type DirectSpliceCapable, type DirectSpliceEnd, type SpliceControl } from '@sosplice/core';
 import { loadAddon, type Addon } from './_addon.js';
 import { canShadow } from './_live.js';
 import { KernelSplice } from './kernel-splice.js';
@@ -96,9 +96,12 @@ export function setNativeEnabled(value: boolean, endpoint?: StreamPair): void {
       code: 'ERR_INVALID_ARG_TYPE',
     });
   }
+  // The adapters ask by the mark on the streams (the core's directSplice), which they see in a splice.
   for (const stream of [endpoint.readable, endpoint.writable]) {
-    if (value) off.delete(stream);
-    else off.add(stream);
+    const end = (stream as DirectSpliceCapable)[directSplice];
+    if (end === undefined) continue;
+    if (value) off.delete(end);
+    else off.add(end);
   }
 }
 
@@ -107,11 +110,11 @@ export function nativeStats(): NativeStats {
 }
 
 /**
- * For adapters: whether a splice from `source` (a readable) into `drain` (a
- * writable) over these kernel fds may take the kernel path now. Synchronous
- * and side-effect free, as a direct provider's decision must be.
+ * For adapters: whether a splice between these two marked ends (the task's
+ * `source` and `drain`) over these kernel fds may take the kernel path now.
+ * Synchronous and side-effect free, as a direct provider's decision must be.
  */
-export function kernelEligible(source: object, drain: object, sourceFd: unknown, drainFd: unknown, control: SpliceControl): boolean {
+export function kernelEligible(source: DirectSpliceEnd, drain: DirectSpliceEnd, sourceFd: unknown, drainFd: unknown, control: SpliceControl): boolean {
   if (addon === undefined || !enabled || off.has(source) || off.has(drain)) return false;
   if (typeof sourceFd !== 'number' || typeof drainFd !== 'number' || sourceFd < 0 || drainFd < 0) return false;
   if (!canShadow(control)) return false;

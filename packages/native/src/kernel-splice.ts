@@ -34,7 +34,6 @@ export class KernelSplice {
   readonly #id: number;
   readonly #control: SpliceControl;
   #unshadow: (() => void) | undefined;
-  readonly #progress = new Float64Array(2);
   #final: number | undefined;
   #resolve!: (outcome: KernelOutcome) => void;
   #stopped = false;
@@ -47,7 +46,10 @@ export class KernelSplice {
     // SPEC.md 4.3: the thread never takes more than the remaining budget from the source.
     const budget = control.remaining === Number.POSITIVE_INFINITY ? -1 : control.remaining;
     this.#id = addon.start(sourceFd, drainFd, budget);
-    this.#unshadow = shadowProgress(control, this.#read);
+    this.#unshadow = shadowProgress(control, {
+      delivered: () => this.#final ?? addon.progress(this.#id, 0),
+      quietMs: () => (this.#final === undefined ? addon.progress(this.#id, 1) : 0),
+    });
   }
 
   get id(): number {
@@ -78,12 +80,6 @@ export class KernelSplice {
     const n = this.#final + handedOver;
     if (n > 0) this.#control.count(n);
   }
-
-  #read = (): { delivered: number; quietMs: number } => {
-    if (this.#final !== undefined) return { delivered: this.#final, quietMs: 0 };
-    this.#addon.progress(this.#id, this.#progress);
-    return { delivered: this.#progress[0]!, quietMs: this.#progress[1]! };
-  };
 
   /** @internal The thread published the end of this splice. */
   ended(): void {

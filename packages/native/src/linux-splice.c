@@ -57,6 +57,8 @@ typedef struct sp_splice {
   uint64_t budget;          /* UINT64_MAX: unlimited */
   size_t in_pipe;
   _Atomic uint64_t delivered;
+  /* Set while a write into the drain is in flight: the peer may hold bytes `delivered` does not count yet. */
+  _Atomic int writing;
   _Atomic uint64_t last_move_ns;
   bool src_ready, dst_ready, src_eof, pipe_full, registered;
   int src_err;
@@ -161,6 +163,24 @@ static void mark_ready(sp_worker *w, sp_splice *s) {
   w->ready_tail = s;
 }
 
+/*
+ * One splice from the pipe into the drain, counted. `writing` brackets it so
+ * that sp_progress() never reports a count the peer has already overtaken.
+ */
+static ssize_t drain_pipe(sp_splice *s) {
+  atomic_store(&s->writing, 1);
+  ssize_t n = splice(s->pipe_r, NULL, s->dst, NULL, s->in_pipe, SPLICE_FLAGS);
+  int err = errno;
+  if (n > 0) {
+    s->in_pipe -= (size_t)n;
+    atomic_fetch_add(&s->delivered, (uint64_t)n);
+    atomic_store(&s->last_move_ns, now_ns());
+  }
+  atomic_store(&s->writing, 0);
+  errno = err;
+  return n;
+}
+
 /* --- endings (thread only) --- */
 
 /*
@@ -171,11 +191,8 @@ static void finish(sp_worker *w, sp_splice *s, int end, int err) {
   if (s->ended) return;
   if (s->in_pipe > 0 && end != SP_END_DST_ERR) {
     for (;;) {
-      ssize_t n = splice(s->pipe_r, NULL, s->dst, NULL, s->in_pipe, SPLICE_FLAGS);
+      ssize_t n = drain_pipe(s);
       if (n > 0) {
-        s->in_pipe -= (size_t)n;
-        atomic_fetch_add(&s->delivered, (uint64_t)n);
-        atomic_store(&s->last_move_ns, now_ns());
         if (s->in_pipe == 0) break;
       } else if (n < 0 && errno == EINTR) {
         continue;
@@ -291,11 +308,8 @@ static void pump(sp_worker *w, sp_splice *s) {
       }
     }
     if (s->dst_ready && s->in_pipe > 0) {
-      ssize_t n = splice(s->pipe_r, NULL, s->dst, NULL, s->in_pipe, SPLICE_FLAGS);
+      ssize_t n = drain_pipe(s);
       if (n > 0) {
-        s->in_pipe -= (size_t)n;
-        atomic_fetch_add(&s->delivered, (uint64_t)n);
-        atomic_store(&s->last_move_ns, now_ns());
         s->pipe_full = false;
         progress = true;
       } else if (n < 0 && errno == EINTR) {
@@ -593,6 +607,15 @@ int sp_stop(sp_engine *e, uint32_t id) {
 int sp_progress(sp_engine *e, uint32_t id, uint64_t *delivered, uint64_t *quiet_ns) {
   sp_splice *s = lookup(e, id);
   if (s == NULL) return -ENOENT;
+  /*
+   * A write in flight may have reached the peer already (which this thread
+   * may have seen): wait for its count. Microseconds, unless the splice
+   * thread was preempted; bounded at about 50 ms in any case.
+   */
+  for (int i = 0; i < 2500 && atomic_load(&s->writing); i++) {
+    struct timespec pause = {0, 20000};
+    nanosleep(&pause, NULL);
+  }
   *delivered = atomic_load(&s->delivered);
   uint64_t t = now_ns(), last = atomic_load(&s->last_move_ns);
   *quiet_ns = t > last ? t - last : 0;

@@ -51,7 +51,7 @@ export function kernelRun(source: ReadSide, drain: WriteSide, task: DirectSplice
   if (source.phase !== 'open' || !drain.writable) return undefined;
   const sourceFd = kernelFd(source.state.socket);
   const drainFd = kernelFd(drain.state.socket);
-  if (!kernelEligible(source.stream, drain.stream, sourceFd, drainFd, task.control)) return undefined;
+  if (!kernelEligible(task.source, task.drain, sourceFd, drainFd, task.control)) return undefined;
   return new KernelRun(source, drain, task, fallback, [sourceFd as number, drainFd as number]);
 }
 
@@ -66,6 +66,8 @@ class KernelRun implements DirectSpliceRun, ReadConsumer, WriteWatcher {
   /** Bytes Node had buffered when the handle stopped reading: they go before the thread's. */
   #prefix: Uint8Array[] = [];
   #takenOver = false;
+  /** A socket was destroyed under the prelude: its own error or close event (next tick) ends the run. */
+  #parked = false;
   /** An end or failure of a socket seen while the thread ran: reported once the thread let go. */
   #pending: { side: 'source' | 'drain' | 'eof'; error?: unknown } | undefined;
   readonly #control: SpliceControl;
@@ -137,7 +139,13 @@ class KernelRun implements DirectSpliceRun, ReadConsumer, WriteWatcher {
     const socket = this.source.state.socket;
     const handle = handleOf(socket);
     this.source.pause();
-    const rc = handle === undefined ? -9 : handle.readStop();
+    if (handle === undefined || socket.destroyed) {
+      // Destroyed meanwhile: Node reports why on its next tick (an ECONNRESET, our own close()).
+      if (this.#pending !== undefined || this.source.phase !== 'open') this.#finish(undefined);
+      else this.#parked = true;
+      return false;
+    }
+    const rc = handle.readStop();
     if (rc !== 0) {
       this.#control.sourceErrored(Object.assign(new Error(`readStop failed (${rc})`), { code: 'ERR_SOCKET_CLOSED' }));
       return false;
@@ -223,7 +231,8 @@ class KernelRun implements DirectSpliceRun, ReadConsumer, WriteWatcher {
   }
 
   #drainUnusable(): void {
-    if (!this.drain.failurePending) this.#control.drainErrored(this.drain.state.closedError());
+    if (this.drain.failurePending) this.#parked = true;
+    else this.#control.drainErrored(this.drain.state.closedError());
   }
 
   // --- ReadConsumer / WriteWatcher: socket events while this run holds the source ---
@@ -246,6 +255,7 @@ class KernelRun implements DirectSpliceRun, ReadConsumer, WriteWatcher {
     this.#pending ??= event;
     // Before the thread started, #start() reports it at its next step.
     if (this.#phase === 'kernel') void this.#kernel!.stop();
+    else if (this.#parked) this.#finish(undefined);
   }
 
   stop(): void | Promise<void> {
