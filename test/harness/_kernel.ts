@@ -4,6 +4,7 @@
  * rather than a silent fall back to the JS direct path.
  */
 import { nativeStats, nativeStatus } from '@sosplice/native';
+import type { HarnessFactory } from '../conformance/_harness';
 
 export interface PathOptions {
   direct: boolean;
@@ -16,14 +17,24 @@ export const pathName = (options: PathOptions): string => (!options.direct ? 'ge
 /** Whether the kernel path can run here (Linux, addon built, not turned off). */
 export const kernelAvailable = (): boolean => nativeStatus().available && nativeStatus().enabled;
 
-/** Fails now if the kernel path cannot run; `assertUsed()` fails later if no splice took it. */
-export function requireKernelPath(): { assertUsed(): void } {
+/** Fails if the kernel path cannot run. */
+export function requireKernelPath(): void {
   const status = nativeStatus();
   if (!status.available || !status.enabled) throw new Error(`the kernel path was asked for but is not available: ${status.reason}`);
-  const before = nativeStats().started;
-  return {
-    assertUsed() {
-      if (nativeStats().started === before) throw new Error('no splice took the kernel path: the suite ran on another path');
-    },
+}
+
+/** Wraps a kernel-path harness so that its suite fails if no splice took the kernel path (a silent fall back). */
+export function provingKernelPath(factory: HarnessFactory): HarnessFactory {
+  return async () => {
+    const harness = await factory();
+    const before = nativeStats().started;
+    return {
+      ...harness,
+      endpoint: () => harness.endpoint(),
+      dispose: async () => {
+        await harness.dispose();
+        if (nativeStats().started === before) throw new Error(`${harness.name}: no splice took the kernel path`);
+      },
+    };
   };
 }
