@@ -216,7 +216,8 @@ class KernelRun implements DirectSpliceRun, Route, DrainOwner {
   // --- Route (source side) and DrainOwner: socket events while this run holds both ---
 
   onData(chunk: Uint8Array): void {
-    this.#prefix.push(chunk);
+    // Behind what `inbox` holds already: the prelude takes it in order.
+    this.src.push(chunk);
   }
 
   onEnd(): void {

@@ -375,6 +375,8 @@ static void run_commands(sp_worker *w) {
 
 static void *worker_main(void *arg) {
   sp_worker *w = arg;
+  /* Named, so that tools (and the demo) can see the kernel path at work in /proc/<pid>/task/<tid>/comm. */
+  pthread_setname_np(pthread_self(), "sosplice-splice");
   /* Lower this thread only (Linux: setpriority on a thread id); failure just leaves it at the default. */
   (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), THREAD_NICE);
   struct epoll_event evs[64];

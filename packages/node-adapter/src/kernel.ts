@@ -107,9 +107,10 @@ class KernelRun implements DirectSpliceRun, ReadConsumer, WriteWatcher {
     if (this.#over) return;
     if (this.source.phase === 'errored') return this.#control.sourceErrored(this.source.state.closedError());
     this.source.attach(this);
-    if (!this.#takeOver()) return;
-    // SPEC.md 3: what was queued in userspace goes first, within the budget.
+    // SPEC.md 3: what was queued in userspace goes first, oldest first: the
+    // adapter's buffer, then Node's (taken by #takeOver() through data()).
     for (let chunk = this.source.shift(); chunk !== undefined; chunk = this.source.shift()) this.#prefix.push(chunk);
+    if (!this.#takeOver()) return;
     while (this.#prefix.length > 0 && !this.#over) this.#send(this.#prefix.shift()!);
     if (this.#over) return;
     if (this.#pending !== undefined || this.source.phase !== 'open') return this.#finish(undefined);
