@@ -44,37 +44,55 @@ export interface StreamPair {
 
 const REAP_AFTER_MS = 1000;
 
-const runs = new Map<number, KernelSplice>();
-const loaded = loadAddon(onEvents);
-const addon: Addon | undefined = loaded.addon;
-let enabled = true;
-const off = new WeakSet<object>();
-let reapTimer: ReturnType<typeof setTimeout> | undefined;
+/**
+ * One state per process, whatever the number of copies of this module: the
+ * addon can be initialised once per environment, and a runtime that keeps
+ * symlinked paths apart (Bun, with pnpm's links) may load this file twice.
+ */
+interface Shared {
+  readonly runs: Map<number, KernelSplice>;
+  readonly loaded: ReturnType<typeof loadAddon>;
+  readonly off: WeakSet<object>;
+  enabled: boolean;
+  reapTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+const KEY = Symbol.for('sosplice.native');
+
+function createShared(): Shared {
+  const runs = new Map<number, KernelSplice>();
+  const shared: Shared = { runs, loaded: loadAddon(() => onEvents(shared)), off: new WeakSet(), enabled: true, reapTimer: undefined };
+  return shared;
+}
+
+const shared: Shared = ((globalThis as Record<symbol, Shared | undefined>)[KEY] ??= createShared());
+const addon: Addon | undefined = shared.loaded.addon;
 
 /** The addon's threads tell us which splices ended. */
-function onEvents(): void {
-  for (const id of addon?.events() ?? []) {
-    const run = runs.get(id);
+function onEvents(state: Shared): void {
+  for (const id of state.loaded.addon?.events() ?? []) {
+    const run = state.runs.get(id);
     if (run === undefined) continue;
-    runs.delete(id);
+    state.runs.delete(id);
     run.ended();
   }
-  if (runs.size === 0) scheduleReap();
+  if (state.runs.size === 0) scheduleReap(state);
 }
 
 /** Splice threads with nothing to do end a little later; the timer never holds the process open. */
-function scheduleReap(): void {
-  if (reapTimer !== undefined || addon === undefined) return;
-  reapTimer = setTimeout(() => {
-    reapTimer = undefined;
-    if (runs.size === 0) addon.reap();
+function scheduleReap(state: Shared): void {
+  const addon = state.loaded.addon;
+  if (state.reapTimer !== undefined || addon === undefined) return;
+  state.reapTimer = setTimeout(() => {
+    state.reapTimer = undefined;
+    if (state.runs.size === 0) addon.reap();
   }, REAP_AFTER_MS);
-  (reapTimer as { unref?: () => void }).unref?.();
+  (state.reapTimer as { unref?: () => void }).unref?.();
 }
 
 /** Whether the kernel path is available, enabled, and why (not). */
 export function nativeStatus(): NativeStatus {
-  return { available: addon !== undefined, enabled, reason: loaded.reason };
+  return { available: addon !== undefined, enabled: shared.enabled, reason: shared.loaded.reason };
 }
 
 /**
@@ -88,7 +106,7 @@ export function setNativeEnabled(value: boolean, endpoint?: StreamPair): void {
     throw Object.assign(new TypeError(`The "value" argument must be of type boolean. Received ${String(value)}`), { code: 'ERR_INVALID_ARG_TYPE' });
   }
   if (endpoint === undefined) {
-    enabled = value;
+    shared.enabled = value;
     return;
   }
   if (typeof endpoint !== 'object' || endpoint === null) {
@@ -100,8 +118,8 @@ export function setNativeEnabled(value: boolean, endpoint?: StreamPair): void {
   for (const stream of [endpoint.readable, endpoint.writable]) {
     const end = (stream as DirectSpliceCapable)[directSplice];
     if (end === undefined) continue;
-    if (value) off.delete(end);
-    else off.add(end);
+    if (value) shared.off.delete(end);
+    else shared.off.add(end);
   }
 }
 
@@ -115,7 +133,7 @@ export function nativeStats(): NativeStats {
  * Synchronous and side-effect free, as a direct provider's decision must be.
  */
 export function kernelEligible(source: DirectSpliceEnd, drain: DirectSpliceEnd, sourceFd: unknown, drainFd: unknown, control: SpliceControl): boolean {
-  if (addon === undefined || !enabled || off.has(source) || off.has(drain)) return false;
+  if (addon === undefined || !shared.enabled || shared.off.has(source) || shared.off.has(drain)) return false;
   if (typeof sourceFd !== 'number' || typeof drainFd !== 'number' || sourceFd < 0 || drainFd < 0) return false;
   if (!canShadow(control)) return false;
   return addon.check(sourceFd) === 0 && addon.check(drainFd) === 0;
@@ -127,12 +145,12 @@ export function kernelEligible(source: DirectSpliceEnd, drain: DirectSpliceEnd, 
  * when the thread cannot take it (for example EMFILE).
  */
 export function startKernelSplice(sourceFd: number, drainFd: number, control: SpliceControl): KernelSplice {
-  if (addon === undefined) throw Object.assign(new Error(`The kernel path is not available: ${loaded.reason}`), { code: 'ERR_NATIVE_UNAVAILABLE' });
+  if (addon === undefined) throw Object.assign(new Error(`The kernel path is not available: ${shared.loaded.reason}`), { code: 'ERR_NATIVE_UNAVAILABLE' });
   const run = new KernelSplice(addon, sourceFd, drainFd, control);
-  runs.set(run.id, run);
-  if (reapTimer !== undefined) {
-    clearTimeout(reapTimer);
-    reapTimer = undefined;
+  shared.runs.set(run.id, run);
+  if (shared.reapTimer !== undefined) {
+    clearTimeout(shared.reapTimer);
+    shared.reapTimer = undefined;
   }
   return run;
 }

@@ -1,7 +1,8 @@
-// Run by fallback.node.test.ts in a child process, with the addon forced
-// absent (SOSPLICE_NATIVE_ADDON=<missing path>): the status says why, and a
-// splice between two adapter sockets still runs, on the JS direct path.
-// Prints one JSON line.
+// Run by packaged.node.test.ts in a child process, through the built
+// packages (dist, as an application imports them): a splice between two
+// adapter sockets, and what @sosplice/native says about it. With the addon
+// forced absent (SOSPLICE_NATIVE_ADDON=<missing path>) the splice runs on
+// the JS direct path. Prints one JSON line.
 import net from 'node:net';
 import { spliceStreams } from '@sosplice/core';
 import { nativeStats, nativeStatus } from '@sosplice/native';
