@@ -12,8 +12,8 @@
  * the drain failed, back to the front of the source, and the source's flow
  * is the stream's again.
  */
-import type { DirectSpliceRun, DirectSpliceTask, SpliceControl } from '@sosplice/core';
-import { kernelEligible, startKernelSplice, type KernelOutcome, type KernelSplice } from '@sosplice/native';
+import type { DirectSpliceRun, DirectSpliceTask } from '@sosplice/core';
+import { KernelHandover, kernelEligible, nextPoll } from '@sosplice/native';
 import type { BunSocket } from './_bun.js';
 import type { DrainOwner, Route, SocketState } from './_state.js';
 
@@ -41,31 +41,15 @@ export function kernelRun(src: SocketState, dst: SocketState, task: DirectSplice
   return run;
 }
 
-type Phase = 'prelude' | 'kernel' | 'done';
-
-class KernelRun implements DirectSpliceRun, Route, DrainOwner {
-  #phase: Phase = 'prelude';
-  #stopRequested = false;
-  #stopping: Promise<void> | undefined;
-  #kernel: KernelSplice | undefined;
-  #fallback: DirectSpliceRun | undefined;
-  /** Bytes taken from the source before the thread started, not yet handed to the drain. */
-  #prefix: Uint8Array[] = [];
-  #pending: { side: 'source' | 'drain' | 'eof'; error?: unknown } | undefined;
-  readonly #control: SpliceControl;
-
+class KernelRun extends KernelHandover implements Route, DrainOwner {
   constructor(
     readonly src: SocketState,
     readonly dst: SocketState,
-    readonly task: DirectSpliceTask,
-    readonly fallback: () => DirectSpliceRun,
-    readonly fds: readonly [source: number, drain: number],
+    task: DirectSpliceTask,
+    fallback: () => DirectSpliceRun,
+    fds: readonly [source: number, drain: number],
   ) {
-    this.#control = task.control;
-  }
-
-  get #over(): boolean {
-    return this.#stopRequested || this.#phase === 'done';
+    super(task, fds, fallback);
   }
 
   start(): void {
@@ -84,133 +68,79 @@ class KernelRun implements DirectSpliceRun, Route, DrainOwner {
       if (writer.desiredSize !== this.dst.highWaterMark) await writer.write(EMPTY);
       await this.dst.whenOutboxEmpty();
     } catch (error) {
-      if (!this.#over) this.#control.drainErrored(error);
+      if (!this.over) this.control.drainErrored(error);
       return;
     }
     try {
       // SPEC.md 3: bytes a reader abandoned in the stream's queue go first.
-      while (!this.#over && -(this.src.rc?.desiredSize ?? 0) > 0) {
+      while (!this.over && -(this.src.rc?.desiredSize ?? 0) > 0) {
         const { value, done } = await reader.read();
         if (done) break;
         // Stopped meanwhile: these bytes were the first in the source, and go back there.
-        if (this.#over) return this.src.unshift(value);
-        this.#prefix.push(value);
+        if (this.over) return this.src.unshift(value);
+        this.prefix.push(value);
       }
     } catch (error) {
-      if (!this.#over) this.#control.sourceErrored(error);
+      if (!this.over) this.control.sourceErrored(error);
       return;
     }
-    if (this.#over) return;
-    for (let chunk = this.src.shift(); chunk !== undefined; chunk = this.src.shift()) this.#prefix.push(chunk);
-    while (this.#prefix.length > 0 && !this.#over) this.#send(this.#prefix.shift()!);
-    if (this.#over) return;
+    if (this.over) return;
+    for (let chunk = this.src.shift(); chunk !== undefined; chunk = this.src.shift()) this.prefix.push(chunk);
+    while (this.prefix.length > 0 && !this.over) this.send(this.prefix.shift()!);
+    if (this.over) return;
     try {
       // The thread must be the drain's only writer.
       await this.dst.whenOutboxEmpty();
     } catch (error) {
-      if (!this.#over) this.#control.drainErrored(error);
+      if (!this.over) this.control.drainErrored(error);
       return;
     }
-    if (this.#over) return;
-    if (this.#pending !== undefined || this.src.readEnded || this.src.readFailed) return this.#finish(undefined);
-    try {
-      this.#kernel = startKernelSplice(this.fds[0], this.fds[1], this.#control);
-    } catch {
-      // The thread could not take it (out of fds, say): the JS direct path moves the bytes instead.
-      this.#giveBack();
-      this.#phase = 'done';
-      this.#fallback = this.fallback();
-      return;
-    }
-    this.#phase = 'kernel';
-    void this.#kernel.outcome.then((outcome) => this.#finish(outcome));
-  }
-
-  /** Counts a chunk and hands it to the drain, never past the budget (SPEC.md 4.3). */
-  #send(chunk: Uint8Array): void {
-    const remaining = this.#control.remaining;
-    if (chunk.byteLength > remaining) {
-      this.#prefix.unshift(chunk.subarray(remaining));
-      chunk = chunk.subarray(0, remaining);
-    }
-    if (chunk.byteLength === 0) return;
-    try {
-      this.dst.assertWritable();
-    } catch (error) {
-      this.#prefix.unshift(chunk);
-      return this.#control.drainErrored(error);
-    }
-    this.#control.count(chunk.byteLength);
-    try {
-      this.dst.send(chunk);
-    } catch (error) {
-      this.#interrupt({ side: 'drain', error });
-    }
+    if (this.src.readEnded || this.src.readFailed) return this.finish(undefined);
+    this.startKernel();
   }
 
   /** The source's flow is the stream's again; what is left of the prefix goes back in front. */
-  #giveBack(): void {
+  protected giveBack(): Promise<void> | undefined {
     if (this.src.route === this) this.src.route = undefined;
     if (this.dst.drainOwner === this) this.dst.drainOwner = undefined;
-    for (let i = this.#prefix.length - 1; i >= 0; i--) this.src.unshift(this.#prefix[i]!);
-    this.#prefix = [];
+    for (let i = this.prefix.length - 1; i >= 0; i--) this.src.unshift(this.prefix[i]!);
+    this.prefix = [];
     this.src.updateFlow();
+    // Bun reads what the kernel holds, if the stream wants it, at its loop's next poll.
+    return this.src.paused || this.src.isClosed ? undefined : nextPoll();
   }
 
-  /** The thread let go (or never started): bytes and sockets back to Bun, then the ending is reported. */
-  #finish(outcome: KernelOutcome | undefined): void {
-    if (this.#phase === 'done') return;
-    this.#phase = 'done';
-    const leftover = outcome?.leftover;
-    const drainTakes = leftover !== undefined && outcome!.end !== 'drain-error' && !this.dst.writeFailed && !this.dst.writeEnded;
-    if (leftover !== undefined && !drainTakes) this.#prefix.unshift(leftover);
-    this.#giveBack();
-    // Counting may end the splice at once (max): the leftover goes out right after, in this same step.
-    this.#kernel?.commit(drainTakes ? leftover!.byteLength : 0);
-    if (drainTakes) {
-      try {
-        this.dst.send(leftover!);
-      } catch {
-        // Lost with the connection: the drain's own error reports it.
-      }
-    }
-    if (this.#stopRequested) return;
-    const pending = this.#pending;
-    if (pending !== undefined) {
-      if (pending.side === 'eof') this.#control.sourceEnded();
-      else if (pending.side === 'source') this.#control.sourceErrored(pending.error);
-      else this.#control.drainErrored(pending.error);
-      return;
-    }
-    switch (outcome?.end) {
-      case 'eof':
-        return this.#control.sourceEnded();
-      case 'source-error':
-        // Bun never read the reset: the socket fails as if it had (SPEC.md 6: the runtime's error, with its code).
-        this.#control.sourceErrored(outcome.error);
-        this.src.onError(outcome.error);
-        if (!this.src.isClosed) this.src.socket.terminate();
-        return;
-      case 'drain-error':
-        this.#control.drainErrored(outcome.error);
-        this.dst.onError(outcome.error);
-        if (!this.dst.isClosed) this.dst.socket.terminate();
-        return;
-      case undefined:
-        // Ended before the thread started: Bun had seen the source's end already.
-        if (this.src.readFailed) this.#control.sourceErrored(this.src.readError);
-        else if (this.src.readEnded) this.#control.sourceEnded();
-        return;
-      default:
-      // 'max': commit() counted up to the budget, which stopped the splice. 'stopped': only after stop().
+  protected drainWritable(): boolean {
+    return !this.dst.writeFailed && !this.dst.writeEnded;
+  }
+
+  protected drainUnusable(): void {
+    try {
+      this.dst.assertWritable();
+    } catch (error) {
+      this.control.drainErrored(error);
     }
   }
 
-  #interrupt(event: { side: 'source' | 'drain' | 'eof'; error?: unknown }): void {
-    if (this.#over) return;
-    this.#pending ??= event;
-    // Before the thread started, #prelude() reports it at its next step.
-    if (this.#phase === 'kernel') void this.#kernel!.stop();
+  protected writeToDrain(bytes: Uint8Array): void {
+    try {
+      this.dst.send(bytes);
+    } catch (error) {
+      // Lost with the connection: the drain's failure ends the run (if it still runs).
+      this.interrupt({ side: 'drain', error });
+    }
+  }
+
+  protected failSocket(side: 'source' | 'drain', error: unknown): void {
+    // Bun never read the reset: the socket fails as if it had (SPEC.md 6: the runtime's error, with its code).
+    const state = side === 'source' ? this.src : this.dst;
+    state.onError(error);
+    if (!state.isClosed) state.socket.terminate();
+  }
+
+  protected endedBeforeKernel(): void {
+    if (this.src.readFailed) this.control.sourceErrored(this.src.readError);
+    else if (this.src.readEnded) this.control.sourceEnded();
   }
 
   // --- Route (source side) and DrainOwner: socket events while this run holds both ---
@@ -221,11 +151,11 @@ class KernelRun implements DirectSpliceRun, Route, DrainOwner {
   }
 
   onEnd(): void {
-    this.#interrupt({ side: 'eof' });
+    this.interrupt({ side: 'eof' });
   }
 
   onError(error: unknown): void {
-    this.#interrupt({ side: 'source', error });
+    this.interrupt({ side: 'source', error });
   }
 
   wantsData(): boolean {
@@ -235,20 +165,6 @@ class KernelRun implements DirectSpliceRun, Route, DrainOwner {
   onOutboxEmpty(): void {}
 
   onDrainError(error: unknown): void {
-    this.#interrupt({ side: 'drain', error });
-  }
-
-  stop(): void | Promise<void> {
-    if (this.#fallback !== undefined) return this.#fallback.stop();
-    if (this.#stopRequested) return this.#stopping;
-    this.#stopRequested = true;
-    if (this.#phase === 'kernel') {
-      this.#stopping = this.#kernel!.stop().then(() => undefined);
-      return this.#stopping;
-    }
-    if (this.#phase === 'prelude') {
-      this.#phase = 'done';
-      this.#giveBack();
-    }
+    this.interrupt({ side: 'drain', error });
   }
 }

@@ -220,10 +220,10 @@ static napi_value js_progress(napi_env env, napi_callback_info info) {
   CHECK(args(env, info, 2, argv));
   CHECK(get_u32(env, argv[0], &id));
   CHECK(get_u32(env, argv[1], &what));
-  uint64_t delivered, quiet_ns;
-  int rc = sp_progress(a->engine, id, &delivered, &quiet_ns);
+  uint64_t value = 0;
+  int rc = what == 0 ? sp_progress(a->engine, id, &value, NULL) : sp_progress(a->engine, id, NULL, &value);
   if (rc < 0) return throw_errno(env, -rc, "progress");
-  return number(env, what == 0 ? (double)delivered : (double)quiet_ns / 1e6);
+  return number(env, what == 0 ? (double)value : (double)value / 1e6);
 }
 
 /* events() -> ids of splices that ended since the last call. */

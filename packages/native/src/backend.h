@@ -57,7 +57,7 @@ int sp_check_fd(int fd);
 int64_t sp_start(sp_engine *e, int src, int dst, uint64_t budget);
 /* Asks the splice to end (SP_END_STOPPED unless it ended already). 0 or -errno. */
 int sp_stop(sp_engine *e, uint32_t id);
-/* Bytes delivered so far and nanoseconds since bytes last moved. 0 or -errno. */
+/* Bytes delivered so far and nanoseconds since bytes last moved (either may be NULL). 0 or -errno. */
 int sp_progress(sp_engine *e, uint32_t id, uint64_t *delivered, uint64_t *quiet_ns);
 /* Ids of splices that ended since the last call; returns how many (<= cap). */
 size_t sp_events(sp_engine *e, uint32_t *ids, size_t cap);

@@ -13,6 +13,7 @@ import { canShadow } from './_live.js';
 import { KernelSplice } from './kernel-splice.js';
 
 export { KernelSplice, type KernelEnd, type KernelOutcome } from './kernel-splice.js';
+export { KernelHandover, nextPoll, type Interruption } from './handover.js';
 
 /** What `nativeStatus()` reports. */
 export interface NativeStatus {

@@ -17,8 +17,8 @@
  */
 import type net from 'node:net';
 import tls from 'node:tls';
-import type { DirectSpliceRun, DirectSpliceTask, SpliceControl } from '@sosplice/core';
-import { kernelEligible, startKernelSplice, type KernelOutcome, type KernelSplice } from '@sosplice/native';
+import type { DirectSpliceRun, DirectSpliceTask } from '@sosplice/core';
+import { KernelHandover, kernelEligible, nextPoll } from '@sosplice/native';
 import type { ReadConsumer, ReadSide } from './readable.js';
 import type { WriteSide, WriteWatcher } from './writable.js';
 
@@ -55,104 +55,77 @@ export function kernelRun(source: ReadSide, drain: WriteSide, task: DirectSplice
   return new KernelRun(source, drain, task, fallback, [sourceFd as number, drainFd as number]);
 }
 
-type Phase = 'prelude' | 'kernel' | 'done';
-
-class KernelRun implements DirectSpliceRun, ReadConsumer, WriteWatcher {
-  #phase: Phase = 'prelude';
-  #stopping: Promise<void> | undefined;
-  #stopRequested = false;
-  #kernel: KernelSplice | undefined;
-  #fallback: DirectSpliceRun | undefined;
-  /** Bytes Node had buffered when the handle stopped reading: they go before the thread's. */
-  #prefix: Uint8Array[] = [];
+class KernelRun extends KernelHandover implements ReadConsumer, WriteWatcher {
   #takenOver = false;
   /** A socket was destroyed under the prelude: its own error or close event (next tick) ends the run. */
   #parked = false;
-  /** An end or failure of a socket seen while the thread ran: reported once the thread let go. */
-  #pending: { side: 'source' | 'drain' | 'eof'; error?: unknown } | undefined;
-  readonly #control: SpliceControl;
 
   constructor(
     readonly source: ReadSide,
     readonly drain: WriteSide,
-    readonly task: DirectSpliceTask,
-    readonly fallback: () => DirectSpliceRun,
-    readonly fds: readonly [source: number, drain: number],
+    task: DirectSpliceTask,
+    fallback: () => DirectSpliceRun,
+    fds: readonly [source: number, drain: number],
   ) {
-    this.#control = task.control;
+    super(task, fds, fallback);
     // Never report anything synchronously from splice(): the core has no run yet.
-    queueMicrotask(() => void this.#start());
+    queueMicrotask(() => void this.#prelude());
   }
 
-  get #over(): boolean {
-    return this.#stopRequested || this.#phase === 'done';
-  }
-
-  async #start(): Promise<void> {
-    if (this.#over) return;
+  async #prelude(): Promise<void> {
+    if (this.over) return;
     const { writer, reader } = this.task;
     // SPEC.md 4.1: chunks still in the drain's writable reach the socket before any spliced byte.
     if (writer.desiredSize !== this.drain.highWaterMark) {
       try {
         await writer.write(EMPTY);
       } catch (error) {
-        if (!this.#over) this.#control.drainErrored(error);
+        if (!this.over) this.control.drainErrored(error);
         return;
       }
-      if (this.#over) return;
+      if (this.over) return;
     }
     this.drain.watch(this);
-    if (!this.drain.writable) return this.#drainUnusable();
+    if (!this.drain.writable) return this.drainUnusable();
     await this.source.reclaim(reader);
-    if (this.#over) return;
-    if (this.source.phase === 'errored') return this.#control.sourceErrored(this.source.state.closedError());
+    if (this.over) return;
+    if (this.source.phase === 'errored') return this.control.sourceErrored(this.source.state.closedError());
     this.source.attach(this);
     // SPEC.md 3: what was queued in userspace goes first, oldest first: the
     // adapter's buffer, then Node's (taken by #takeOver() through data()).
-    for (let chunk = this.source.shift(); chunk !== undefined; chunk = this.source.shift()) this.#prefix.push(chunk);
+    for (let chunk = this.source.shift(); chunk !== undefined; chunk = this.source.shift()) this.prefix.push(chunk);
     if (!this.#takeOver()) return;
-    while (this.#prefix.length > 0 && !this.#over) this.#send(this.#prefix.shift()!);
-    if (this.#over) return;
-    if (this.#pending !== undefined || this.source.phase !== 'open') return this.#finish(undefined);
+    while (this.prefix.length > 0 && !this.over) this.send(this.prefix.shift()!);
+    if (this.over) return;
+    if (this.source.phase !== 'open') return this.finish(undefined);
     // The thread must be the drain's only writer: wait until Node handed the kernel everything.
     const socket = this.drain.state.socket;
-    while (socket.writableLength > 0 && this.drain.writable && !this.#over) {
+    while (socket.writableLength > 0 && this.drain.writable && !this.over) {
       await new Promise<void>((resolve) => socket.write(EMPTY, () => resolve()));
     }
-    if (this.#over) return;
-    if (this.#pending !== undefined) return this.#finish(undefined);
-    if (!this.drain.writable) return this.#drainUnusable();
-    try {
-      this.#kernel = startKernelSplice(this.fds[0], this.fds[1], this.#control);
-    } catch {
-      // The thread could not take it (out of fds, say): the JS direct path moves the bytes instead.
-      this.#giveBack();
-      this.#phase = 'done';
-      this.#fallback = this.fallback();
-      return;
-    }
-    this.#phase = 'kernel';
-    void this.#kernel.outcome.then((outcome) => this.#finish(outcome));
+    if (this.over) return;
+    if (!this.drain.writable && this.pending === undefined) return this.drainUnusable();
+    this.startKernel();
   }
 
-  /** Stops Node reading the source and collects what it had buffered; false if the handle refused. */
+  /** Stops Node reading the source and collects what it had buffered; false if it cannot. */
   #takeOver(): boolean {
     const socket = this.source.state.socket;
     const handle = handleOf(socket);
     this.source.pause();
     if (handle === undefined || socket.destroyed) {
       // Destroyed meanwhile: Node reports why on its next tick (an ECONNRESET, our own close()).
-      if (this.#pending !== undefined || this.source.phase !== 'open') this.#finish(undefined);
+      if (this.pending !== undefined || this.source.phase !== 'open') this.finish(undefined);
       else this.#parked = true;
       return false;
     }
     const rc = handle.readStop();
     if (rc !== 0) {
-      this.#control.sourceErrored(Object.assign(new Error(`readStop failed (${rc})`), { code: 'ERR_SOCKET_CLOSED' }));
+      this.control.sourceErrored(Object.assign(new Error(`readStop failed (${rc})`), { code: 'ERR_SOCKET_CLOSED' }));
       return false;
     }
     // Node's _read() restarts a handle whose `reading` is false: it stays true while the thread reads.
-    handle!.reading = true;
+    handle.reading = true;
     this.#takenOver = true;
     // Node's own buffer, through 'data' into data() below.
     while (socket.read() !== null);
@@ -160,116 +133,57 @@ class KernelRun implements DirectSpliceRun, ReadConsumer, WriteWatcher {
   }
 
   /** Node reads the source again; what is left of the prefix goes back in front. */
-  #giveBack(): void {
+  protected giveBack(): Promise<void> | undefined {
     this.drain.watch(undefined);
     const handle = handleOf(this.source.state.socket);
+    let reading = false;
     if (this.#takenOver && handle !== undefined && !this.source.state.socket.destroyed) {
       this.#takenOver = false;
       handle.reading = true;
-      handle.readStart();
+      reading = handle.readStart() === 0;
     }
-    const prefix = this.#prefix;
-    this.#prefix = [];
+    const prefix = this.prefix;
+    this.prefix = [];
     this.source.attach(undefined);
     for (const chunk of prefix) this.source.onData(chunk);
+    return reading ? nextPoll() : undefined;
   }
 
-  /** Counts a chunk and hands it to the drain, never past the budget (SPEC.md 4.3). */
-  #send(chunk: Uint8Array): void {
-    const remaining = this.#control.remaining;
-    if (chunk.byteLength > remaining) {
-      this.#prefix.unshift(chunk.subarray(remaining));
-      chunk = chunk.subarray(0, remaining);
-    }
-    if (chunk.byteLength === 0) return;
-    if (!this.drain.writable) {
-      this.#prefix.unshift(chunk);
-      return this.#drainUnusable();
-    }
-    this.#control.count(chunk.byteLength);
-    this.drain.state.socket.write(chunk);
+  protected drainWritable(): boolean {
+    return this.drain.writable;
   }
 
-  /** The thread let go (or never started): bytes and sockets back to Node, then the ending is reported. */
-  #finish(outcome: KernelOutcome | undefined): void {
-    if (this.#phase === 'done') return;
-    this.#phase = 'done';
-    const leftover = outcome?.leftover;
-    const drainTakes = leftover !== undefined && outcome!.end !== 'drain-error' && this.drain.writable;
-    if (leftover !== undefined && !drainTakes) this.#prefix.unshift(leftover);
-    this.#giveBack();
-    // Counting may end the splice at once (max): the leftover is written right after, in this same step.
-    this.#kernel?.commit(drainTakes ? leftover!.byteLength : 0);
-    if (drainTakes) this.drain.state.socket.write(leftover!);
-    if (this.#stopRequested) return;
-    const pending = this.#pending;
-    if (pending !== undefined) {
-      if (pending.side === 'eof') this.#control.sourceEnded();
-      else if (pending.side === 'source') this.#control.sourceErrored(pending.error);
-      else this.#control.drainErrored(pending.error);
-      return;
-    }
-    switch (outcome?.end) {
-      case 'eof':
-        return this.#control.sourceEnded();
-      case 'source-error':
-        // Node never read the reset: the socket fails as if it had (SPEC.md 6: the runtime's error, with its code).
-        this.#control.sourceErrored(outcome.error);
-        this.source.state.socket.destroy(outcome.error);
-        return;
-      case 'drain-error':
-        this.#control.drainErrored(outcome.error);
-        this.drain.state.socket.destroy(outcome.error);
-        return;
-      case undefined:
-        // Ended before the thread started: Node had seen the source's end already.
-        if (this.source.phase === 'ended' || this.source.phase === 'closed') this.#control.sourceEnded();
-        else if (this.source.phase === 'errored') this.#control.sourceErrored(this.source.state.closedError());
-        return;
-      default:
-      // 'max': commit() counted up to the budget, which stopped the splice. 'stopped': only after stop().
-    }
-  }
-
-  #drainUnusable(): void {
+  protected drainUnusable(): void {
     if (this.drain.failurePending) this.#parked = true;
-    else this.#control.drainErrored(this.drain.state.closedError());
+    else this.control.drainErrored(this.drain.state.closedError());
+  }
+
+  protected writeToDrain(bytes: Uint8Array): void {
+    this.drain.state.socket.write(bytes);
+  }
+
+  protected failSocket(side: 'source' | 'drain', error: unknown): void {
+    // Node never read the reset: the socket fails as if it had (SPEC.md 6: the runtime's error, with its code).
+    (side === 'source' ? this.source : this.drain).state.socket.destroy(error as Error);
+  }
+
+  protected endedBeforeKernel(): void {
+    if (this.source.phase === 'ended' || this.source.phase === 'closed') this.control.sourceEnded();
+    else if (this.source.phase === 'errored') this.control.sourceErrored(this.source.state.closedError());
   }
 
   // --- ReadConsumer / WriteWatcher: socket events while this run holds the source ---
 
   data(chunk: Uint8Array): void {
-    this.#prefix.push(chunk);
+    this.prefix.push(chunk);
   }
 
   end(): void {
-    this.#interrupt({ side: 'eof' });
+    this.interrupt({ side: 'eof' }, this.#parked);
   }
 
   error(error: unknown): void {
     // The same socket may be both ends (an echo): report the side that failed first.
-    this.#interrupt({ side: this.source.phase === 'errored' ? 'source' : 'drain', error });
-  }
-
-  #interrupt(event: { side: 'source' | 'drain' | 'eof'; error?: unknown }): void {
-    if (this.#over) return;
-    this.#pending ??= event;
-    // Before the thread started, #start() reports it at its next step.
-    if (this.#phase === 'kernel') void this.#kernel!.stop();
-    else if (this.#parked) this.#finish(undefined);
-  }
-
-  stop(): void | Promise<void> {
-    if (this.#fallback !== undefined) return this.#fallback.stop();
-    if (this.#stopRequested) return this.#stopping;
-    this.#stopRequested = true;
-    if (this.#phase === 'kernel') {
-      this.#stopping = this.#kernel!.stop().then(() => undefined);
-      return this.#stopping;
-    }
-    if (this.#phase === 'prelude') {
-      this.#phase = 'done';
-      this.#giveBack();
-    }
+    this.interrupt({ side: this.source.phase === 'errored' ? 'source' : 'drain', error }, this.#parked);
   }
 }
