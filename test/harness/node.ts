@@ -117,6 +117,9 @@ export class NodeLoopback {
   async close(): Promise<void> {
     for (const socket of this.#open) socket.destroy();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    // 'close' comes before libuv's closing-handles phase has freed the listening handle, which
+    // follows this turn's check phase: the second setImmediate runs after it.
+    await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
     if (this.#dir !== undefined) rmSync(this.#dir, { recursive: true, force: true });
   }
 }

@@ -69,7 +69,8 @@ export function describeChurn(factory: HarnessFactory, total: number, lanes = 8,
     const endings = await Promise.all(Array.from({ length: lanes }, (_, i) => lane(harness, per, prng(seed + i))));
     await harness.dispose();
     await settled();
-    expect(nativeStats().started - startedBefore, 'splices that took the kernel path').toBeGreaterThanOrEqual(total * 0.9);
+    // Not all: a splice whose budget the bytes already buffered in userspace cover ends (max) before the thread is needed.
+    expect(nativeStats().started - startedBefore, 'splices that took the kernel path').toBeGreaterThanOrEqual(total * 0.5);
     // Sockets close on the runtime's next turns: wait for the counts to come back, bounded.
     await until(() => {
       const now = processCounts();

@@ -16,6 +16,7 @@ import type { DirectSpliceRun, DirectSpliceTask } from '@sosplice/core';
 import { KernelHandover, kernelEligible, nextPoll } from '@sosplice/native';
 import type { BunSocket } from './_bun.js';
 import type { DrainOwner, Route, SocketState } from './_state.js';
+import { writeEpipeError } from './errors.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -84,17 +85,22 @@ class KernelRun extends KernelHandover implements Route, DrainOwner {
       if (!this.over) this.control.sourceErrored(error);
       return;
     }
+    // Until nothing is left in userspace: a read Bun had under way when it paused lands in `inbox`
+    // meanwhile, and must go before the thread's bytes.
+    do {
+      if (this.over) return;
+      for (let chunk = this.src.shift(); chunk !== undefined; chunk = this.src.shift()) this.prefix.push(chunk);
+      while (this.prefix.length > 0 && !this.over) this.send(this.prefix.shift()!);
+      if (this.over) return;
+      try {
+        // The thread must be the drain's only writer.
+        await this.dst.whenOutboxEmpty();
+      } catch (error) {
+        if (!this.over) this.control.drainErrored(error);
+        return;
+      }
+    } while (this.src.inboxBytes > 0);
     if (this.over) return;
-    for (let chunk = this.src.shift(); chunk !== undefined; chunk = this.src.shift()) this.prefix.push(chunk);
-    while (this.prefix.length > 0 && !this.over) this.send(this.prefix.shift()!);
-    if (this.over) return;
-    try {
-      // The thread must be the drain's only writer.
-      await this.dst.whenOutboxEmpty();
-    } catch (error) {
-      if (!this.over) this.control.drainErrored(error);
-      return;
-    }
     if (this.src.readEnded || this.src.readFailed) return this.finish(undefined);
     this.startKernel();
   }
@@ -165,6 +171,9 @@ class KernelRun extends KernelHandover implements Route, DrainOwner {
   onOutboxEmpty(): void {}
 
   onDrainError(error: unknown): void {
-    this.interrupt({ side: 'drain', error });
+    // Bun may report the drain's reset as a plain close; the thread was writing into it: the
+    // connection was lost under a write, as the JS direct path reports it (EPIPE).
+    const coded = (error as { code?: unknown } | null)?.code;
+    this.interrupt({ side: 'drain', error: coded === 'ERR_SOCKET_CLOSED' ? writeEpipeError() : error });
   }
 }

@@ -121,8 +121,10 @@ export abstract class KernelHandover implements DirectSpliceRun {
     this.#kernel?.commit(drainTakes ? leftover!.byteLength : 0);
     if (drainTakes) this.writeToDrain(leftover!);
     if (this.#stopRequested) return;
+    // The thread's errno is the most precise account of a failure; otherwise what the runtime reported.
     const pending = this.#pending;
-    if (pending !== undefined) return this.#report(pending);
+    const failed = outcome?.end === 'source-error' || outcome?.end === 'drain-error';
+    if (pending !== undefined && !failed) return this.#report(pending);
     switch (outcome?.end) {
       case 'eof':
         return this.control.sourceEnded();

@@ -181,6 +181,18 @@ static ssize_t drain_pipe(sp_splice *s) {
   return n;
 }
 
+/*
+ * A pending error of the source (a reset nobody read yet): the runtime may
+ * have closed its fd on the reset's hang-up, or our stop may come before a
+ * read, and either way an EOF or a stop must not hide it.
+ */
+static int src_pending_error(const sp_splice *s) {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (getsockopt(s->src, SOL_SOCKET, SO_ERROR, &err, &len) < 0) return 0;
+  return err;
+}
+
 /* --- endings (thread only) --- */
 
 /*
@@ -189,6 +201,13 @@ static ssize_t drain_pipe(sp_splice *s) {
  */
 static void finish(sp_worker *w, sp_splice *s, int end, int err) {
   if (s->ended) return;
+  if (end == SP_END_EOF || end == SP_END_STOPPED) {
+    int pending = src_pending_error(s);
+    if (pending != 0) {
+      end = SP_END_SRC_ERR;
+      err = pending;
+    }
+  }
   if (s->in_pipe > 0 && end != SP_END_DST_ERR) {
     for (;;) {
       ssize_t n = drain_pipe(s);
