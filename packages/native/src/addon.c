@@ -199,13 +199,22 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   return number(env, (double)id);
 }
 
-static napi_value js_stop(napi_env env, napi_callback_info info) {
+/* The engine and the splice id of a call whose only argument is an id; NULL (with an exception) otherwise. */
+static addon *with_id(napi_env env, napi_callback_info info, uint32_t *id) {
   addon *a = get_addon(env);
-  if (a == NULL) return NULL;
   napi_value argv[1];
+  if (a == NULL || args(env, info, 1, argv) != napi_ok) return NULL;
+  if (get_u32(env, argv[0], id) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "a splice id must be a number");
+    return NULL;
+  }
+  return a;
+}
+
+static napi_value js_stop(napi_env env, napi_callback_info info) {
   uint32_t id;
-  CHECK(args(env, info, 1, argv));
-  CHECK(get_u32(env, argv[0], &id));
+  addon *a = with_id(env, info, &id);
+  if (a == NULL) return NULL;
   int rc = sp_stop(a->engine, id);
   if (rc < 0) return throw_errno(env, -rc, "stop");
   return NULL;
@@ -245,12 +254,9 @@ static napi_value js_events(napi_env env, napi_callback_info info) {
 
 /* finish(id) -> { end, delivered, leftover?, errno?, code? } for an ended splice; frees its id. */
 static napi_value js_finish(napi_env env, napi_callback_info info) {
-  addon *a = get_addon(env);
-  if (a == NULL) return NULL;
-  napi_value argv[1];
   uint32_t id;
-  CHECK(args(env, info, 1, argv));
-  CHECK(get_u32(env, argv[0], &id));
+  addon *a = with_id(env, info, &id);
+  if (a == NULL) return NULL;
   sp_result r;
   int rc = sp_finish(a->engine, id, &r);
   if (rc < 0) return throw_errno(env, -rc, "finish");
