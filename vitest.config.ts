@@ -17,6 +17,7 @@ export default defineConfig({
       '@sosplice/node-adapter': src('node-adapter'),
       '@sosplice/bun-adapter': src('bun-adapter'),
       '@sosplice/deno-adapter': src('deno-adapter'),
+      '@sosplice/native': src('native'),
     },
   },
   test: {

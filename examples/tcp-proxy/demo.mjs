@@ -3,7 +3,9 @@
 // through one spliced connection, then the proxy is stopped with SIGINT.
 //
 //   node examples/tcp-proxy/demo.mjs [--runtime node|bun|deno] [--mib 128]
+import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { nativeStatus } from '@sosplice/native';
 import { RUNTIMES, runtimeBinary } from '../_runtimes.mjs';
 import { parseConnLine, processCpuSeconds, runClient, startProxy, startTarget } from './_harness.mjs';
 
@@ -31,6 +33,9 @@ console.log(`proxy (${values.runtime}, pid ${proxy.child.pid}) ${proxy.lines[0]}
 console.log(`pushing ${mib} MiB each way through one connection\n`);
 
 const bar = progressBar(() => moved / total);
+// Which path ran: the kernel path's splice threads are named, so look for them in the proxy.
+let spliceThreads = 0;
+const sampler = setInterval(() => (spliceThreads = Math.max(spliceThreads, countSpliceThreads(proxy.child.pid))), 50);
 const cpu0 = processCpuSeconds(proxy.child.pid);
 const t0 = performance.now();
 const client = await runClient(proxy.port, each, (n) => (moved += n));
@@ -38,6 +43,7 @@ await target.connections[0].done;
 const elapsed = (performance.now() - t0) / 1000;
 const cpu1 = processCpuSeconds(proxy.child.pid);
 bar.stop();
+clearInterval(sampler);
 
 const logLine = await proxy.waitFor(/ up \d+ B/);
 const status = await proxy.stop();
@@ -54,8 +60,31 @@ console.log(`client → target  ${fmt(conn.up)}  ${conn.upReason}  sha256 ${upOk
 console.log(`target → client  ${fmt(conn.down)}  ${conn.downReason}  sha256 ${downOk ? 'equal' : 'DIFFERENT'}`);
 console.log(`throughput       ${((total * 8) / elapsed / 1e9).toFixed(2)} Gbit/s (${(gib / elapsed).toFixed(2)} GiB/s, both directions, ${elapsed.toFixed(2)} s)`);
 if (cpu !== undefined) console.log(`proxy CPU        ${cpu.toFixed(2)} s (${(cpu / gib).toFixed(2)} s per GiB)`);
+console.log(`path             ${pathLine()}`);
 console.log(`\nproxy log:\n  ${logLine}\n  ${totalsLine ?? '(no totals line)'}\nproxy exit code  ${status.code}`);
 process.exit(upOk && downOk && status.code === 0 ? 0 : 1);
+
+/** Threads of `pid` named by @sosplice/native's splice threads (Linux /proc). */
+function countSpliceThreads(pid) {
+  try {
+    return readdirSync(`/proc/${pid}/task`).filter((tid) => {
+      try {
+        return readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() === 'sosplice-splice';
+      } catch {
+        return false;
+      }
+    }).length;
+  } catch {
+    return 0;
+  }
+}
+
+function pathLine() {
+  if (spliceThreads > 0) return `kernel: splice(2) on ${spliceThreads} splice thread(s) in the proxy, bytes never entered JavaScript`;
+  if (values.runtime === 'deno') return 'JS direct dispatch (Deno exposes no socket fd, so no kernel path)';
+  const status = nativeStatus();
+  return `JS direct dispatch (kernel path not used: ${status.available ? (status.enabled ? 'no splice thread seen' : 'turned off') : status.reason})`;
+}
 
 function fmt(bytes) {
   return `${(bytes / MiB).toFixed(1).padStart(7)} MiB (${bytes} B)`;

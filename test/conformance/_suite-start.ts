@@ -1,7 +1,7 @@
 /** docs/contract.md#starting-a-splice, "Starting a splice". */
 import { describe, expect, it } from 'vitest';
 import { spliceStreams } from '@sosplice/core';
-import { concat, expectBytes, pattern, readAtLeast, remainderOf, text, withTimeout } from '../harness/_util';
+import { concat, expectBytes, pattern, readAtLeast, remainderOf, sleep, text, withTimeout } from '../harness/_util';
 import { T, doneOf, expectReceived, expectReleased, type SuiteContext } from './_suite-context';
 
 export function startSection(ctx: SuiteContext): void {
@@ -20,6 +20,25 @@ export function startSection(ctx: SuiteContext): void {
       expect(result).toMatchObject({ reason: 'eof', bytes: queued.byteLength + later.byteLength });
       await withTimeout(b.peer.ended(), T, 'drain closed at eof');
       await expectReceived(b, concat(queued, later));
+    });
+
+    it('forwards a backlog that fills every buffer of the source in order, before what arrives later', async () => {
+      // Regression: the kernel path sent the runtime's own buffer before the
+      // adapter's older one when both held bytes at the splice's start.
+      const a = await ctx.side();
+      const b = await ctx.side();
+      const backlog = pattern(1 << 20, 5);
+      const later = pattern(10_000, 6);
+      const writing = a.peer.write(backlog);
+      // No event says "every buffer is full": give the transport a bounded moment to fill them.
+      await sleep(50);
+      const s = ctx.splice(a.endpoint.readable, b.endpoint.writable);
+      await withTimeout(writing, T, 'backlog written');
+      await a.peer.write(later);
+      await a.peer.end();
+      expect(await doneOf(s)).toMatchObject({ reason: 'eof', bytes: backlog.byteLength + later.byteLength });
+      await withTimeout(b.peer.ended(), T, 'drain closed at eof');
+      await expectReceived(b, concat(backlog, later));
     });
 
     it('locks both streams while spliced: nobody else can read the source or write the drain', async () => {

@@ -7,8 +7,12 @@
  */
 import { describeConformance } from './_suite';
 import { bunHarness, type BunHarnessOptions } from '../harness/bun';
+import { kernelAvailable, pathName, provingKernelPath } from '../harness/_kernel';
 
+// The kernel path wherever the addon is built (Linux with a C compiler); elsewhere the adapter's JS paths only.
+const kernel: BunHarnessOptions[] = kernelAvailable() ? [{ direct: true, kernel: true, transport: 'tcp' }, { direct: true, kernel: true, transport: 'unix' }] : [];
 const runs: BunHarnessOptions[] = [
+  ...kernel,
   { direct: true, transport: 'tcp' },
   { direct: false, transport: 'tcp' },
   { direct: true, transport: 'unix' },
@@ -17,5 +21,6 @@ const runs: BunHarnessOptions[] = [
   { direct: false, transport: 'tls' },
 ];
 for (const options of runs) {
-  describeConformance(bunHarness(options), `bun:${options.transport}:${options.direct ? 'direct' : 'generic'}`);
+  const factory = options.kernel ? provingKernelPath(bunHarness(options)) : bunHarness(options);
+  describeConformance(factory, `bun:${options.transport}:${pathName(options)}`);
 }

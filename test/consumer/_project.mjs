@@ -5,7 +5,7 @@ import { cpSync, mkdirSync, readdirSync, realpathSync, symlinkSync, writeFileSyn
 import { join } from 'node:path';
 import { root } from '../../examples/_runtimes.mjs';
 
-export const PACKAGES = ['core', 'node-adapter', 'bun-adapter', 'deno-adapter', 'cli'];
+export const PACKAGES = ['core', 'native', 'node-adapter', 'bun-adapter', 'deno-adapter', 'cli'];
 
 /** Runs a command to completion; throws with its output when it fails. */
 export function run(cmd, args, options = {}) {

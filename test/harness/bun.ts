@@ -10,12 +10,16 @@ import { join } from 'node:path';
 import { connect, type BunSocket, type BunSocketListener, type BunSpliceSocket } from '@sosplice/bun-adapter';
 import type { Harness, HarnessFactory, Peer } from '../conformance/_harness';
 import { concat } from './_util';
+import { setNativeEnabled } from '@sosplice/native';
+import { pathName, requireKernelPath } from './_kernel';
 
 export type BunTransport = 'tcp' | 'unix' | 'tls';
 
 export interface BunHarnessOptions {
   /** Give the adapter's sockets the direct dispatch path (`false`: Web Streams only). */
   direct: boolean;
+  /** With `direct`: the kernel path (SPEC.md 8) instead of the JS direct path (switched off per endpoint otherwise). */
+  kernel?: boolean;
   transport?: BunTransport;
 }
 
@@ -197,6 +201,7 @@ let unixCounter = 0;
 export class BunLoopback {
   readonly transport: BunTransport;
   readonly direct: boolean;
+  readonly kernel: boolean;
   private server: BunSocketListener<unknown> | undefined;
   private accepted: RawPeer[] = [];
   private acceptWaiters: Array<(p: RawPeer) => void> = [];
@@ -207,6 +212,7 @@ export class BunLoopback {
 
   constructor(options: BunHarnessOptions) {
     this.direct = options.direct;
+    this.kernel = options.kernel ?? false;
     this.transport = options.transport ?? 'tcp';
     const onAccept = (peer: RawPeer): void => {
       this.peers.add(peer);
@@ -239,6 +245,7 @@ export class BunLoopback {
       const endpoint = await connect({ ...where, direct: this.direct });
       const peer = await this.nextAccepted();
       await endpoint.opened;
+      if (!this.kernel) setNativeEnabled(false, endpoint);
       this.sockets.add(endpoint);
       // Bypasses the writable on purpose: the byte only exists to be left unread.
       if (this.transport === 'unix') peer.unreadByte = () => void endpoint.socket.write(new Uint8Array(1));
@@ -262,9 +269,10 @@ export class BunLoopback {
 /** A conformance harness over loopback Bun sockets through the adapter. */
 export function bunHarness(options: BunHarnessOptions): HarnessFactory {
   return async (): Promise<Harness> => {
+    if (options.kernel) requireKernelPath();
     const loop = new BunLoopback(options);
     return {
-      name: `bun:${loop.transport}:${options.direct ? 'direct' : 'generic'}`,
+      name: `bun:${loop.transport}:${pathName(options)}`,
       features: { byteStream: true, exactChunks: false, direct: options.direct, socket: true },
       endpoint: () => loop.pair(),
       dispose: () => loop.dispose(),

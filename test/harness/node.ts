@@ -11,14 +11,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { connect, type NodeSpliceSocket } from '@sosplice/node-adapter';
+import { setNativeEnabled } from '@sosplice/native';
 import type { Harness, HarnessFactory, Peer } from '../conformance/_harness';
 import { concat } from './_util';
+import { pathName, requireKernelPath } from './_kernel';
 
 export type NodeTransport = 'tcp' | 'tcp6' | 'unix' | 'tls';
 
 export interface NodeHarnessOptions {
   /** Offer the adapter's direct dispatch path (default) or force the stream path. */
   direct: boolean;
+  /**
+   * With `direct`: the kernel path of `@sosplice/native` (SPEC.md 8) instead
+   * of the JS direct path. Default false: the JS direct path is switched off
+   * the kernel path per endpoint, so both keep their own coverage.
+   */
+  kernel?: boolean;
   transport?: NodeTransport;
   /** The adapter's high-water mark (bytes). */
   highWaterMark?: number;
@@ -100,6 +108,7 @@ export class NodeLoopback {
       await new Promise((resolve) => peerSocket.once('secure', resolve));
     }
     const endpoint = await endpointPromise;
+    if (!this.options.kernel) setNativeEnabled(false, endpoint);
     this.#open.add(endpoint.socket);
     endpoint.socket.on('close', () => this.#open.delete(endpoint.socket));
     return { endpoint, peerSocket, peer: makePeer(transport, endpoint, peerSocket, raw) };
@@ -108,6 +117,9 @@ export class NodeLoopback {
   async close(): Promise<void> {
     for (const socket of this.#open) socket.destroy();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    // 'close' comes before libuv's closing-handles phase has freed the listening handle, which
+    // follows this turn's check phase: the second setImmediate runs after it.
+    await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
     if (this.#dir !== undefined) rmSync(this.#dir, { recursive: true, force: true });
   }
 }
@@ -168,8 +180,9 @@ export function nodeHarness(options: NodeHarnessOptions): HarnessFactory {
   return async (): Promise<Harness> => {
     const loop = await NodeLoopback.listen(options);
     const transport = options.transport ?? 'tcp';
+    if (options.kernel) requireKernelPath();
     return {
-      name: `node:${transport}:${options.direct ? 'direct' : 'generic'}`,
+      name: `node:${transport}:${pathName(options)}`,
       features: { byteStream: true, exactChunks: false, direct: options.direct, socket: true },
       endpoint: () => loop.pair().then(({ endpoint, peer }) => ({ endpoint, peer })),
       dispose: () => loop.close(),

@@ -9,6 +9,7 @@
  */
 import type { DirectSpliceEnd, DirectSpliceProvider, DirectSpliceRun, DirectSpliceTask, SpliceControl } from '@sosplice/core';
 import type { DrainOwner, Route, SocketState } from './_state.ts';
+import { kernelRun } from './kernel.ts';
 
 /** What the adapter puts under `directSplice` on its streams. */
 export interface BunDirectEnd extends DirectSpliceEnd {
@@ -200,6 +201,13 @@ export const bunDirectProvider: DirectSpliceProvider = {
     if (src === undefined || dst === undefined) return undefined;
     // One writer at a time per drain: the core holds its lock, so this is only a guard.
     if (dst.drainOwner !== undefined || src.route !== undefined) return undefined;
+    // SPEC.md 8: the kernel path when both sockets have a kernel fd and it is enabled.
+    const kernel = kernelRun(src, dst, task, () => {
+      const run = new DirectRun(src, dst, task);
+      run.start();
+      return run;
+    });
+    if (kernel !== undefined) return kernel;
     const run = new DirectRun(src, dst, task);
     run.start();
     return run;

@@ -15,6 +15,7 @@
  *   splice, and before whatever is written after it (same `socket.write`).
  */
 import type { DirectSpliceEnd, DirectSpliceProvider, DirectSpliceRun, DirectSpliceTask, SpliceControl } from '@sosplice/core';
+import { kernelRun } from './kernel.ts';
 import type { ReadConsumer, ReadSide } from './readable.ts';
 import type { WriteSide, WriteWatcher } from './writable.ts';
 
@@ -29,7 +30,8 @@ export const nodeDirectProvider: DirectSpliceProvider = {
     const source = readSides.get(task.source);
     const drain = writeSides.get(task.drain);
     if (source === undefined || drain === undefined) return undefined;
-    return new DirectRun(source, drain, task);
+    // SPEC.md 8: the kernel path when both sockets have a kernel fd and it is enabled.
+    return kernelRun(source, drain, task, () => new DirectRun(source, drain, task)) ?? new DirectRun(source, drain, task);
   },
 };
 
