@@ -17,6 +17,7 @@ import { idleSection } from './_suite-idle';
 import { unspliceSection } from './_suite-unsplice';
 import { endSection } from './_suite-end';
 import { racesSection } from './_suite-races';
+import { resetsSection } from './_suite-resets';
 
 /**
  * Declares the suite for one harness. `label` names the enclosing describe
@@ -40,6 +41,7 @@ export function describeConformance(factory: HarnessFactory, label = 'conformanc
     idleSection(ctx);
     unspliceSection(ctx);
     endSection(ctx);
+    resetsSection(ctx);
     racesSection(ctx);
   });
 }

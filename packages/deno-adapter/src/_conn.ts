@@ -17,6 +17,7 @@
  */
 import { ByteQueue } from './_bytes.js';
 import type { DenoConnLike } from './_deno.js';
+import { sendReset } from './_reset.js';
 
 /** Returned by `read()` when the caller stopped owning the source meanwhile. */
 export const STOLEN: unique symbol = Symbol('sosplice.deno.stolen');
@@ -297,9 +298,11 @@ export class ConnState {
     this.#closedReject(error);
   }
 
-  /** `writable.abort()` / `readable.cancel()`: close the conn, error both streams. */
+  /** `writable.abort()` / `readable.cancel()`: reset (where Deno lets us) and close the conn, error both streams. */
   abort(reason: unknown): void {
     if (this.destroyed) return;
+    // SPEC 5: a reset travels, so the far peer never takes a truncated transfer for a complete one.
+    if (!this.connClosed) sendReset(this.conn);
     this.#destroy(reason, false);
     this.#closedResolve();
   }
