@@ -18,6 +18,7 @@ import { unspliceSection } from './_suite-unsplice';
 import { endSection } from './_suite-end';
 import { racesSection } from './_suite-races';
 import { resetsSection } from './_suite-resets';
+import { linkedSection } from './_suite-linked';
 
 /**
  * Declares the suite for one harness. `label` names the enclosing describe
@@ -42,6 +43,7 @@ export function describeConformance(factory: HarnessFactory, label = 'conformanc
     unspliceSection(ctx);
     endSection(ctx);
     resetsSection(ctx);
+    linkedSection(ctx);
     racesSection(ctx);
   });
 }
