@@ -19,6 +19,7 @@ import { endSection } from './_suite-end';
 import { racesSection } from './_suite-races';
 import { resetsSection } from './_suite-resets';
 import { linkedSection } from './_suite-linked';
+import { unshiftSection } from './_suite-unshift';
 
 /**
  * Declares the suite for one harness. `label` names the enclosing describe
@@ -44,6 +45,7 @@ export function describeConformance(factory: HarnessFactory, label = 'conformanc
     endSection(ctx);
     resetsSection(ctx);
     linkedSection(ctx);
+    unshiftSection(ctx);
     racesSection(ctx);
   });
 }

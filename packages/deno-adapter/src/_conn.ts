@@ -71,6 +71,8 @@ export class ConnState {
   readonly pending = new ByteQueue();
   /** `conn.read()` returned `null`. */
   eof = false;
+  /** The readable stream was closed at EOF: it takes nothing back any more. */
+  readClosed = false;
   /** The one `conn.read()` in flight. */
   #reading: Promise<unknown> | undefined;
 
@@ -169,6 +171,17 @@ export class ConnState {
   }
 
   /** Bytes sitting in the readable's own queue (a reader let go mid-read). */
+  /**
+   * The endpoint's `unshift()` (SPEC.md 6): `bytes` (checked, a private copy)
+   * go first. A read still in flight for a released reader puts its bytes
+   * behind them (./readable.ts); one waiting pull is served with them.
+   */
+  putBack(bytes: Uint8Array): void {
+    if (this.failure !== undefined) throw this.failure.error;
+    if (this.destroyed || this.readClosed) throw socketClosedError();
+    this.pending.unshift(bytes);
+  }
+
   get streamQueued(): number {
     const size = this.readableController?.desiredSize;
     // highWaterMark is 0, so desiredSize is minus the queue's byte size.
@@ -177,6 +190,7 @@ export class ConnState {
 
   /** The EOF was delivered to a reader: the read direction is finished. */
   readFinished(): void {
+    this.readClosed = true;
     this.#maybeClose();
   }
 

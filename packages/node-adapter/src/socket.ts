@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { directSplice } from '@sosplice/core';
+import { checkUnshift, directSplice } from '@sosplice/core';
 import { resetBehindEof } from './_reset.js';
 import { SocketState } from './_state.js';
 import { readEnd, writeEnd } from './direct.js';
@@ -147,6 +147,10 @@ class NodeEndpoint implements NodeSpliceSocket {
       this.socket.destroy();
     }
     return this.closed.catch(() => {});
+  }
+
+  unshift(bytes: Uint8Array): void {
+    this.#read.putBack(checkUnshift(this.readable, bytes, this.#read.streamQueued));
   }
 
   get readableBuffered(): number {
