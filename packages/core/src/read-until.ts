@@ -139,8 +139,11 @@ function join(a: Uint8Array, b: Uint8Array): Uint8Array {
 /** First index >= `from` where `needle` starts and ends within `limit`, or -1. */
 function indexOf(haystack: Uint8Array, needle: Uint8Array, from: number, limit: number): number {
   const first = needle[0]!;
-  for (let i = from; i + needle.byteLength <= limit; i++) {
-    if (haystack[i] !== first) continue;
+  const last = limit - needle.byteLength;
+  for (let i = from; i <= last; i++) {
+    // The engine's own scan for the first byte; a byte-by-byte loop in JS is the slow part.
+    i = haystack.indexOf(first, i);
+    if (i < 0 || i > last) return -1;
     let j = 1;
     while (j < needle.byteLength && haystack[i + j] === needle[j]) j++;
     if (j === needle.byteLength) return i;
