@@ -143,6 +143,8 @@ class NodeEndpoint implements NodeSpliceSocket {
 
   close(): Promise<void> {
     if (!this.socket.destroyed) {
+      // Writes corked until the next tick (./writable.ts) reach the kernel first: destroy() drops Node's buffer.
+      while (this.socket.writableCorked > 0) this.socket.uncork();
       this.#read.state.closing = true;
       this.socket.destroy();
     }
