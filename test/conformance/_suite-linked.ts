@@ -106,8 +106,8 @@ export function linkedSection(ctx: SuiteContext): void {
       const upDone = settledFlag(pair.aToB.done);
       const started = performance.now();
       let sent = 0;
-      // A download for twice `idle`; the upload direction stays silent.
-      for (let i = 0; i < 300 && performance.now() - started < 2 * idle; i++) {
+      // A download for 1.25 x `idle`: the silent upload alone would have expired meanwhile.
+      for (let i = 0; i < 300 && performance.now() - started < 1.25 * idle; i++) {
         await b.peer.write(pattern(64, 97 + i));
         sent += 64;
         await sleep(idle / 10);

@@ -42,7 +42,7 @@ const hooks: RuntimeHooks = {
   },
 };
 
-describeReliability('bun', bunHarness, hooks);
+describeReliability('bun', bunHarness, hooks, ['tls', 'unix'] as const);
 
 /** Adapter entry points given what is not an open socket: a coded error, and the caller's socket left alone. */
 describe('bun:adapter bad input', () => {
