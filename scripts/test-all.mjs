@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the one vitest suite under every launcher (RUNTIMES.md, "One test
 // suite on every runtime") and ends with a per-runtime pass/fail count.
-// Usage: node scripts/test-all.mjs [--only node20,node24,bun,deno] [vitest args...]
+// Usage: node scripts/test-all.mjs [--only node20,node24,bun,deno,chromium,firefox] [vitest args...]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -24,6 +24,9 @@ const launchers = {
   node24: [bin('node'), vitest],
   bun: [bin('bun'), '--bun', vitest],
   deno: [bin('deno'), 'run', '-A', '--node-modules-dir=manual', vitest],
+  // The system's browsers (vitest browser mode); the scripts answer --version too.
+  chromium: [join(root, 'test/browser/launch-chromium.mjs')],
+  firefox: [join(root, 'test/browser/launch-firefox.mjs')],
 };
 
 const args = process.argv.slice(2);

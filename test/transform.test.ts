@@ -178,4 +178,18 @@ describe('SpliceTransform', () => {
     expect(result).toMatchObject({ reason: 'error', bytes: 0 });
     expect(result.error).toBe(error);
   });
+
+  // Regression: browsers never call a transformer's cancel hook, so done stayed pending there.
+  it("settles done with 'error' and the cancel reason when the downstream cancels", async () => {
+    const reason = new Error('downstream gone');
+    const t = new SpliceTransform();
+    const writer = t.writable.getWriter();
+    void writer.write(pattern(10, 3)).catch(() => {});
+    const reader = t.readable.getReader();
+    await withTimeout(reader.read(), T, 'first chunk');
+    await reader.cancel(reason);
+    const result = await withTimeout(t.done, T, 'done after a downstream cancel');
+    expect(result).toMatchObject({ reason: 'error', bytes: 10 });
+    expect(result.error).toBe(reason);
+  });
 });

@@ -201,6 +201,23 @@ describe('3 Validation: spliceBidirectional', () => {
     }
   });
 
+  // Regression (issue 16): the brand check of the `locked` getter threw
+  // ERR_INVALID_THIS before the endpoint could be named.
+  it('throws ERR_INVALID_ARG_TYPE naming the stream of an endpoint that only inherits a stream prototype', () => {
+    const b = fresh();
+    const fakes = [
+      ['a.readable', { readable: Object.create(ReadableStream.prototype), writable: new WritableStream() }],
+      ['a.writable', { readable: new ReadableStream(), writable: Object.create(WritableStream.prototype) }],
+    ] as const;
+    for (const [name, a] of fakes) {
+      const error = thrown(() => spliceBidirectional(a as SpliceEndpoint, b));
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error!.code).toBe('ERR_INVALID_ARG_TYPE');
+      expect(error!.message).toContain(`"${name}"`);
+      expectAllUnlocked(b);
+    }
+  });
+
   it('throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for bad options, locking nothing', () => {
     const a = fresh();
     const b = fresh();

@@ -20,6 +20,7 @@ import { racesSection } from './_suite-races';
 import { resetsSection } from './_suite-resets';
 import { linkedSection } from './_suite-linked';
 import { unshiftSection } from './_suite-unshift';
+import { endedSection } from './_suite-ended';
 
 /**
  * Declares the suite for one harness. `label` names the enclosing describe
@@ -47,5 +48,6 @@ export function describeConformance(factory: HarnessFactory, label = 'conformanc
     linkedSection(ctx);
     unshiftSection(ctx);
     racesSection(ctx);
+    endedSection(ctx);
   });
 }

@@ -5,8 +5,11 @@
  * bytes between two of its own endpoints without the Web Streams machinery.
  * It marks its `readable` and `writable` with {@link directSplice}; when both
  * ends of a splice carry the same {@link DirectSpliceProvider}, the core asks
- * that provider to take the splice over. Whenever the ends do not match, or
- * the provider declines, the core uses its stream path.
+ * that provider to take the splice over. Whenever the ends do not match, the
+ * drain can take nothing when the splice starts (closed, failed or full), or
+ * the provider declines, the core uses its stream path. A provider should
+ * decline a drain whose write side is already closing: the stream path then
+ * ends the splice as it does on every transport.
  *
  * The division of labour is fixed so that every promise of SPEC.md holds on
  * every path:

@@ -4,7 +4,7 @@
  * ending policy of SPEC.md section 5, shared by both paths.
  */
 import { SpliceController, type SpliceEvent, type StopReason } from './controller.js';
-import { matchDirectProvider, type DirectSpliceRun } from './direct.js';
+import { matchDirectProvider, type DirectSpliceEnd, type DirectSpliceRun } from './direct.js';
 import { pumpStreams } from './stream-pump.js';
 import type { NormalizedOptions } from './validate.js';
 import type { SpliceReason, SpliceResult } from './types.js';
@@ -22,6 +22,13 @@ export class SpliceRun {
   readonly done: Promise<SpliceResult>;
   /** Set once an ending is decided; the paths stop moving bytes from then on. */
   ended = false;
+  /**
+   * The bytes an error ending counts, from the stream path (issue 16):
+   * handed to the writable and kept there, or, when the splice aborts it
+   * (`aborting`), those that reached its sink. Unset on the direct path,
+   * whose provider counts what it sent.
+   */
+  deliveredBytes: ((aborting: boolean) => number) | undefined;
   /** Called by the controller's `stop` event: interrupts whatever the path waits on. */
   interrupt: (reason: StopReason) => void = noop;
   /**
@@ -65,9 +72,10 @@ export class SpliceRun {
       const writer = this.writable.getWriter();
       this.reader = reader;
       this.writer = writer;
-      this.#starting = true;
-      const run = match.source.provider.splice({ ...match, reader, writer, control: this.ctl });
-      this.#starting = false;
+      // A drain that can take nothing now (closed: desiredSize 0; errored:
+      // null; or full) goes to the stream path, which reports a closed or
+      // failed drain the same way on every transport (issue 16).
+      const run = (writer.desiredSize ?? 0) > 0 ? this.#dispatch(match, reader, writer) : undefined;
       if (run !== undefined) {
         this.#direct = run;
         this.ctl.start();
@@ -82,6 +90,20 @@ export class SpliceRun {
     }
     this.ctl.start();
     pumpStreams(this);
+  }
+
+  /** Offers the splice to the streams' direct provider; `undefined` if it declined. */
+  #dispatch(
+    match: { source: DirectSpliceEnd; drain: DirectSpliceEnd },
+    reader: ReadableStreamDefaultReader<Uint8Array>,
+    writer: WritableStreamDefaultWriter<Uint8Array>,
+  ): DirectSpliceRun | undefined {
+    this.#starting = true;
+    try {
+      return match.source.provider.splice({ ...match, reader, writer, control: this.ctl });
+    } finally {
+      this.#starting = false;
+    }
   }
 
   /** `unsplice()`: SPEC 4.5. */
@@ -131,7 +153,7 @@ export class SpliceRun {
       },
       (error: unknown) => {
         this.releaseWriter();
-        this.#settle({ reason: 'error', bytes: this.ctl.bytes, error });
+        this.#settle({ reason: 'error', bytes: this.deliveredBytes?.(false) ?? this.ctl.bytes, error });
       },
     );
   }
@@ -152,10 +174,11 @@ export class SpliceRun {
     }
     this.releaseReader();
     this.releaseWriter();
+    const bytes = this.deliveredBytes?.(side === 'source' && !this.options.preventAbort) ?? this.ctl.bytes;
     const result: SpliceResult =
       remainder !== undefined && remainder.byteLength > 0 && this.options.preventCancel
-        ? { reason: 'error', bytes: this.ctl.bytes, error, remainder }
-        : { reason: 'error', bytes: this.ctl.bytes, error };
+        ? { reason: 'error', bytes, error, remainder }
+        : { reason: 'error', bytes, error };
     this.#settle(result);
   }
 

@@ -5,7 +5,7 @@
  */
 
 /** Codes of the errors sosplice throws. */
-export type SpliceErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_OUT_OF_RANGE' | 'ERR_SPLICE_BUSY';
+export type SpliceErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_OUT_OF_RANGE' | 'ERR_SPLICE_BUSY' | 'ERR_INVALID_STATE';
 
 /** A `TypeError` or `RangeError` carrying a `code`. */
 export type SpliceArgumentError = (TypeError | RangeError) & { readonly code: SpliceErrorCode };
@@ -41,4 +41,13 @@ export function outOfRange(name: string, range: string, value: unknown): SpliceA
 /** `name` is locked: spliced already, or held by a reader or writer (BSD: EBUSY). */
 export function spliceBusy(name: string): SpliceArgumentError {
   return withCode(new TypeError(`The "${name}" argument is locked (already spliced, or held by a reader or writer)`), 'ERR_SPLICE_BUSY');
+}
+
+/**
+ * The writable is closed, or closing, so it can take no chunk: the ending
+ * error of a splice into it (`pipeTo` rejects with a `TypeError` here too).
+ */
+export function drainClosed(cause?: unknown): TypeError & { code: SpliceErrorCode } {
+  const message = 'The "writable" argument is closed or closing: it can take no more chunks';
+  return withCode(cause === undefined ? new TypeError(message) : new TypeError(message, { cause }), 'ERR_INVALID_STATE');
 }

@@ -19,7 +19,8 @@ class SpliceHandle implements Splice {
   }
 
   get bytes(): number {
-    return this.#run.ctl.bytes;
+    // After the end, the result's count (an error ending leaves out chunks refused, or discarded by its own abort).
+    return this.#run.result?.bytes ?? this.#run.ctl.bytes;
   }
 
   get done(): Promise<SpliceResult> {

@@ -13,7 +13,8 @@
  */
 import type { SpliceRun } from './engine.js';
 import { now } from './idle-clock.js';
-import { invalidArgType } from './errors.js';
+import { drainClosed, invalidArgType } from './errors.js';
+import { WriteLedger } from './write-ledger.js';
 import type { StopReason } from './controller.js';
 
 /** Size of a BYOB read when the budget allows (the usual socket chunk). */
@@ -46,30 +47,46 @@ export function pumpStreams(run: SpliceRun): void {
   /** A stream's error, once seen; the loop ends the splice with it. */
   let drainFailure: { error: unknown } | undefined;
   let sourceFailure: { error: unknown } | undefined;
+  const ledger = new WriteLedger(
+    writer,
+    () => run.writer === writer,
+    // The ending error is ours, the same on every implementation.
+    (error) => onDrainFailure(drainClosed(error)),
+  );
+  run.deliveredBytes = (aborting) => ledger.delivered(ctl.bytes, aborting);
 
   // Errors must be propagated both ways even while the loop waits on the
-  // other stream. A rejection after we released a lock ourselves is not a
-  // stream error.
-  reader.closed.then(noop, (error: unknown) => {
-    if (run.reader !== reader) return;
-    // Source errors: a loop waiting for room ends at once (the abort
-    // releases it). Otherwise the loop ends the splice, after handing over a
-    // chunk a read had already taken (as pipeTo does); a pending read
-    // rejects by itself.
-    if (pending === 'ready') return run.endWithError('source', error);
-    sourceFailure = { error };
-    if (pending === 'yield') wake?.();
-  });
-  writer.closed.then(noop, (error: unknown) => {
-    if (run.writer !== writer) return;
+  // other stream. A settlement after we released a lock ourselves is not a
+  // stream event.
+  reader.closed.then(
+    () => {
+      // Closing must be propagated forward even to a drain that never
+      // desires chunks (highWaterMark 0): EOF while waiting for room.
+      if (run.reader === reader && pending === 'ready') run.endWithEof();
+    },
+    (error: unknown) => {
+      if (run.reader !== reader) return;
+      // Source errors: a loop waiting for room stops waiting. Otherwise the
+      // loop ends the splice, after handing over a chunk a read had already
+      // taken (as pipeTo does); a pending read rejects by itself.
+      if (pending === 'ready') return run.endWithError('source', error);
+      sourceFailure = { error };
+      if (pending === 'yield') wake?.();
+    },
+  );
+  const onDrainFailure = (error: unknown): void => {
+    if (run.writer !== writer || run.ended) return;
     // Drain errors: only the loop ends the splice, so that a chunk a read
     // already took is never dropped (it becomes `remainder` when the source
     // lives on). Interrupt whatever the loop waits on.
-    drainFailure = { error };
+    drainFailure ??= { error };
     if (pending === 'read') run.releaseReader();
     else if (pending === 'yield') wake?.();
-    // 'ready' rejects by itself.
-  });
+    else if (pending === 'ready') run.endWithError('drain', drainFailure.error, ledger.undelivered(undefined));
+  };
+  // A drain that closes under us (closed before the splice, or closing and
+  // now done) must end the splice: closing is propagated backward, as pipeTo.
+  writer.closed.then(() => onDrainFailure(drainClosed()), onDrainFailure);
 
   // A stop (unsplice, idle) interrupts only what would wait indefinitely; a
   // chunk already taken is still delivered by the loop before it ends.
@@ -98,9 +115,10 @@ export function pumpStreams(run: SpliceRun): void {
       tail = chunk.subarray(remaining);
       chunk = chunk.subarray(0, remaining);
     }
-    if (chunk.byteLength === 0) return tail;
-    writer.write(chunk).catch(noop); // failures surface through writer.closed
-    ctl.count(chunk.byteLength);
+    const n = chunk.byteLength;
+    if (n === 0) return tail;
+    // Refused at once: nothing to count; the loop ends the splice.
+    if (ledger.write(chunk)) ctl.count(n);
     return tail;
   };
 
@@ -108,7 +126,7 @@ export function pumpStreams(run: SpliceRun): void {
     let lastYield = now();
     let iterations = 0;
     for (;;) {
-      if (drainFailure !== undefined) return run.endWithError('drain', drainFailure.error);
+      if (drainFailure !== undefined) return run.endWithError('drain', drainFailure.error, ledger.undelivered(undefined));
       if (sourceFailure !== undefined) return run.endWithError('source', sourceFailure.error);
       const stop = ctl.stopReason;
       if (stop !== undefined) return run.endWithStop(stop);
@@ -118,6 +136,11 @@ export function pumpStreams(run: SpliceRun): void {
         await writer.ready;
         pending = 'none';
         if (run.ended) return;
+        // Ready yet still no room: the drain is closed or closing (a closed
+        // writable's desiredSize stays 0 with `ready` fulfilled). Waiting
+        // again would spin in microtasks forever (issue 16).
+        const after = writer.desiredSize;
+        if (after !== null && after <= 0) drainFailure ??= { error: drainClosed() };
         continue;
       }
       pending = 'read';
@@ -126,9 +149,9 @@ export function pumpStreams(run: SpliceRun): void {
       if (run.ended) return;
       if (drainFailure === undefined && writer.desiredSize === null && !result.done) {
         // The drain failed and its closed handler has not run yet: learn the error.
-        drainFailure = { error: await writer.closed.then(noop, (error: unknown) => error) };
+        drainFailure = { error: await writer.closed.then(() => drainClosed(), (error: unknown) => error) };
       }
-      if (drainFailure !== undefined) return run.endWithError('drain', drainFailure.error, result.done ? undefined : toBytes(result.value));
+      if (drainFailure !== undefined) return run.endWithError('drain', drainFailure.error, ledger.undelivered(result.done ? undefined : toBytes(result.value)));
       if (result.done) {
         const stopped = ctl.stopReason;
         return stopped !== undefined ? run.endWithStop(stopped) : run.endWithEof();
@@ -151,6 +174,13 @@ export function pumpStreams(run: SpliceRun): void {
         chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       }
       const tail = deliver(chunk as Uint8Array);
+      // Before ending at max: a closing drain refuses a write one reaction
+      // later, and a refused last chunk must not be reported as delivered.
+      if (ctl.stopReason !== undefined) await undefined;
+      // A refusal sets drainFailure from a callback, which TypeScript cannot
+      // see: the tail past max goes back after the refused chunk.
+      const refusal = drainFailure as { error: unknown } | undefined;
+      if (refusal !== undefined) return run.endWithError('drain', refusal.error, ledger.undelivered(tail));
       const stopped = ctl.stopReason;
       if (stopped !== undefined) return run.endWithStop(stopped, tail);
       if ((++iterations & 31) === 0 && now() - lastYield > YIELD_AFTER_MS) {
@@ -165,7 +195,7 @@ export function pumpStreams(run: SpliceRun): void {
 
   loop().catch((error: unknown) => {
     if (run.ended) return;
-    if (drainFailure !== undefined) return run.endWithError('drain', drainFailure.error);
+    if (drainFailure !== undefined) return run.endWithError('drain', drainFailure.error, ledger.undelivered(undefined));
     // A stop released the lock under a pending read or ready: not an error.
     const stop = ctl.stopReason;
     if (stop !== undefined) return run.endWithStop(stop);

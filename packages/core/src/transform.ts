@@ -33,6 +33,7 @@ export type SpliceTransformOptions = Pick<SpliceOptions, 'max' | 'idle' | 'signa
 export class SpliceTransform extends TransformStream<Uint8Array, Uint8Array> implements Splice {
   readonly #ctl: SpliceController;
   readonly #done: Promise<SpliceResult>;
+  readonly #writable: WritableStream<Uint8Array>;
 
   constructor(options?: SpliceTransformOptions) {
     const { max, idle, signal } = validateOptions(options);
@@ -40,7 +41,10 @@ export class SpliceTransform extends TransformStream<Uint8Array, Uint8Array> imp
     let remainder: Uint8Array | undefined;
     let resolve!: (result: SpliceResult) => void;
     const done = new Promise<SpliceResult>((r) => (resolve = r));
+    let settled = false;
     const settle = (result: SpliceResult): void => {
+      if (settled) return;
+      settled = true;
       ctl.close();
       signal?.removeEventListener('abort', onAbort);
       resolve(result);
@@ -91,6 +95,16 @@ export class SpliceTransform extends TransformStream<Uint8Array, Uint8Array> imp
     } as Transformer<Uint8Array, Uint8Array>);
     this.#ctl = ctl;
     this.#done = done;
+    this.#writable = watchedWritable(super.writable, (error) => settle({ reason: 'error', bytes: ctl.bytes, error }));
+  }
+
+  /**
+   * The writable side, watched: browsers (Chromium 156, Firefox ESR 153) never
+   * call a transformer's `cancel` hook, so an upstream abort or a downstream
+   * cancel would leave `done` pending there without this.
+   */
+  override get writable(): WritableStream<Uint8Array> {
+    return this.#writable;
   }
 
   get bytes(): number {
@@ -109,4 +123,23 @@ export class SpliceTransform extends TransformStream<Uint8Array, Uint8Array> imp
   async [asyncDispose](): Promise<void> {
     await this.unsplice();
   }
+}
+
+/**
+ * A writable in front of `inner` that reports how the transform failed: an
+ * abort from upstream (with its reason), or the inner writable erroring
+ * because the readable side was cancelled. A settled `done` ignores a later
+ * report, so the transform's own `terminate()` at a stop changes nothing.
+ */
+function watchedWritable(inner: WritableStream<Uint8Array>, failed: (error: unknown) => void): WritableStream<Uint8Array> {
+  const writer = inner.getWriter();
+  writer.closed.then(undefined, failed);
+  return new WritableStream<Uint8Array>({
+    write: (chunk) => writer.write(chunk),
+    close: () => writer.close(),
+    abort(reason) {
+      failed(reason);
+      return writer.abort(reason);
+    },
+  });
 }

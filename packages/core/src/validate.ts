@@ -23,11 +23,24 @@ const isObject = (value: unknown): value is Record<PropertyKey, unknown> =>
   (typeof value === 'object' && value !== null) || typeof value === 'function';
 
 export function isReadableStream(value: unknown): value is ReadableStream<Uint8Array> {
-  return isObject(value) && typeof value.getReader === 'function' && typeof value.cancel === 'function' && typeof value.locked === 'boolean';
+  return isObject(value) && typeof value.getReader === 'function' && typeof value.cancel === 'function' && hasLockedFlag(value);
 }
 
 export function isWritableStream(value: unknown): value is WritableStream<Uint8Array> {
-  return isObject(value) && typeof value.getWriter === 'function' && typeof value.abort === 'function' && typeof value.locked === 'boolean';
+  return isObject(value) && typeof value.getWriter === 'function' && typeof value.abort === 'function' && hasLockedFlag(value);
+}
+
+/**
+ * `locked` is a boolean. Its getter checks the brand, so an object that only
+ * inherits a stream prototype (`Object.create(ReadableStream.prototype)`)
+ * throws there: that is "not a stream", reported as such (issue 16).
+ */
+function hasLockedFlag(value: Record<PropertyKey, unknown>): boolean {
+  try {
+    return typeof value.locked === 'boolean';
+  } catch {
+    return false;
+  }
 }
 
 function isAbortSignal(value: unknown): value is AbortSignal {

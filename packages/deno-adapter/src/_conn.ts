@@ -84,6 +84,8 @@ export class ConnState {
   queued = 0;
   /** `closeWrite()` done: FIN sent. */
   writeDone = false;
+  /** `closeWrite()` called: nothing may be written after it, even before the FIN went out. */
+  writeEnding = false;
 
   /** Set by `abort()`, `fail()` or `close()`: the streams were told already. */
   destroyed = false;
@@ -280,6 +282,7 @@ export class ConnState {
 
   /** `shutdown(SHUT_WR)` after every pending write: the half-close. */
   async closeWrite(): Promise<void> {
+    this.writeEnding = true;
     await this.#acquire();
     try {
       if (this.failure !== undefined) throw this.failure.error;

@@ -56,8 +56,9 @@ export const denoDirectProvider: DirectSpliceProvider = {
   splice(task: DirectSpliceTask): DirectSpliceRun | undefined {
     const { source, drain } = task;
     if (!(source instanceof DenoSpliceEnd) || !(drain instanceof DenoSpliceEnd)) return undefined;
-    // A dead conn: the stream path reports the streams' own errors.
-    if (source.state.destroyed || drain.state.destroyed) return undefined;
+    // A dead conn, or a drain closing: the stream path reports the streams'
+    // own errors (a direct write after closeWrite() would be counted, then lost).
+    if (source.state.destroyed || drain.state.destroyed || drain.state.writeEnding) return undefined;
     const run = new DirectRun(source.state, drain.state, task, source.bufferSize);
     run.start();
     return run;
