@@ -119,9 +119,9 @@ for (const runtime of RUNTIMES) {
       expect((await scrape(metrics2)).get('sosplice_upstream_connect_failures_total')).toBe(1);
     });
 
-    it('--linked, bad numbers, --workers without a port and stray arguments exit 2 with the usage', async () => {
+    it('bad numbers, --workers without a port and stray arguments exit 2 with the usage', async () => {
       const cases = [
-        ['--listen', ':1', '--target', ':2', '--linked'],
+        ['--listen', ':1', '--target', ':2', '--linked=yes'],
         ['--listen', ':1', '--target', ':2', '--workers', '0'],
         ['--listen', ':1', '--target', ':2', '--workers', 'two'],
         ['--listen', '127.0.0.1:0', '--target', ':2', '--workers', '2'],
@@ -136,7 +136,20 @@ for (const runtime of RUNTIMES) {
         expect(code, args.join(' ')).toBe(2);
         expect(stderr, args.join(' ')).toMatch(/^sosplice: [^\n]+(\n[^\n]+)*\n\nusage: sosplice --listen/);
       }
-      expect((await run(runtime, ['--listen', ':1', '--target', ':2', '--linked'])).stderr).toMatch(/^sosplice: --linked is not available yet/);
+    });
+
+    // Regression (issue 12): with --max alone a download stopped at max left the silent upload open, and the client hung.
+    it('--linked ends the whole connection when one direction reaches --max', async () => {
+      const target = await targetWith({ reply: 5000 });
+      const proxy = await proxyFor(runtime, ['--listen', '127.0.0.1:0', '--target', `127.0.0.1:${target.port}`, '--max', '1000', '--linked', '--json']);
+      const client = await openClient(proxy.port, 10); // sends 10 bytes and keeps its side open
+      let received = 0;
+      client.on('data', (chunk: Buffer) => void (received += chunk.byteLength));
+      await once(client, 'end');
+      expect(received).toBe(1000);
+      await proxy.waitFor(/"event":"connection"/);
+      const [conn] = json(proxy.lines, 'connection');
+      expect(conn).toMatchObject({ up: { bytes: 10, reason: 'unsplice' }, down: { bytes: 1000, reason: 'max' } });
     });
 
     it('--help prints the usage and exits 0', async () => {

@@ -201,7 +201,7 @@ export const bunDirectProvider: DirectSpliceProvider = {
     if (src === undefined || dst === undefined) return undefined;
     // One writer at a time per drain: the core holds its lock, so this is only a guard.
     if (dst.drainOwner !== undefined || src.route !== undefined) return undefined;
-    // SPEC.md 8: the kernel path when both sockets have a kernel fd and it is enabled.
+    // docs/contract.md#the-kernel-path: the kernel path when both sockets have a kernel fd and it is enabled.
     const kernel = kernelRun(src, dst, task, () => {
       const run = new DirectRun(src, dst, task);
       run.start();

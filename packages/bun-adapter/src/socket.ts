@@ -8,7 +8,7 @@
  * handler here dispatches through `socket.data` to that socket's
  * {@link SocketState}.
  */
-import { directSplice, spliceAddresses, type SpliceAddresses, type SpliceEndpoint } from '@sosplice/core';
+import { checkUnshift, directSplice, spliceAddresses, type SpliceAddresses, type SpliceEndpoint } from '@sosplice/core';
 import { socketAddresses } from './addresses.ts';
 import { type BunSocket, type BunSocketHandler, type BunSocketListener, type BunSocketOptions, getBun } from './_bun.ts';
 import { SocketState } from './_state.ts';
@@ -45,6 +45,14 @@ export interface BunSpliceSocket extends SpliceEndpoint {
   close(): Promise<void>;
   /** The Bun socket underneath. */
   readonly socket: BunSocket<unknown>;
+  /**
+   * Puts `bytes` back at the front of `readable` (docs/contract.md#header-then-splice): the next read,
+   * or the next splice from it, takes them first, and a splice counts them.
+   * Throws `ERR_SPLICE_BUSY` while the readable is spliced or locked (or still
+   * holds bytes a partial BYOB read left in its queue), and
+   * `ERR_SOCKET_CLOSED` once the readable has ended.
+   */
+  unshift(bytes: Uint8Array): void;
   /** Bytes read from the kernel and not yet handed on (the readable's own buffer). */
   readonly readableBuffered: number;
   /** Bytes handed to the socket that Bun has not accepted yet (the unaccepted tail). */
@@ -107,6 +115,10 @@ class Endpoint implements BunSpliceSocket {
   failOpen(error: unknown): void {
     this.openedD.reject(error);
     this.state.onError(error);
+  }
+
+  unshift(bytes: Uint8Array): void {
+    this.state.putBack(checkUnshift(this.readable, bytes, this.state.streamQueued));
   }
 
   get readableBuffered(): number {

@@ -8,6 +8,9 @@ export const USAGE = `usage: sosplice --listen host:port --target host:port [opt
   --target host:port   where each client is forwarded
   --idle ms            end a direction after ms without a byte (0 = never)
   --max bytes          forward at most this many bytes each way (0 = no limit)
+  --linked             end the connection as one: the first ending other than
+                       EOF (max, idle, an error) ends both directions, and
+                       --idle means neither direction moved
   --tls-cert file      with --tls-key: clients speak TLS to the proxy
   --tls-key file       (the target is reached over plain TCP)
   --workers n          n processes accept on the same port (default 1)
@@ -49,8 +52,6 @@ export function parseFlags(argv) {
     throw new UsageError(error.message);
   }
   if (values.help) return { help: true };
-  // The core's linked pairs (one connection ending as one) are not released yet.
-  if (values.linked) throw new UsageError('--linked is not available yet: this @sosplice/core has no linked pairs');
   if (values.listen === undefined) throw new UsageError('--listen is required');
   if (values.target === undefined) throw new UsageError('--target is required');
   if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
@@ -61,6 +62,7 @@ export function parseFlags(argv) {
     target: parseAddress('--target', values.target),
     idle: parseCount('--idle', values.idle, 0),
     max: parseCount('--max', values.max, 0),
+    linked: values.linked === true,
     tls: values['tls-cert'] === undefined ? undefined : { cert: values['tls-cert'], key: values['tls-key'] },
     workers: parseCount('--workers', values.workers, 1),
     json: values.json === true,

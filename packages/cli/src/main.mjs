@@ -20,7 +20,7 @@ else await serve();
 async function serve() {
   const { connectTo, listen } = await import(`./serve-${runtime}.mjs`);
   const target = formatAddress(flags.target.host, flags.target.port);
-  const proxy = createProxy({ target, connectTarget: connectTo(flags.target), idle: flags.idle, max: flags.max, json: flags.json });
+  const proxy = createProxy({ target, connectTarget: connectTo(flags.target), idle: flags.idle, max: flags.max, linked: flags.linked, json: flags.json });
   let server;
   try {
     server = await listen(flags, proxy, { reusePort });

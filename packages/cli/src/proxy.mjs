@@ -36,10 +36,11 @@ function cpuSeconds() {
  * @param {string} options.target  for the log
  * @param {number} [options.idle]  per-direction idle timeout (ms), 0 = none
  * @param {number} [options.max]   per-direction byte limit, 0 = none
+ * @param {boolean} [options.linked] end the pair as one connection (docs/contract.md#linked-pairs)
  * @param {boolean} [options.json] log JSON lines
  * @param {(line: string) => void} [options.log]
  */
-export function createProxy({ connectTarget, target, idle = 0, max = 0, json = false, log = console.log }) {
+export function createProxy({ connectTarget, target, idle = 0, max = 0, linked = false, json = false, log = console.log }) {
   /** Splices in flight: shutdown unsplices them, metrics read their live counts. */
   const live = new Set();
   /** Every connection's handling, so that shutdown can wait for its log line. */
@@ -68,7 +69,7 @@ export function createProxy({ connectTarget, target, idle = 0, max = 0, json = f
       await client.close();
       return;
     }
-    const pair = stopping ? undefined : spliceBidirectional(client, upstream, { idle, max });
+    const pair = stopping ? undefined : spliceBidirectional(client, upstream, { idle, max, linked });
     // Each direction ends on its own (docs/contract.md#how-a-splice-ends): a
     // client's FIN reaches the target as a FIN and the answer still flows back.
     const nothing = { reason: 'unsplice', bytes: 0 };

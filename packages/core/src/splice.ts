@@ -7,6 +7,7 @@ import { SpliceRun } from './engine.ts';
 import { invalidArgType, spliceBusy } from './errors.ts';
 import type { Splice, SpliceEndpoint, SpliceOptions, SplicePair, SpliceResult } from './types.ts';
 import { assertUnlocked, type NormalizedOptions, validateOptions, validateReadable, validateWritable } from './validate.ts';
+import { linkRuns } from './linked.ts';
 
 // Every runtime we support has it; the fallback keeps older engines loading.
 export const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? (Symbol.for('Symbol.asyncDispose') as never);
@@ -56,6 +57,13 @@ class SplicePairHandle implements SplicePair {
   }
 }
 
+/** The handle of a run, announced on the diagnostics channels (./diagnostics.ts). */
+function handleOf(run: SpliceRun, options: NormalizedOptions, source?: SpliceEndpoint, drain?: SpliceEndpoint): Splice {
+  const handle = new SpliceHandle(run);
+  publishSplice(handle, { readable: run.readable, writable: run.writable, source, drain }, run.direct ? 'direct' : 'stream', options);
+  return handle;
+}
+
 function startSplice(
   readable: ReadableStream<Uint8Array>,
   writable: WritableStream<Uint8Array>,
@@ -65,9 +73,24 @@ function startSplice(
 ): Splice {
   const run = new SpliceRun(readable, writable, options);
   run.start();
-  const handle = new SpliceHandle(run);
-  publishSplice(handle, { readable, writable, source, drain }, run.direct ? 'direct' : 'stream', options);
-  return handle;
+  return handleOf(run, options, source, drain);
+}
+
+/**
+ * Both directions of a pair (`ea`, `eb` are `a`, `b`'s validated streams);
+ * with `linked`, tied together before either starts (./linked.ts).
+ */
+function startPair(a: SpliceEndpoint, b: SpliceEndpoint, ea: SpliceEndpoint, eb: SpliceEndpoint, options: NormalizedOptions): SplicePair {
+  if (!options.linked) {
+    return new SplicePairHandle(startSplice(ea.readable, eb.writable, options, a, b), startSplice(eb.readable, ea.writable, options, b, a));
+  }
+  const aToB = new SpliceRun(ea.readable, eb.writable, options);
+  const bToA = new SpliceRun(eb.readable, ea.writable, options);
+  const link = linkRuns(aToB, bToA);
+  aToB.start();
+  bToA.start();
+  link.started();
+  return new SplicePairHandle(handleOf(aToB, options, a, b), handleOf(bToA, options, b, a));
 }
 
 /**
@@ -120,6 +143,18 @@ function validateEndpoint(value: unknown, name: string): { readable: ReadableStr
  * `b.readable` into `a.writable`, each direction with its own count, `max`
  * and `idle` timer (OpenBSD semantics). EOF in one direction half-closes the
  * other side's writable while the other direction keeps flowing.
+ *
+ * With `linked: true` the pair is one connection (docs/contract.md#linked-pairs): the first
+ * ending other than EOF (`max`, `idle`, `unsplice`, an error) ends the other
+ * direction at once with `'unsplice'`, and `idle` means that neither
+ * direction moved (both then end with `'idle'`).
+ *
+ * @example
+ * ```ts
+ * const pair = spliceBidirectional(client, upstream, { linked: true, idle: 60_000 });
+ * const [up, down] = await pair.done;
+ * await Promise.all([client.close(), upstream.close()]);
+ * ```
  */
 export function spliceBidirectional(a: SpliceEndpoint, b: SpliceEndpoint, options?: SpliceOptions): SplicePair {
   const ea = validateEndpoint(a, 'a');
@@ -132,7 +167,5 @@ export function spliceBidirectional(a: SpliceEndpoint, b: SpliceEndpoint, option
   // The same stream in both directions would be spliced twice.
   if (ea.readable === eb.readable) throw spliceBusy('b.readable');
   if (ea.writable === eb.writable) throw spliceBusy('b.writable');
-  const aToB = startSplice(ea.readable, eb.writable, normalized, a, b);
-  const bToA = startSplice(eb.readable, ea.writable, normalized, b, a);
-  return new SplicePairHandle(aToB, bToA);
+  return startPair(a, b, ea, eb, normalized);
 }

@@ -5,6 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import { SocketClosedError } from './errors.ts';
+import { resetAndDestroy } from './_reset.ts';
 
 export class SocketState {
   /** Set when our `close()` ended the socket on purpose: the readable then closes instead of failing. */
@@ -15,10 +16,13 @@ export class SocketState {
 
   constructor(readonly socket: Socket) {}
 
-  /** Destroys the socket, remembering why (docs/adapters.md: abort and cancel destroy). */
+  /**
+   * Destroys the socket with an RST where it can, remembering why (docs/adapters.md: abort and cancel
+   * destroy, and a reset travels to the far peer).
+   */
   destroy(reason: unknown): void {
     this.fail(reason === undefined ? new SocketClosedError('The socket was destroyed by abort() or cancel()') : reason);
-    this.socket.destroy();
+    resetAndDestroy(this.socket);
   }
 
   /** Records the first failure; later ones are consequences of it. */

@@ -30,7 +30,7 @@ export const nodeDirectProvider: DirectSpliceProvider = {
     const source = readSides.get(task.source);
     const drain = writeSides.get(task.drain);
     if (source === undefined || drain === undefined) return undefined;
-    // SPEC.md 8: the kernel path when both sockets have a kernel fd and it is enabled.
+    // docs/contract.md#the-kernel-path: the kernel path when both sockets have a kernel fd and it is enabled.
     return kernelRun(source, drain, task, () => new DirectRun(source, drain, task)) ?? new DirectRun(source, drain, task);
   },
 };
