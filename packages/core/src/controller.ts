@@ -4,7 +4,7 @@
  * `SpliceTransform`. It owns the byte count, the `max` budget and the `idle`
  * deadline, and turns each into one event for its owner.
  */
-import type { SpliceControl } from './direct.ts';
+import type { LiveProgress, SpliceControl } from './direct.ts';
 import { idleClock, type IdleWatch, now } from './idle-clock.ts';
 
 /** Endings that the controller itself decides. */
@@ -35,6 +35,7 @@ export class SpliceController implements SpliceControl {
   #watch: IdleWatch | undefined;
   /** The other direction of a linked pair: `idle` then watches the connection (docs/contract.md#idle). */
   #partner: SpliceController | undefined;
+  #live: LiveProgress | undefined;
   readonly #onEvent: (event: SpliceEvent) => void;
 
   constructor(limits: SpliceLimits, onEvent: (event: SpliceEvent) => void) {
@@ -50,7 +51,22 @@ export class SpliceController implements SpliceControl {
   }
 
   get bytes(): number {
-    return this.#bytes;
+    const live = this.#live;
+    return live === undefined ? this.#bytes : this.#bytes + live.delivered();
+  }
+
+  liveProgress(progress: LiveProgress): () => void {
+    this.#live = progress;
+    return () => {
+      if (this.#live === progress) this.#live = undefined;
+    };
+  }
+
+  /** When a byte last moved, counting bytes a live provider moved (see `liveProgress`). */
+  #lastMoved(): number {
+    const live = this.#live;
+    if (live === undefined) return this.#lastProgress;
+    return Math.max(this.#lastProgress, now() - live.quietMs());
   }
 
   get remaining(): number {
@@ -73,9 +89,9 @@ export class SpliceController implements SpliceControl {
 
   /** @internal for the idle clock. */
   get idleDeadline(): number {
+    const mine = this.#lastMoved();
     const partner = this.#partner;
-    const last = partner !== undefined && partner.#lastProgress > this.#lastProgress ? partner.#lastProgress : this.#lastProgress;
-    return last + this.idle;
+    return (partner === undefined ? mine : Math.max(mine, partner.#lastMoved())) + this.idle;
   }
 
   /** @internal for the idle clock. */

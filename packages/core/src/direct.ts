@@ -58,6 +58,22 @@ export interface SpliceControl {
   sourceErrored(error: unknown): void;
   /** The drain failed with `error`. */
   drainErrored(error: unknown): void;
+  /**
+   * For a provider whose bytes move outside JavaScript (a splice thread):
+   * until the returned function is called, `bytes` adds `progress.delivered()`
+   * and the idle clock counts from `progress.quietMs()` ago when that is
+   * later, so both are live without a `count()` per move. The provider then
+   * reports the total with one `count()`.
+   */
+  liveProgress(progress: LiveProgress): () => void;
+}
+
+/** What a provider that moves bytes outside JavaScript reports on demand. */
+export interface LiveProgress {
+  /** Bytes delivered to the drain that `count()` was not told of yet. */
+  delivered(): number;
+  /** Milliseconds since bytes last moved. */
+  quietMs(): number;
 }
 
 /** Everything a provider gets to run one splice. */

@@ -12,6 +12,7 @@ export {
   type DirectSpliceProvider,
   type DirectSpliceRun,
   type DirectSpliceTask,
+  type LiveProgress,
   type SpliceControl,
 } from './direct.ts';
 export { idleClockStats } from './idle-clock.ts';

@@ -9,7 +9,6 @@
  */
 import { directSplice, type DirectSpliceCapable, type DirectSpliceEnd, type SpliceControl } from '@sosplice/core';
 import { loadAddon, type Addon } from './_addon.ts';
-import { canShadow } from './_live.ts';
 import { KernelSplice } from './kernel-splice.ts';
 
 export { KernelSplice, type KernelEnd, type KernelOutcome } from './kernel-splice.ts';
@@ -136,7 +135,8 @@ export function nativeStats(): NativeStats {
 export function kernelEligible(source: DirectSpliceEnd, drain: DirectSpliceEnd, sourceFd: unknown, drainFd: unknown, control: SpliceControl): boolean {
   if (addon === undefined || !shared.enabled || shared.off.has(source) || shared.off.has(drain)) return false;
   if (typeof sourceFd !== 'number' || typeof drainFd !== 'number' || sourceFd < 0 || drainFd < 0) return false;
-  if (!canShadow(control)) return false;
+  // A core older than the liveProgress seam cannot show the thread's progress.
+  if (typeof control.liveProgress !== 'function') return false;
   return addon.check(sourceFd) === 0 && addon.check(drainFd) === 0;
 }
 

@@ -7,7 +7,6 @@
  */
 import type { SpliceControl } from '@sosplice/core';
 import type { Addon, AddonResult } from './_addon.ts';
-import { shadowProgress } from './_live.ts';
 
 /** How a kernel splice ended. */
 export type KernelEnd = 'eof' | 'max' | 'stopped' | 'source-error' | 'drain-error';
@@ -33,7 +32,7 @@ export class KernelSplice {
   readonly #addon: Addon;
   readonly #id: number;
   readonly #control: SpliceControl;
-  #unshadow: (() => void) | undefined;
+  #detachLive: (() => void) | undefined;
   #final: number | undefined;
   #resolve!: (outcome: KernelOutcome) => void;
   #stopped = false;
@@ -46,7 +45,7 @@ export class KernelSplice {
     // docs/contract.md#max: the thread never takes more than the remaining budget from the source.
     const budget = control.remaining === Number.POSITIVE_INFINITY ? -1 : control.remaining;
     this.#id = addon.start(sourceFd, drainFd, budget);
-    this.#unshadow = shadowProgress(control, {
+    this.#detachLive = control.liveProgress({
       delivered: () => this.#final ?? addon.progress(this.#id, 0),
       quietMs: () => (this.#final === undefined ? addon.progress(this.#id, 1) : 0),
     });
@@ -73,10 +72,10 @@ export class KernelSplice {
    * sockets back and right before it writes the leftover (docs/contract.md#counting).
    */
   commit(handedOver = 0): void {
-    const unshadow = this.#unshadow;
-    if (unshadow === undefined || this.#final === undefined) return;
-    this.#unshadow = undefined;
-    unshadow();
+    const detach = this.#detachLive;
+    if (detach === undefined || this.#final === undefined) return;
+    this.#detachLive = undefined;
+    detach();
     const n = this.#final + handedOver;
     if (n > 0) this.#control.count(n);
   }
