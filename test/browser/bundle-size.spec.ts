@@ -12,11 +12,13 @@ import { describe, expect, it } from 'vitest';
 
 const entry = fileURLToPath(new URL('../../packages/core/dist/index.js', import.meta.url));
 
-// Measured at 4.2 KB gzipped (12.0 KB minified) when this check came in. The
-// ceiling leaves about 2 KB for the core to grow by features, and still trips
-// on what must never happen: a dependency or a runtime module pulled into
-// the bundle (web-streams-polyfill alone is about 15 KB gzipped).
-const CEILING_GZIPPED = 6 * 1024;
+// Measured at 4.2 KB gzipped when this check came in, and 6.3 KB once the
+// core gained the WPT fixes, linked pairs, readUntil and the diagnostics
+// channels. The ceiling leaves room for the core to grow by features, and
+// still trips on what must never happen: a dependency or a runtime module
+// pulled into the bundle (web-streams-polyfill alone is about 15 KB gzipped).
+// Datagram endpoints live on their own subpath and are not in this bundle.
+const CEILING_GZIPPED = 8 * 1024;
 
 describe('@sosplice/core in a browser bundle', () => {
   it(`is at most ${CEILING_GZIPPED} bytes minified and gzipped, with no imports left`, async () => {
