@@ -106,6 +106,17 @@ describe('bun adapter streams', () => {
     await expect(writeOnce(endpoint.writable, text('x'))).rejects.toBe(error);
   });
 
+  it('close() after a peer reset resolves (never rejects); closed still carries the error', async () => {
+    const { endpoint, peer } = await one();
+    const isReset = await peer.reset();
+    const error = await endpoint.closed.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isReset(error), String(error)).toBe(true);
+    await expect(withTimeout(endpoint.close(), T, 'close() after a reset')).resolves.toBeUndefined();
+  });
+
   it('close() flushes what is queued, then closes both directions', async () => {
     const { endpoint, peer } = await one();
     peer.stall();
