@@ -23,8 +23,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -199,22 +197,16 @@ static int src_pending_error(const sp_splice *s) {
 }
 
 /*
- * The source was reset (or failed): a runtime may read it now even with its
- * reads paused (Bun does, on the hang-up), so bytes spliced from here on may
- * come after bytes the runtime took. A clean FIN is not one: the runtime
- * reads nothing then. For TCP a hang-up counts only in the CLOSE state (a
- * reset; a FIN after our own shutdown leaves it in TIME_WAIT or CLOSING).
+ * The source has a pending error (a reset): a runtime may read it now even
+ * with its reads paused (Bun does, on the hang-up), so bytes spliced from
+ * here on may come after bytes the runtime took. The error stays pending
+ * until a read finds the receive queue empty, so a read of ours that got
+ * bytes and finds no error after it was not overtaken. A hang-up alone is
+ * not one: after our own shutdown a clean FIN leaves the socket hung up too.
  */
 static bool src_reset(const sp_splice *s) {
   struct pollfd p = {.fd = s->src, .events = 0, .revents = 0};
-  if (poll(&p, 1, 0) <= 0) return false;
-  if (p.revents & POLLERR) return true;
-  if (!(p.revents & POLLHUP)) return false;
-  struct tcp_info info;
-  socklen_t len = sizeof info;
-  /* Not TCP (a Unix socket): its peer's close is an EOF, never a reset. */
-  if (getsockopt(s->src, IPPROTO_TCP, TCP_INFO, &info, &len) < 0) return false;
-  return info.tcpi_state == TCP_CLOSE;
+  return poll(&p, 1, 0) > 0 && (p.revents & POLLERR) != 0;
 }
 
 /* --- endings (thread only) --- */
@@ -338,11 +330,11 @@ static void pump(sp_worker *w, sp_splice *s) {
           if (s->budget != UINT64_MAX) s->budget -= (uint64_t)n;
           progress = true;
           /*
-           * Checked after each read: a source not reset after this read was
-           * not reset during it either, so the runtime took nothing before
-           * these bytes. Reset by now: these bytes may come after some it
-           * took, and are dropped (the tail of a failed source, as a reset
-           * drops what the peer had in flight), never delivered out of order.
+           * Checked after each read (see src_reset()): no reset pending now,
+           * so the runtime took nothing before these bytes. Reset by now:
+           * they may come after bytes it took, and are dropped (the tail of
+           * a failed source, as a reset drops what the peer had in flight),
+           * never delivered out of order.
            */
           if (src_reset(s)) {
             s->suspect = (size_t)n;
