@@ -90,7 +90,7 @@ describe('bun adapter streams', () => {
     await withTimeout(peer.aborted(), T, 'peer sees the socket gone');
   });
 
-  it("a peer reset errors both streams with Bun's error and its code", async () => {
+  it("a peer reset errors both streams with Bun's error and its code; close() still resolves", async () => {
     const { endpoint, peer } = await one();
     const isReset = await peer.reset();
     const error = await endpoint.closed.then(
@@ -104,6 +104,8 @@ describe('bun adapter streams', () => {
     );
     expect(readError).toBe(error);
     await expect(writeOnce(endpoint.writable, text('x'))).rejects.toBe(error);
+    // docs/adapters.md: close() never rejects; `closed` carries the failure.
+    await expect(withTimeout(endpoint.close(), T, 'close() after a reset')).resolves.toBeUndefined();
   });
 
   it('close() flushes what is queued, then closes both directions', async () => {

@@ -6,7 +6,8 @@
  *
  * Around the thread, in order: the drain's queued writes go first, until
  * the `outbox` is empty (the thread then writes the fd alone); the source is
- * paused (Bun's `pause()` really stops kernel reads: docs/runtimes.md) and what
+ * paused (Bun's `pause()` stops kernel reads, except on a reset, which the
+ * thread guards against: docs/runtimes.md) and what
  * it had buffered goes to the drain first, within the budget; at the end the
  * bytes the thread read back from its pipe go to the drain (counted) or, if
  * the drain failed, back to the front of the source, and the source's flow

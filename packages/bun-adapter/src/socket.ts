@@ -41,7 +41,7 @@ export interface BunSpliceSocket extends SpliceEndpoint {
   readonly opened: Promise<SocketInfo>;
   /** Resolves once the socket is closed; rejects with the runtime's error when it failed. */
   readonly closed: Promise<void>;
-  /** Writes what is queued, then closes both directions. Resolves like `closed`. */
+  /** Writes what is queued, then closes both directions. Resolves once closed; never rejects (`closed` carries a failure). */
   close(): Promise<void>;
   /** The Bun socket underneath. */
   readonly socket: BunSocket<unknown>;
@@ -140,7 +140,8 @@ class Endpoint implements BunSpliceSocket {
       // end() flushes and closes both directions (docs/runtimes.md#bun).
       if (!state.isClosed) this.socket.end();
     }
-    return this.closed;
+    // docs/adapters.md: close() never rejects, even after a reset; `closed` reports the failure.
+    return this.closed.catch(() => undefined);
   }
 }
 

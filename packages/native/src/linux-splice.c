@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -56,6 +57,8 @@ typedef struct sp_splice {
   size_t pipe_cap;
   uint64_t budget;          /* UINT64_MAX: unlimited */
   size_t in_pipe;
+  /* Bytes at the pipe's tail read after the source was reset: never delivered (see src_reset()). */
+  size_t suspect;
   _Atomic uint64_t delivered;
   /* Set while a write into the drain is in flight: the peer may hold bytes `delivered` does not count yet. */
   _Atomic int writing;
@@ -169,7 +172,7 @@ static void mark_ready(sp_worker *w, sp_splice *s) {
  */
 static ssize_t drain_pipe(sp_splice *s) {
   atomic_store(&s->writing, 1);
-  ssize_t n = splice(s->pipe_r, NULL, s->dst, NULL, s->in_pipe, SPLICE_FLAGS);
+  ssize_t n = splice(s->pipe_r, NULL, s->dst, NULL, s->in_pipe - s->suspect, SPLICE_FLAGS);
   int err = errno;
   if (n > 0) {
     s->in_pipe -= (size_t)n;
@@ -193,6 +196,19 @@ static int src_pending_error(const sp_splice *s) {
   return err;
 }
 
+/*
+ * The source has a pending error (a reset): a runtime may read it now even
+ * with its reads paused (Bun does, on the hang-up), so bytes spliced from
+ * here on may come after bytes the runtime took. The error stays pending
+ * until a read finds the receive queue empty, so a read of ours that got
+ * bytes and finds no error after it was not overtaken. A hang-up alone is
+ * not one: after our own shutdown a clean FIN leaves the socket hung up too.
+ */
+static bool src_reset(const sp_splice *s) {
+  struct pollfd p = {.fd = s->src, .events = 0, .revents = 0};
+  return poll(&p, 1, 0) > 0 && (p.revents & POLLERR) != 0;
+}
+
 /* --- endings (thread only) --- */
 
 /*
@@ -208,11 +224,11 @@ static void finish(sp_worker *w, sp_splice *s, int end, int err) {
       err = pending;
     }
   }
-  if (s->in_pipe > 0 && end != SP_END_DST_ERR) {
+  if (s->in_pipe > s->suspect && end != SP_END_DST_ERR) {
     for (;;) {
       ssize_t n = drain_pipe(s);
       if (n > 0) {
-        if (s->in_pipe == 0) break;
+        if (s->in_pipe == s->suspect) break;
       } else if (n < 0 && errno == EINTR) {
         continue;
       } else {
@@ -220,22 +236,23 @@ static void finish(sp_worker *w, sp_splice *s, int end, int err) {
       }
     }
   }
-  if (s->in_pipe > 0) {
-    s->result.leftover = malloc(s->in_pipe);
+  size_t keep = s->in_pipe - s->suspect;
+  if (keep > 0) {
+    s->result.leftover = malloc(keep);
     size_t got = 0;
-    while (s->result.leftover != NULL && got < s->in_pipe) {
-      ssize_t n = read(s->pipe_r, s->result.leftover + got, s->in_pipe - got);
+    while (s->result.leftover != NULL && got < keep) {
+      ssize_t n = read(s->pipe_r, s->result.leftover + got, keep - got);
       if (n > 0) got += (size_t)n;
       else if (n < 0 && errno == EINTR) continue;
       else break;
     }
     s->result.leftover_len = got;
     /* Bytes that could be neither delivered nor read back (no memory): say so. */
-    if (got < s->in_pipe && end != SP_END_SRC_ERR && end != SP_END_DST_ERR) {
+    if (got < keep && end != SP_END_SRC_ERR && end != SP_END_DST_ERR) {
       end = SP_END_SRC_ERR;
       err = s->result.leftover == NULL ? ENOMEM : EIO;
     }
-    s->in_pipe = got == s->in_pipe ? 0 : s->in_pipe;
+    s->in_pipe = got == keep ? s->suspect : s->in_pipe;
   }
   pipe_put(w, s);
   if (s->registered) {
@@ -312,6 +329,19 @@ static void pump(sp_worker *w, sp_splice *s) {
           s->in_pipe += (size_t)n;
           if (s->budget != UINT64_MAX) s->budget -= (uint64_t)n;
           progress = true;
+          /*
+           * Checked after each read (see src_reset()): no reset pending now,
+           * so the runtime took nothing before these bytes. Reset by now:
+           * they may come after bytes it took, and are dropped (the tail of
+           * a failed source, as a reset drops what the peer had in flight),
+           * never delivered out of order.
+           */
+          if (src_reset(s)) {
+            s->suspect = (size_t)n;
+            int pending = src_pending_error(s);
+            s->src_err = pending != 0 ? pending : ECONNRESET;
+            s->src_eof = true;
+          }
         } else if (n == 0) {
           s->src_eof = true;
         } else if (errno == EAGAIN) {
@@ -326,7 +356,7 @@ static void pump(sp_worker *w, sp_splice *s) {
         }
       }
     }
-    if (s->dst_ready && s->in_pipe > 0) {
+    if (s->dst_ready && s->in_pipe > s->suspect) {
       ssize_t n = drain_pipe(s);
       if (n > 0) {
         s->pipe_full = false;
