@@ -63,6 +63,9 @@ const typeRows: Row[] = [
   { what: 'signal a plain object', options: { signal: { aborted: false } }, argument: /signal/, value: { aborted: false } },
   { what: 'signal a string', options: { signal: 'abort' }, argument: /signal/, value: 'abort' },
   { what: 'signal an AbortController', options: { signal: new AbortController() }, argument: /signal/, value: {} },
+  // SPEC 5.1: a boolean; a truthy string must not link a pair by accident.
+  { what: 'linked a string', options: { linked: 'false' }, argument: /linked/, value: 'false' },
+  { what: 'linked a number', options: { linked: 1 }, argument: /linked/, value: 1 },
 ];
 
 const rangeRows: Row[] = [
@@ -154,7 +157,9 @@ describe('3 Validation: spliceStreams', () => {
   });
 
   it('accepts valid edge values: max 0 and MAX_SAFE_INTEGER, idle 0 and fractional, empty options', async () => {
-    for (const options of [{}, { max: 0 }, { max: Number.MAX_SAFE_INTEGER }, { idle: 0 }, { idle: 1.5 }, { signal: new AbortController().signal }]) {
+    // `linked` is accepted (and has nothing to link) on a one-way splice: one options object serves both calls.
+    const edge = [{}, { max: 0 }, { max: Number.MAX_SAFE_INTEGER }, { idle: 0 }, { idle: 1.5 }, { signal: new AbortController().signal }, { linked: true }, { linked: false }];
+    for (const options of edge) {
       const e = fresh();
       const s = spliceStreams(e.readable, e.writable, options);
       expect(e.readable.locked).toBe(true);

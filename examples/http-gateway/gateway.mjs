@@ -1,59 +1,116 @@
 // One client connection of the gateway: requests are read one after the
-// other from the same socket and sent on one upstream connection; each
-// response comes back before the next request is read (no pipelining
-// upstream, but a client's pipelined bytes wait safely in its socket).
-import { spliceStreams } from '@sosplice/core';
-import { CRLFCRLF, HttpError, Inbound, bodyFraming, forwardChunked, forwardExactly, parseHead, serializeHead, write } from './http1.mjs';
+// other from the same socket and sent on one upstream connection (opened on
+// the first request, so an unreachable upstream is a 502); each response
+// comes back before the next request is read (no pipelining upstream, but a
+// client's pipelined bytes wait safely in its socket).
+import { spliceBidirectional } from '@sosplice/core';
+import {
+  HttpError,
+  forwardBody,
+  hasToken,
+  parseRequest,
+  parseResponse,
+  readHead,
+  requestFraming,
+  respondError,
+  responseFraming,
+  serializeHead,
+  write,
+} from './http1.mjs';
 
 const VIA = 'via: 1.1 sosplice-gateway';
+const CONTINUE = new TextEncoder().encode('HTTP/1.1 100 Continue\r\n\r\n');
 
-/** Forwards one body as its head frames it; returns bytes spliced (not copied). */
-async function forwardBody(framing, from, to) {
-  if (framing.kind === 'length') return forwardExactly(from, to, framing.length);
-  if (framing.kind === 'chunked') return forwardChunked(from, to);
-  if (framing.kind === 'until-close') {
-    // The body ends with the connection: splice to EOF, which sends our FIN too.
-    await write(to, from.take(Infinity));
-    const { bytes } = await spliceStreams(from.readable, to).done;
-    return bytes;
-  }
-  return 0;
-}
-
-const wantsClose = (head) => /(^|,)\s*close\s*(,|$)/i.test(head.headers.get('connection') ?? '');
+/** The connection stays open after this message (RFC 9112 9.3): 1.1 unless `close`, 1.0 only with `keep-alive`. */
+const keepsAlive = (head) => (head.version === '1.1' ? !hasToken(head, 'connection', 'close') : hasToken(head, 'connection', 'keep-alive'));
 
 /**
- * Serves `client` until it closes or asks to: each request goes to
- * `upstream` with a `via` header, each response back the same way.
- * Resolves to `{ requests, spliced }` for the log.
+ * Serves `client` until it closes or asks to: each request goes to the
+ * upstream (`openUpstream()` resolves to an endpoint) with a `via` header,
+ * each response back the same way. Refusals: 400 (malformed or ambiguous
+ * request), 431 (head too large), 502 (upstream unreachable, or not
+ * answering HTTP). Resolves to `{ requests, spliced, status? }`; the caller
+ * closes both sockets afterwards.
  */
-export async function serveConnection(client, upstream, onRequest = () => {}) {
-  const fromClient = new Inbound(client.readable);
-  const fromUpstream = new Inbound(upstream.readable);
+export async function serveConnection(client, openUpstream, onRequest = () => {}) {
+  let upstream;
   let requests = 0;
   let spliced = 0;
+  const refuse = async (error) => {
+    await respondError(client, error.status, error.message);
+    return { requests, spliced, status: error.status};
+  };
   for (;;) {
-    const requestBytes = await fromClient.readUntil(CRLFCRLF);
-    if (requestBytes === null) return { requests, spliced }; // client closed between requests
-    const request = parseHead(requestBytes);
-    const method = request.start.split(' ')[0];
-    await write(upstream.writable, serializeHead(request, VIA));
-    const sentUp = await forwardBody(bodyFraming(request), fromClient, upstream.writable);
+    let request;
+    let framing;
+    try {
+      const bytes = await readHead(client);
+      if (bytes === null) return { requests, spliced}; // closed between requests
+      request = parseRequest(bytes);
+      framing = requestFraming(request);
+    } catch (error) {
+      if (error instanceof HttpError) return refuse(error);
+      throw error;
+    }
+    if (upstream === undefined) {
+      try {
+        upstream = await openUpstream();
+      } catch (error) {
+        return refuse(new HttpError(502, `upstream unreachable: ${error.message}`));
+      }
+    }
+    // Expect: 100-continue is answered here (the body is forwarded either way), so no client waits for it.
+    const expects = request.version === '1.1' && hasToken(request, 'expect', '100-continue');
+    if (expects && framing.kind !== 'none') await write(client, CONTINUE);
+    await write(upstream, serializeHead(request, { drop: expects ? ['expect'] : [], add: [VIA] }));
+    let sentUp;
+    try {
+      sentUp = await forwardBody(framing, client, upstream, 400);
+    } catch (error) {
+      if (error instanceof HttpError) return refuse(error);
+      throw error;
+    }
 
-    // 1xx heads (100 Continue) come before the real one.
     let response;
-    do {
-      const responseBytes = await fromUpstream.readUntil(CRLFCRLF);
-      if (responseBytes === null) throw new HttpError('upstream closed before responding');
-      response = parseHead(responseBytes);
-      await write(client.writable, serializeHead(response, VIA));
-    } while (/^HTTP\/1\.1 1\d\d /.test(response.start) && !response.start.startsWith('HTTP/1.1 101'));
-    const framing = bodyFraming(response, { isResponse: true, requestMethod: method });
-    const sentDown = await forwardBody(framing, fromUpstream, client.writable);
-
+    let down;
+    try {
+      // 1xx heads (but 101) come before the real one: pass them on.
+      for (;;) {
+        const bytes = await readHead(upstream, { tooLarge: 502, bad: 502 });
+        if (bytes === null) throw new HttpError(502, 'the upstream closed before answering');
+        response = parseResponse(bytes);
+        if (response.status >= 200 || response.status === 101) break;
+        await write(client, serializeHead(response, { add: [VIA] }));
+      }
+      down = responseFraming(response, request.method);
+    } catch (error) {
+      if (error instanceof HttpError) return refuse(error);
+      return refuse(new HttpError(502, `the upstream failed: ${error.message}`));
+    }
+    if (response.status === 101) {
+      // Switching protocols: from here on a tunnel, ended as one connection.
+      await write(client, serializeHead(response, { add: [VIA] }));
+      const [up, back] = await spliceBidirectional(client, upstream, { linked: true }).done;
+      return { requests: requests + 1, spliced: spliced + up.bytes + back.bytes};
+    }
+    // Either side not keeping the connection, or a body that ends with it: the client is told, then FIN.
+    const closing = !keepsAlive(request) || !keepsAlive(response) || down.kind === 'until-close';
+    await write(client, serializeHead(response, closing ? { drop: ['connection', 'keep-alive'], add: [VIA, 'connection: close'] } : { add: [VIA] }));
+    let sentDown;
+    try {
+      sentDown = await forwardBody(down, upstream, client, 502);
+    } catch (error) {
+      // The head is out: the only honest signal left is a reset (SPEC 5), not a clean end.
+      await client.writable.abort(error).catch(() => {});
+      return { requests, spliced, status: 502};
+    }
     requests++;
     spliced += sentUp + sentDown;
-    onRequest(`${request.start.split(' ').slice(0, 2).join(' ')} → ${response.start.split(' ')[1]}, body spliced ${sentUp} B up, ${sentDown} B down`);
-    if (framing.kind === 'until-close' || wantsClose(request) || wantsClose(response)) return { requests, spliced };
+    onRequest(`${request.method} ${request.start.split(' ')[1]} → ${response.status}, body spliced ${sentUp} B up, ${sentDown} B down`);
+    if (closing) {
+      // until-close ended with the splice's own FIN; otherwise send ours.
+      if (down.kind !== 'until-close') await client.writable.close().catch(() => {});
+      return { requests, spliced};
+    }
   }
 }

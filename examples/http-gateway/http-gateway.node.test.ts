@@ -1,13 +1,12 @@
 // The http-gateway example as a user runs it: a child process between a
 // real HTTP client and a real HTTP server, several requests on one
 // keep-alive connection. Needs `pnpm build`.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { root } from '../_runtimes.mjs';
+import { startGateway, type RunningGateway } from './_gateway';
 
 const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 /** Deterministic bytes of any size, different per seed, so a shifted body cannot pass. */
@@ -15,9 +14,8 @@ const body = (size: number, seed: number) => Uint8Array.from({ length: size }, (
 
 let upstream: http.Server;
 let upstreamConnections = 0;
-let gateway: ReturnType<typeof spawn>;
+let gateway: RunningGateway;
 let port: number;
-const gatewayLines: string[] = [];
 
 beforeAll(async () => {
   // Echoes what it got (length, hash, the gateway's via) and answers
@@ -45,28 +43,16 @@ beforeAll(async () => {
   upstream.listen(0, '127.0.0.1');
   await once(upstream, 'listening');
   const target = `127.0.0.1:${(upstream.address() as net.AddressInfo).port}`;
-  gateway = spawn(process.execPath, [`${root}examples/http-gateway/node.mjs`, '--listen', '127.0.0.1:0', '--target', target, '--verbose'], { cwd: root });
-  gateway.stdout!.setEncoding('utf8').on('data', (t: string) => gatewayLines.push(...t.split('\n').filter(Boolean)));
-  const [first] = await once(gateway.stdout!, 'data');
-  port = Number(/^listening on .*:(\d+),/.exec(first)![1]);
+  gateway = await startGateway(target);
+  port = gateway.port;
 });
 
 afterAll(async () => {
-  if (gateway.exitCode === null) {
-    gateway.kill('SIGINT');
-    await once(gateway, 'exit');
-  }
+  await gateway.stop();
   upstream.close();
 });
 
-/** The gateway's line about a client port matching `re`, once it is printed. */
-function lineFor(localPort: number, re = / requests on one connection/): Promise<string> {
-  const find = () => gatewayLines.find((l) => l.startsWith(`127.0.0.1:${localPort} `) && re.test(l));
-  return new Promise((resolve) => {
-    const check = () => (find() ? resolve(find()!) : void gateway.stdout!.once('data', () => setImmediate(check)));
-    check();
-  });
-}
+const lineFor = (localPort: number, re?: RegExp): Promise<string> => gateway.lineFor(localPort, re);
 
 describe('http-gateway', () => {
   it('serves a keep-alive sequence of mixed requests on one connection, every response intact', async () => {

@@ -1,129 +1,139 @@
-// Just enough HTTP/1.1 framing for a pass-through (RFC 9112): read a head,
-// then move exactly the body the head announces. Heads are parsed in
-// userspace; Content-Length bodies are spliced with `max`, which leaves
-// every byte after the body in the socket for the next head.
-import { spliceStreams } from '@sosplice/core';
+// Just enough HTTP/1.1 for a pass-through gateway (RFC 9112), strict where
+// framing is at stake: heads are read with the core's readUntil() (bounded;
+// the bytes read past a head go back into the socket), parsed and checked;
+// bodies move by splice with an exact `max`, so the next message's bytes
+// stay in the socket. A message whose framing is not certain is refused,
+// never forwarded (request smuggling, RFC 9112 section 6.1 and 11.2).
+import { readUntil, spliceStreams } from '@sosplice/core';
 
-const CRLF = new Uint8Array([13, 10]);
-const CRLFCRLF = new Uint8Array([13, 10, 13, 10]);
-const MAX_HEAD = 64 * 1024;
+export const CRLF = new Uint8Array([13, 10]);
+export const CRLFCRLF = new Uint8Array([13, 10, 13, 10]);
+export const MAX_HEAD = 64 * 1024;
+const MAX_LINE = 4096;
 const latin1 = new TextDecoder('latin1');
 const ascii = new TextEncoder();
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-/** A bad or unsupported message: the gateway closes the connection. */
+const REASONS = { 400: 'Bad Request', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error', 502: 'Bad Gateway' };
+
+/** A message the gateway refuses: `status` is what the client is told (when it still can be). */
 export class HttpError extends Error {
   name = 'HttpError';
+  constructor(status, message, options) {
+    super(message, options);
+    this.status = status;
+  }
 }
 
-function indexOf(haystack, needle) {
-  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
-    return i;
+/** A whole short response for an error, then FIN: the connection ends after it. */
+export async function respondError(endpoint, status, message) {
+  const body = `${status} ${REASONS[status] ?? ''}: ${message}\n`;
+  const head = `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`;
+  try {
+    await write(endpoint, ascii.encode(head + body));
+    await endpoint.writable.close();
+  } catch {
+    // The client is gone already.
   }
-  return -1;
 }
 
 /**
- * One direction of a connection, read by whoever needs it next: the head
- * parser through a short-lived reader (whatever it reads past the head is
- * kept in `#buffer`), a body through a splice.
+ * Reads one head (up to the empty line), bounded by MAX_HEAD. Resolves to
+ * null when the peer closed cleanly before sending a byte (between messages).
+ * `tooLarge` is the status for an oversized head (431 from a client, 502
+ * from an upstream); any other incomplete head is a 400 (or `bad`).
  */
-export class Inbound {
-  #buffer = new Uint8Array(0);
-
-  constructor(readable) {
-    this.readable = readable;
-  }
-
-  /** Reads one more chunk into the buffer; false at EOF. */
-  async #fill() {
-    const reader = this.readable.getReader();
-    try {
-      const { value, done } = await reader.read();
-      if (done) return false;
-      const joined = new Uint8Array(this.#buffer.length + value.length);
-      joined.set(this.#buffer);
-      joined.set(value, this.#buffer.length);
-      this.#buffer = joined;
-      return true;
-    } finally {
-      reader.releaseLock();
+export async function readHead(endpoint, { tooLarge = 431, bad = 400 } = {}) {
+  try {
+    return await readUntil(endpoint, CRLFCRLF, { maxBytes: MAX_HEAD });
+  } catch (error) {
+    if (error?.code === 'ERR_HEAD_INCOMPLETE') {
+      if (error.bytesRead === 0) return null;
+      throw new HttpError(bad, 'the connection ended inside a head', { cause: error });
     }
-  }
-
-  /** Bytes up to and including `delimiter`; null at EOF before any byte. */
-  async readUntil(delimiter, limit = MAX_HEAD) {
-    for (let from = 0; ; ) {
-      const at = indexOf(this.#buffer.subarray(from), delimiter);
-      if (at !== -1) return this.take(from + at + delimiter.length);
-      from = Math.max(0, this.#buffer.length - delimiter.length + 1);
-      if (this.#buffer.length > limit) throw new HttpError(`line or head longer than ${limit} bytes`);
-      if (!(await this.#fill())) {
-        if (this.#buffer.length === 0) return null;
-        throw new HttpError('connection closed inside a head');
-      }
-    }
-  }
-
-  /** Up to `n` bytes already read, removed from the buffer. */
-  take(n) {
-    const out = this.#buffer.subarray(0, Math.min(n, this.#buffer.length));
-    this.#buffer = this.#buffer.subarray(out.length);
-    return out;
-  }
-
-  /** Gives bytes back (a splice's `remainder`, for sources that are not byte streams). */
-  unshift(bytes) {
-    if (bytes === undefined || bytes.length === 0) return;
-    const joined = new Uint8Array(bytes.length + this.#buffer.length);
-    joined.set(bytes);
-    joined.set(this.#buffer, bytes.length);
-    this.#buffer = joined;
+    if (error?.code === 'ERR_HEAD_TOO_LARGE') throw new HttpError(tooLarge, `head longer than ${MAX_HEAD} bytes`, { cause: error });
+    throw error;
   }
 }
 
-/** Parses a request or response head: start line and lowercased headers. */
-export function parseHead(bytes) {
-  const lines = latin1.decode(bytes).split('\r\n').slice(0, -2);
-  const start = lines.shift() ?? '';
+/** Header lines: `name: value`, names are tokens, no folding, no stray CR/LF/NUL (RFC 9112 5). */
+function parseLines(lines, status) {
   const headers = new Map();
   for (const line of lines) {
     const colon = line.indexOf(':');
-    if (colon <= 0) throw new HttpError(`bad header line: ${JSON.stringify(line)}`);
-    const name = line.slice(0, colon).trim().toLowerCase();
+    const name = line.slice(0, colon);
+    if (colon <= 0 || !TOKEN.test(name) || /[\0\r\n]/.test(line)) throw new HttpError(status, `bad header line: ${JSON.stringify(line.slice(0, 80))}`);
+    const key = name.toLowerCase();
     const value = line.slice(colon + 1).trim();
-    headers.set(name, headers.has(name) ? `${headers.get(name)}, ${value}` : value);
+    headers.set(key, headers.has(key) ? `${headers.get(key)}, ${value}` : value);
   }
-  return { start, headers, lines };
+  return headers;
 }
 
-/** Serialises a head with one extra header line (the gateway's `via`). */
-export function serializeHead(head, extra) {
-  return ascii.encode(`${[head.start, ...head.lines, extra].join('\r\n')}\r\n\r\n`);
+function splitHead(bytes) {
+  const lines = latin1.decode(bytes).split('\r\n').slice(0, -2);
+  return { start: lines.shift() ?? '', lines };
 }
 
-/** How the body after this head is framed (RFC 9112 section 6.3). */
-export function bodyFraming(head, { isResponse = false, requestMethod } = {}) {
-  if (isResponse) {
-    const status = Number(head.start.split(' ')[1]);
-    if (requestMethod === 'HEAD' || (status >= 100 && status < 200) || status === 204 || status === 304) return { kind: 'none' };
-  }
+/** A request head: `METHOD target HTTP/1.x` and headers; 400 otherwise. */
+export function parseRequest(bytes) {
+  const { start, lines } = splitHead(bytes);
+  const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([^\s]+) HTTP\/(1\.[01])$/.exec(start);
+  if (m === null) throw new HttpError(400, `bad request line: ${JSON.stringify(start.slice(0, 80))}`);
+  return { start, lines, method: m[1], version: m[3], headers: parseLines(lines, 400) };
+}
+
+/** A response head: `HTTP/1.x status reason` and headers; 502 otherwise (the upstream answered garbage). */
+export function parseResponse(bytes) {
+  const { start, lines } = splitHead(bytes);
+  const m = /^HTTP\/(1\.[01]) (\d{3})(?: [^\r\n]*)?$/.exec(start);
+  if (m === null) throw new HttpError(502, `the upstream answered something else than HTTP/1.x: ${JSON.stringify(start.slice(0, 80))}`);
+  return { start, lines, version: m[1], status: Number(m[2]), headers: parseLines(lines, 502) };
+}
+
+/** Whether a comma-separated header (Connection, Expect) lists `token`. */
+export const hasToken = (head, name, token) => (head.headers.get(name) ?? '').toLowerCase().split(',').some((t) => t.trim() === token);
+
+/** Serialises a head, leaving out the `drop` headers and adding the `add` lines. */
+export function serializeHead(head, { drop = [], add = [] } = {}) {
+  const kept = drop.length === 0 ? head.lines : head.lines.filter((l) => !drop.includes(l.slice(0, l.indexOf(':')).toLowerCase()));
+  return ascii.encode(`${[head.start, ...kept, ...add].join('\r\n')}\r\n\r\n`);
+}
+
+function contentLength(head, status) {
+  const values = head.headers.get('content-length').split(',').map((v) => v.trim());
+  // "5, 5" is one length said twice (RFC 9110 8.6); anything else is ambiguous.
+  if (!values.every((v) => /^\d{1,15}$/.test(v) && v === values[0])) throw new HttpError(status, `bad content-length: ${head.headers.get('content-length')}`);
+  return Number(values[0]);
+}
+
+/** How a request's body is framed (RFC 9112 6.3); ambiguous framing is a 400. */
+export function requestFraming(head) {
   const te = head.headers.get('transfer-encoding');
   if (te !== undefined) {
-    if (te.toLowerCase().split(',').at(-1).trim() !== 'chunked') throw new HttpError(`unsupported transfer-encoding: ${te}`);
+    // Both headers: a smuggling vector; RFC 9112 6.1 lets a server reject it, and a gateway must not pass it on.
+    if (head.headers.has('content-length')) throw new HttpError(400, 'both Content-Length and Transfer-Encoding');
+    if (head.version === '1.0') throw new HttpError(400, 'Transfer-Encoding in an HTTP/1.0 request');
+    if (te.toLowerCase().split(',').at(-1).trim() !== 'chunked') throw new HttpError(400, `chunked is not the final transfer coding: ${te}`);
     return { kind: 'chunked' };
   }
-  const cl = head.headers.get('content-length');
-  if (cl !== undefined) {
-    if (!/^\d+$/.test(cl)) throw new HttpError(`bad content-length: ${cl}`);
-    return { kind: 'length', length: Number(cl) };
-  }
-  return isResponse ? { kind: 'until-close' } : { kind: 'none' };
+  if (head.headers.has('content-length')) return { kind: 'length', length: contentLength(head, 400) };
+  return { kind: 'none' };
 }
 
-export async function write(writable, bytes) {
+/** How a response's body is framed (RFC 9112 6.3). */
+export function responseFraming(head, requestMethod) {
+  const { status } = head;
+  if (requestMethod === 'HEAD' || (status >= 100 && status < 200) || status === 204 || status === 304) return { kind: 'none' };
+  const te = head.headers.get('transfer-encoding');
+  if (te !== undefined) return te.toLowerCase().split(',').at(-1).trim() === 'chunked' ? { kind: 'chunked' } : { kind: 'until-close' };
+  if (head.headers.has('content-length')) return { kind: 'length', length: contentLength(head, 502) };
+  return { kind: 'until-close' };
+}
+
+export async function write(endpoint, bytes) {
   if (bytes.length === 0) return;
-  const writer = writable.getWriter();
+  const writer = endpoint.writable.getWriter();
   try {
     await writer.write(bytes);
   } finally {
@@ -131,45 +141,60 @@ export async function write(writable, bytes) {
   }
 }
 
-/**
- * Moves exactly `length` body bytes from `from` to `to`: first what the head
- * parser already read, then a splice with `max` for the rest, so that the
- * next message's bytes stay unread in the source. Returns bytes spliced.
- */
-export async function forwardExactly(from, to, length) {
-  const early = from.take(length);
-  await write(to, early);
-  const rest = length - early.length;
-  if (rest === 0) return 0;
-  const { reason, bytes, error, remainder } = await spliceStreams(from.readable, to, { max: rest, preventClose: true }).done;
-  from.unshift(remainder);
-  if (reason !== 'max') throw new HttpError(`body ended after ${early.length + bytes} of ${length} bytes (${reason})`, { cause: error });
+/** Moves exactly `length` bytes by splice; the bytes after them stay in the source. Returns the count. */
+export async function forwardExactly(from, to, length, status) {
+  if (length === 0) return 0;
+  const { reason, bytes, error } = await spliceStreams(from.readable, to.writable, { max: length, preventClose: true }).done;
+  if (reason !== 'max') throw new HttpError(status, `body ended after ${bytes} of ${length} bytes (${reason})`, { cause: error });
   return bytes;
 }
 
+async function readLine(from, status, maxBytes = MAX_LINE) {
+  try {
+    return await readUntil(from, CRLF, { maxBytes });
+  } catch (error) {
+    throw new HttpError(status, 'bad or unfinished line in a chunked body', { cause: error });
+  }
+}
+
 /**
- * Forwards a chunked body as it is (sizes, extensions, trailers): the size
- * lines and trailers in a userspace loop, each chunk's data with
- * `forwardExactly`. Returns bytes spliced.
+ * Forwards a chunked body, checking its framing as it goes: each size line
+ * (hex, optional extensions), the chunk's data by splice, the CRLF after it,
+ * then the trailers up to the empty line. Anything else is refused with
+ * `status`, before it reaches the other side. Returns bytes spliced.
  */
-export async function forwardChunked(from, to) {
+export async function forwardChunked(from, to, status) {
   let spliced = 0;
   for (;;) {
-    const line = await from.readUntil(CRLF, 4096);
-    if (line === null) throw new HttpError('connection closed inside a chunked body');
+    const line = await readLine(from, status);
+    const m = /^([0-9A-Fa-f]{1,13})(?:[ \t]*;[^\r\n]*)?\r\n$/.exec(latin1.decode(line));
+    if (m === null) throw new HttpError(status, 'bad chunk size line');
     await write(to, line);
-    const size = parseInt(latin1.decode(line), 16);
-    if (Number.isNaN(size)) throw new HttpError('bad chunk size line');
+    const size = parseInt(m[1], 16);
     if (size === 0) break;
-    spliced += await forwardExactly(from, to, size + 2); // data and its CRLF
+    spliced += await forwardExactly(from, to, size, status);
+    const end = await readLine(from, status, 2);
+    if (end.length !== 2) throw new HttpError(status, 'chunk data not followed by CRLF');
+    await write(to, end);
   }
-  // Trailers, up to the empty line.
-  for (;;) {
-    const line = await from.readUntil(CRLF, MAX_HEAD);
-    if (line === null) throw new HttpError('connection closed inside trailers');
+  for (let total = 0; ; ) {
+    const line = await readLine(from, status);
+    total += line.length;
+    if (total > MAX_HEAD) throw new HttpError(status, 'trailers too large');
     await write(to, line);
     if (line.length === 2) return spliced;
   }
 }
 
-export { CRLFCRLF };
+/** Forwards one body as `framing` says; returns bytes spliced. `status` is the answer if the sender misframes it. */
+export async function forwardBody(framing, from, to, status) {
+  if (framing.kind === 'length') return forwardExactly(from, to, framing.length, status);
+  if (framing.kind === 'chunked') return forwardChunked(from, to, status);
+  if (framing.kind === 'until-close') {
+    // The body ends with the connection: splice to EOF, which sends our FIN too.
+    const { reason, bytes, error } = await spliceStreams(from.readable, to.writable).done;
+    if (reason !== 'eof') throw new HttpError(status, `body cut (${reason})`, { cause: error });
+    return bytes;
+  }
+  return 0;
+}

@@ -19,24 +19,35 @@ const split = (text) => ({ host: text.slice(0, text.lastIndexOf(':')) || '0.0.0.
 const listen = split(flags.listen);
 const target = split(flags.target);
 
+// Heads and bodies go out in separate writes: without noDelay each
+// keep-alive exchange waits ~40 ms on Nagle against a delayed ACK (RUNTIMES.md).
+async function openUpstream() {
+  const upstream = await connect({ host: target.host, port: target.port });
+  upstream.socket.setNoDelay(true);
+  open.add(upstream);
+  return upstream;
+}
+
 const open = new Set();
-const server = net.createServer({ allowHalfOpen: true }, async (socket) => {
+const server = net.createServer({ allowHalfOpen: true, noDelay: true }, async (socket) => {
   const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+  socket.setNoDelay(true);
   const client = fromNodeSocket(socket);
   open.add(client);
   const started = performance.now();
   let upstream;
   try {
-    upstream = await connect({ host: target.host, port: target.port });
-    open.add(upstream);
-    const { requests, spliced } = await serveConnection(client, upstream, (line) => flags.verbose && console.log(`${peer} ${line}`));
-    console.log(`${peer} ${requests} requests on one connection, ${spliced} body bytes spliced, ${((performance.now() - started) / 1000).toFixed(3)} s`);
+    const result = await serveConnection(client, async () => (upstream = await openUpstream()), (line) => flags.verbose && console.log(`${peer} ${line}`));
+    const refused = result.status === undefined ? '' : `, answered ${result.status}`;
+    console.log(`${peer} ${result.requests} requests on one connection, ${result.spliced} body bytes spliced${refused}, ${((performance.now() - started) / 1000).toFixed(3)} s`);
   } catch (error) {
     console.log(`${peer} error: ${error.message}`);
   } finally {
-    open.delete(client);
-    open.delete(upstream);
-    await Promise.all([client.close(), upstream?.close()]);
+    for (const endpoint of [client, upstream]) {
+      if (endpoint === undefined) continue;
+      open.delete(endpoint);
+      await endpoint.close();
+    }
   }
 });
 server.listen(listen.port, listen.host, () => console.log(`listening on ${listen.host}:${server.address().port}, forwarding to ${target.host}:${target.port}`));

@@ -32,6 +32,12 @@ export interface Peer {
    * can carry it (in-memory), else with `undefined`.
    */
   aborted(): Promise<unknown>;
+  /**
+   * Sockets only: how the transport under `endpoint` ended as this peer saw
+   * it, `'reset'` (an RST: ECONNRESET, or EPIPE on a write) or `'fin'` (a
+   * clean end). Resolves at the first of the two.
+   */
+  closing?(): Promise<'reset' | 'fin'>;
   /** Stops consuming what `endpoint.writable` sends (a stalled drain). */
   stall(): void;
   /** Consumes again after `stall()`. */
@@ -47,6 +53,8 @@ export interface HarnessFeatures {
   direct: boolean;
   /** Endpoints are real loopback sockets (peers are raw runtime sockets). */
   socket: boolean;
+  /** An abort or cancel of an endpoint reaches its peer as an RST (TCP and TLS where the adapter can send one; not Unix). */
+  resets?: boolean;
 }
 
 export interface Harness {

@@ -18,6 +18,9 @@ import { unspliceSection } from './_suite-unsplice';
 import { endSection } from './_suite-end';
 import { racesSection } from './_suite-races';
 import { endedSection } from './_suite-ended';
+import { resetsSection } from './_suite-resets';
+import { linkedSection } from './_suite-linked';
+import { unshiftSection } from './_suite-unshift';
 
 /**
  * Declares the suite for one harness. `label` names the enclosing describe
@@ -41,6 +44,9 @@ export function describeConformance(factory: HarnessFactory, label = 'conformanc
     idleSection(ctx);
     unspliceSection(ctx);
     endSection(ctx);
+    resetsSection(ctx);
+    linkedSection(ctx);
+    unshiftSection(ctx);
     racesSection(ctx);
     endedSection(ctx);
   });

@@ -47,6 +47,8 @@ export class RawPeer implements Peer {
   private readonly endedP: Promise<void>;
   private readonly abortedP: Promise<unknown>;
   private endedResolve!: () => void;
+  private closingResolve!: (how: 'reset' | 'fin') => void;
+  private readonly closingP = new Promise<'reset' | 'fin'>((r) => (this.closingResolve = r));
   private abortedResolve!: (v: unknown) => void;
   /** The error Bun reported when this peer's socket closed, if any. */
   closeError: unknown = undefined;
@@ -80,12 +82,15 @@ export class RawPeer implements Peer {
   }
 
   onEnd(): void {
+    this.closingResolve('fin');
     this.endedResolve();
   }
 
   onClose(error?: unknown): void {
     this.isClosed = true;
     this.closeError = error;
+    const code = (error as { code?: unknown } | undefined)?.code;
+    this.closingResolve(code === 'ECONNRESET' || code === 'EPIPE' ? 'reset' : 'fin');
     // Bun closes without `end` once both sides sent FIN: a clean close after our FIN is an EOF.
     if (error === undefined && this.finSent) this.endedResolve();
     else this.abortedResolve(undefined);
@@ -166,6 +171,10 @@ export class RawPeer implements Peer {
 
   aborted(): Promise<unknown> {
     return this.abortedP;
+  }
+
+  closing(): Promise<'reset' | 'fin'> {
+    return this.closingP;
   }
 
   stall(): void {
@@ -265,7 +274,7 @@ export function bunHarness(options: BunHarnessOptions): HarnessFactory {
     const loop = new BunLoopback(options);
     return {
       name: `bun:${loop.transport}:${options.direct ? 'direct' : 'generic'}`,
-      features: { byteStream: true, exactChunks: false, direct: options.direct, socket: true },
+      features: { byteStream: true, exactChunks: false, direct: options.direct, socket: true, resets: loop.transport !== 'unix' },
       endpoint: () => loop.pair(),
       dispose: () => loop.dispose(),
     };

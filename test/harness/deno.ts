@@ -113,6 +113,8 @@ export class DenoPeer implements Peer {
   readonly #ended: Promise<void>;
   #endedResolve!: () => void;
   readonly #aborted: Promise<unknown>;
+  #closingResolve!: (how: 'reset' | 'fin') => void;
+  readonly #closing = new Promise<'reset' | 'fin'>((resolve) => (this.#closingResolve = resolve));
 
   constructor(conn: DenoConnLike, endpoint: DenoSocket, transport: DenoTransport, background = true) {
     this.conn = conn;
@@ -135,11 +137,13 @@ export class DenoPeer implements Peer {
         let n: number | null;
         try {
           n = await this.conn.read(buf);
-        } catch {
+        } catch (error) {
+          if (isResetError(error)) this.#closingResolve('reset');
           n = null;
         }
         if (this.#finished) break;
         if (n === null) {
+          this.#closingResolve('fin');
           this.#finished = true;
           this.#endedResolve();
           break;
@@ -162,6 +166,7 @@ export class DenoPeer implements Peer {
       let off = 0;
       while (off < bytes.byteLength) off += await this.conn.write(bytes.subarray(off));
     });
+    next.catch((error: unknown) => isResetError(error) && this.#closingResolve('reset'));
     this.#writes = next.catch(() => undefined);
     return next;
   }
@@ -213,6 +218,10 @@ export class DenoPeer implements Peer {
 
   aborted(): Promise<unknown> {
     return this.#aborted;
+  }
+
+  closing(): Promise<'reset' | 'fin'> {
+    return this.#closing;
   }
 
   stall(): void {
@@ -295,7 +304,7 @@ export function denoHarness(options: DenoHarnessOptions): HarnessFactory {
     const loop = new DenoLoopback(options);
     return {
       name: `deno:${loop.transport}:${options.direct ? 'direct' : 'generic'}`,
-      features: { byteStream: true, exactChunks: false, direct: options.direct, socket: true },
+      features: { byteStream: true, exactChunks: false, direct: options.direct, socket: true, resets: loop.transport !== 'unix' },
       endpoint: () => loop.pair(),
       dispose: () => loop.dispose(),
     };

@@ -117,6 +117,12 @@ const isResetError = (error: unknown): boolean => {
   return code === 'ECONNRESET' || code === 'EPIPE';
 };
 
+/** The kernel socket still has its peer (not CLOSED by an RST); Node's own `remoteAddress` is cached. */
+function hasPeer(socket: net.Socket): boolean {
+  const handle = (socket as { _handle?: { getpeername?(out: object): number } | null })._handle;
+  return handle?.getpeername?.({}) === 0;
+}
+
 function makePeer(transport: NodeTransport, endpoint: NodeSpliceSocket, socket: net.Socket, raw: net.Socket): Peer {
   const parts: Uint8Array[] = [];
   let receivedBytes = 0;
@@ -129,6 +135,13 @@ function makePeer(transport: NodeTransport, endpoint: NodeSpliceSocket, socket: 
     for (const w of ready) w.resolve();
   });
   const ended = new Promise<void>((resolve) => socket.once('end', resolve));
+  const closing = new Promise<'reset' | 'fin'>((resolve) => {
+    // Node 20 at times reports an RST as 'end' (RUNTIMES.md). The kernel
+    // tells them apart: after an RST the socket is CLOSED and getpeername()
+    // fails; after a FIN it is in CLOSE_WAIT and still has its peer.
+    socket.once('end', () => resolve(raw.writableEnded || transport === 'unix' || hasPeer(raw) ? 'fin' : 'reset'));
+    socket.on('error', (error) => isResetError(error) && resolve('reset'));
+  });
   // Aborted: our socket was destroyed rather than finishing both directions.
   const mine = endpoint.socket;
   const aborted = new Promise<unknown>((resolve) =>
@@ -157,6 +170,7 @@ function makePeer(transport: NodeTransport, endpoint: NodeSpliceSocket, socket: 
       return new Promise<void>((resolve) => waiters.push({ n, resolve }));
     },
     ended: () => ended,
+    closing: () => closing,
     aborted: () => aborted,
     stall: () => void socket.pause(),
     resume: () => void socket.resume(),
@@ -170,7 +184,7 @@ export function nodeHarness(options: NodeHarnessOptions): HarnessFactory {
     const transport = options.transport ?? 'tcp';
     return {
       name: `node:${transport}:${options.direct ? 'direct' : 'generic'}`,
-      features: { byteStream: true, exactChunks: false, direct: options.direct, socket: true },
+      features: { byteStream: true, exactChunks: false, direct: options.direct, socket: true, resets: transport !== 'unix' },
       endpoint: () => loop.pair().then(({ endpoint, peer }) => ({ endpoint, peer })),
       dispose: () => loop.close(),
     };

@@ -45,6 +45,22 @@ describe('fromNodeSocket', () => {
   });
 });
 
+describe('close()', () => {
+  // Regression: writes are corked until the next tick (one syscall for a head
+  // and its body); a close() in the same tick destroyed the socket with them
+  // still in Node's buffer, and an HTTP gateway's last response vanished.
+  it('delivers what was written in the same tick before it', async () => {
+    const { endpoint, peer } = await loop.pair();
+    const writer = endpoint.writable.getWriter();
+    const data = pattern(1000, 3);
+    void writer.write(data);
+    writer.releaseLock();
+    await endpoint.close();
+    await withTimeout(peer.receivedAtLeast(data.byteLength), T, 'the peer receiving the bytes written before close()');
+    expectBytes(peer.received(), data);
+  });
+});
+
 describe('readable', () => {
   it('is a byte stream: a BYOB read of 10 bytes takes 10 and leaves the rest', async () => {
     const { endpoint, peer } = await loop.pair();

@@ -34,7 +34,7 @@ const hooks: RuntimeHooks = {
   heapAfterGc: v8HeapAfterGc,
 };
 
-describeReliability('deno', denoHarness, hooks);
+describeReliability('deno', denoHarness, hooks, ['tls', 'unix'] as const);
 
 /** Adapter entry points given what is not an open conn: a coded error, and the caller's conn left alone. */
 describe('deno:adapter bad input', () => {

@@ -41,7 +41,7 @@ const hooks: RuntimeHooks = {
   heapAfterGc: v8HeapAfterGc,
 };
 
-describeReliability('node', nodeHarness, hooks);
+describeReliability('node', nodeHarness, hooks, ['tcp6', 'tls', 'unix'] as const);
 
 /** Adapter entry points given what is not an open socket: a coded error, and the caller's socket left alone. */
 describe('node:adapter bad input', () => {

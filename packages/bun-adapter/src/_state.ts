@@ -102,6 +102,24 @@ export class SocketState {
     this.inboxBytes += chunk.byteLength;
   }
 
+  /**
+   * The endpoint's `unshift()` (SPEC.md 6): `bytes` (checked, a private copy)
+   * go first; a read left pending by a released reader is served with them.
+   */
+  putBack(bytes: Uint8Array): void {
+    if (this.streamClosed) throw this.readFailed ? this.readError : socketClosedError();
+    const rc = this.rc;
+    const waiting = this.inboxBytes === 0 && this.route === undefined && rc?.byobRequest;
+    this.unshift(bytes);
+    if (waiting) this.pull(rc);
+    else this.updateFlow();
+  }
+
+  /** Bytes a partial read left in the readable's own queue (highWaterMark 0: minus desiredSize). */
+  get streamQueued(): number {
+    return Math.max(0, -(this.rc?.desiredSize ?? 0));
+  }
+
   /** Takes the first chunk of `inbox`. */
   shift(): Uint8Array | undefined {
     const chunk = this.inbox.shift();

@@ -8,7 +8,7 @@
  * handler here dispatches through `socket.data` to that socket's
  * {@link SocketState}.
  */
-import { directSplice, type SpliceEndpoint } from '@sosplice/core';
+import { checkUnshift, directSplice, type SpliceEndpoint } from '@sosplice/core';
 import { type BunSocket, type BunSocketHandler, type BunSocketListener, type BunSocketOptions, getBun } from './_bun.js';
 import { SocketState } from './_state.js';
 import { bunDirectProvider, type BunDirectEnd } from './direct.js';
@@ -44,6 +44,14 @@ export interface BunSpliceSocket extends SpliceEndpoint {
   close(): Promise<void>;
   /** The Bun socket underneath. */
   readonly socket: BunSocket<unknown>;
+  /**
+   * Puts `bytes` back at the front of `readable` (SPEC.md 6): the next read,
+   * or the next splice from it, takes them first, and a splice counts them.
+   * Throws `ERR_SPLICE_BUSY` while the readable is spliced or locked (or still
+   * holds bytes a partial BYOB read left in its queue), and
+   * `ERR_SOCKET_CLOSED` once the readable has ended.
+   */
+  unshift(bytes: Uint8Array): void;
   /** Bytes read from the kernel and not yet handed on (the readable's own buffer). */
   readonly readableBuffered: number;
   /** Bytes handed to the socket that Bun has not accepted yet (the unaccepted tail). */
@@ -106,6 +114,10 @@ class Endpoint implements BunSpliceSocket {
   failOpen(error: unknown): void {
     this.openedD.reject(error);
     this.state.onError(error);
+  }
+
+  unshift(bytes: Uint8Array): void {
+    this.state.putBack(checkUnshift(this.readable, bytes, this.state.streamQueued));
   }
 
   get readableBuffered(): number {

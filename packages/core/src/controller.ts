@@ -33,6 +33,8 @@ export class SpliceController implements SpliceControl {
   #stopReason: StopReason | undefined;
   #closed = false;
   #watch: IdleWatch | undefined;
+  /** The other direction of a linked pair: `idle` then watches the connection (SPEC 4.4). */
+  #partner: SpliceController | undefined;
   readonly #onEvent: (event: SpliceEvent) => void;
 
   constructor(limits: SpliceLimits, onEvent: (event: SpliceEvent) => void) {
@@ -60,9 +62,20 @@ export class SpliceController implements SpliceControl {
     return this.#stopReason;
   }
 
+  /**
+   * Links `idle` to the other direction of a pair (SPEC 4.4, 5.1): this
+   * direction is idle only once neither moved a byte for `idle` ms. A
+   * partner that ended keeps its last progress, so only this side counts then.
+   */
+  linkIdle(partner: SpliceController): void {
+    this.#partner = partner;
+  }
+
   /** @internal for the idle clock. */
   get idleDeadline(): number {
-    return this.#lastProgress + this.idle;
+    const partner = this.#partner;
+    const last = partner !== undefined && partner.#lastProgress > this.#lastProgress ? partner.#lastProgress : this.#lastProgress;
+    return last + this.idle;
   }
 
   /** @internal for the idle clock. */

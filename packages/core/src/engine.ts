@@ -7,7 +7,7 @@ import { SpliceController, type SpliceEvent, type StopReason } from './controlle
 import { matchDirectProvider, type DirectSpliceEnd, type DirectSpliceRun } from './direct.js';
 import { pumpStreams } from './stream-pump.js';
 import type { NormalizedOptions } from './validate.js';
-import type { SpliceResult } from './types.js';
+import type { SpliceReason, SpliceResult } from './types.js';
 
 const noop = (): void => {};
 
@@ -31,6 +31,12 @@ export class SpliceRun {
   deliveredBytes: ((aborting: boolean) => number) | undefined;
   /** Called by the controller's `stop` event: interrupts whatever the path waits on. */
   interrupt: (reason: StopReason) => void = noop;
+  /**
+   * Told once, synchronously, when this splice's ending is decided, before
+   * the streams are touched (a linked pair ends its other direction here:
+   * SPEC 5.1, ./linked.ts).
+   */
+  onEnding: ((reason: SpliceReason) => void) | undefined;
   #result: SpliceResult | undefined;
   #resolve!: (result: SpliceResult) => void;
   #closingWriter = false;
@@ -117,6 +123,7 @@ export class SpliceRun {
   endWithStop(reason: StopReason, remainder?: Uint8Array): void {
     if (this.ended) return;
     this.ended = true;
+    this.#ending(reason);
     this.releaseReader();
     this.releaseWriter();
     const result: SpliceResult =
@@ -128,6 +135,7 @@ export class SpliceRun {
   endWithEof(): void {
     if (this.ended) return;
     this.ended = true;
+    this.#ending('eof');
     this.releaseReader();
     const writer = this.writer;
     if (this.options.preventClose || writer === undefined) {
@@ -158,6 +166,7 @@ export class SpliceRun {
   endWithError(side: 'source' | 'drain', error: unknown, remainder?: Uint8Array): void {
     if (this.ended) return;
     this.ended = true;
+    this.#ending('error');
     if (side === 'source' && !this.options.preventAbort) this.writer?.abort(error).catch(noop);
     if (side === 'drain' && !this.options.preventCancel) {
       // The reader may have been released already to interrupt a read.
@@ -211,6 +220,7 @@ export class SpliceRun {
     if (this.ended) return;
     // Direct path: stop the provider, then apply the same ending policy.
     this.#direct = undefined;
+    this.#ending(event.type === 'stop' ? event.reason : event.type);
     const finish = (): void => {
       if (event.type === 'stop') this.endWithStop(event.reason);
       else if (event.type === 'eof') this.endWithEof();
@@ -226,6 +236,12 @@ export class SpliceRun {
     if (stopped === undefined) finish();
     else stopped.then(finish, (error: unknown) => this.endWithError('source', error));
   };
+
+  #ending(reason: SpliceReason): void {
+    const hook = this.onEnding;
+    this.onEnding = undefined;
+    hook?.(reason);
+  }
 
   #settle(result: SpliceResult): void {
     if (this.#result !== undefined) return;

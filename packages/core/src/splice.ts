@@ -4,6 +4,7 @@
  */
 import { SpliceRun } from './engine.js';
 import { invalidArgType, spliceBusy } from './errors.js';
+import { linkRuns } from './linked.js';
 import type { Splice, SpliceEndpoint, SpliceOptions, SplicePair, SpliceResult } from './types.js';
 import { assertUnlocked, type NormalizedOptions, validateOptions, validateReadable, validateWritable } from './validate.js';
 
@@ -61,6 +62,18 @@ function startSplice(readable: ReadableStream<Uint8Array>, writable: WritableStr
   return new SpliceHandle(run);
 }
 
+/** Both directions of a pair; with `linked`, tied together before either starts (./linked.ts). */
+function startPair(a: SpliceEndpoint, b: SpliceEndpoint, options: NormalizedOptions): SplicePair {
+  if (!options.linked) return new SplicePairHandle(startSplice(a.readable, b.writable, options), startSplice(b.readable, a.writable, options));
+  const aToB = new SpliceRun(a.readable, b.writable, options);
+  const bToA = new SpliceRun(b.readable, a.writable, options);
+  const link = linkRuns(aToB, bToA);
+  aToB.start();
+  bToA.start();
+  link.started();
+  return new SplicePairHandle(new SpliceHandle(aToB), new SpliceHandle(bToA));
+}
+
 /**
  * Splices `readable` into `writable`: bytes flow from one to the other
  * without passing through the application, until the source ends, `max`
@@ -111,6 +124,18 @@ function validateEndpoint(value: unknown, name: string): { readable: ReadableStr
  * `b.readable` into `a.writable`, each direction with its own count, `max`
  * and `idle` timer (OpenBSD semantics). EOF in one direction half-closes the
  * other side's writable while the other direction keeps flowing.
+ *
+ * With `linked: true` the pair is one connection (SPEC 5.1): the first
+ * ending other than EOF (`max`, `idle`, `unsplice`, an error) ends the other
+ * direction at once with `'unsplice'`, and `idle` means that neither
+ * direction moved (both then end with `'idle'`).
+ *
+ * @example
+ * ```ts
+ * const pair = spliceBidirectional(client, upstream, { linked: true, idle: 60_000 });
+ * const [up, down] = await pair.done;
+ * await Promise.all([client.close(), upstream.close()]);
+ * ```
  */
 export function spliceBidirectional(a: SpliceEndpoint, b: SpliceEndpoint, options?: SpliceOptions): SplicePair {
   const ea = validateEndpoint(a, 'a');
@@ -123,7 +148,5 @@ export function spliceBidirectional(a: SpliceEndpoint, b: SpliceEndpoint, option
   // The same stream in both directions would be spliced twice.
   if (ea.readable === eb.readable) throw spliceBusy('b.readable');
   if (ea.writable === eb.writable) throw spliceBusy('b.writable');
-  const aToB = startSplice(ea.readable, eb.writable, normalized);
-  const bToA = startSplice(eb.readable, ea.writable, normalized);
-  return new SplicePairHandle(aToB, bToA);
+  return startPair(ea, eb, normalized);
 }

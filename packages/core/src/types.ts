@@ -25,6 +25,15 @@ export interface SpliceOptions {
   preventAbort?: boolean;
   /** As `pipeTo`: `true` does not cancel the source when the writable errors. */
   preventCancel?: boolean;
+  /**
+   * `spliceBidirectional` only (SPEC 5.1): the pair ends as one connection.
+   * The first ending of either direction other than `'eof'` ends the other at
+   * once with `'unsplice'`; `idle` then means "neither direction moved", and
+   * both end with `'idle'`; EOF still half-closes. Validated (a boolean)
+   * everywhere; `spliceStreams` has no other direction and ignores it, so one
+   * options object can serve both calls.
+   */
+  linked?: boolean;
 }
 
 /** Why a splice ended (SPEC.md section 5). */

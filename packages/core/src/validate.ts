@@ -16,6 +16,7 @@ export interface NormalizedOptions {
   readonly preventClose: boolean;
   readonly preventAbort: boolean;
   readonly preventCancel: boolean;
+  readonly linked: boolean;
 }
 
 const isObject = (value: unknown): value is Record<PropertyKey, unknown> =>
@@ -64,7 +65,7 @@ export function assertUnlocked(stream: ReadableStream<Uint8Array> | WritableStre
 export function validateOptions(options: unknown, name = 'options'): NormalizedOptions {
   if (options === undefined) return DEFAULTS;
   if (!isObject(options)) throw invalidArgType(name, 'an object', options);
-  const { max, idle, signal, preventClose, preventAbort, preventCancel } = options as SpliceOptions;
+  const { max, idle, signal, preventClose, preventAbort, preventCancel, linked } = options as SpliceOptions;
   if (max !== undefined) {
     if (typeof max !== 'number') throw invalidArgType(`${name}.max`, 'of type number', max);
     if (!Number.isSafeInteger(max) || max < 0) {
@@ -76,6 +77,8 @@ export function validateOptions(options: unknown, name = 'options'): NormalizedO
     if (Number.isNaN(idle) || idle < 0) throw outOfRange(`${name}.idle`, '>= 0', idle);
   }
   if (signal !== undefined && !isAbortSignal(signal)) throw invalidArgType(`${name}.signal`, 'an AbortSignal', signal);
+  // A boolean, not any truthy value: `linked: 'false'` must not link (SPEC 5.1).
+  if (linked !== undefined && typeof linked !== 'boolean') throw invalidArgType(`${name}.linked`, 'of type boolean', linked);
   return {
     max: max ?? 0,
     // Infinity means "never", the same as 0.
@@ -84,6 +87,7 @@ export function validateOptions(options: unknown, name = 'options'): NormalizedO
     preventClose: Boolean(preventClose),
     preventAbort: Boolean(preventAbort),
     preventCancel: Boolean(preventCancel),
+    linked: linked === true,
   };
 }
 
@@ -94,4 +98,5 @@ const DEFAULTS: NormalizedOptions = Object.freeze({
   preventClose: false,
   preventAbort: false,
   preventCancel: false,
+  linked: false,
 });

@@ -17,6 +17,7 @@
  */
 import { ByteQueue } from './_bytes.js';
 import type { DenoConnLike } from './_deno.js';
+import { sendReset } from './_reset.js';
 
 /** Returned by `read()` when the caller stopped owning the source meanwhile. */
 export const STOLEN: unique symbol = Symbol('sosplice.deno.stolen');
@@ -70,6 +71,8 @@ export class ConnState {
   readonly pending = new ByteQueue();
   /** `conn.read()` returned `null`. */
   eof = false;
+  /** The readable stream was closed at EOF: it takes nothing back any more. */
+  readClosed = false;
   /** The one `conn.read()` in flight. */
   #reading: Promise<unknown> | undefined;
 
@@ -170,6 +173,17 @@ export class ConnState {
   }
 
   /** Bytes sitting in the readable's own queue (a reader let go mid-read). */
+  /**
+   * The endpoint's `unshift()` (SPEC.md 6): `bytes` (checked, a private copy)
+   * go first. A read still in flight for a released reader puts its bytes
+   * behind them (./readable.ts); one waiting pull is served with them.
+   */
+  putBack(bytes: Uint8Array): void {
+    if (this.failure !== undefined) throw this.failure.error;
+    if (this.destroyed || this.readClosed) throw socketClosedError();
+    this.pending.unshift(bytes);
+  }
+
   get streamQueued(): number {
     const size = this.readableController?.desiredSize;
     // highWaterMark is 0, so desiredSize is minus the queue's byte size.
@@ -178,6 +192,7 @@ export class ConnState {
 
   /** The EOF was delivered to a reader: the read direction is finished. */
   readFinished(): void {
+    this.readClosed = true;
     this.#maybeClose();
   }
 
@@ -300,9 +315,11 @@ export class ConnState {
     this.#closedReject(error);
   }
 
-  /** `writable.abort()` / `readable.cancel()`: close the conn, error both streams. */
+  /** `writable.abort()` / `readable.cancel()`: reset (where Deno lets us) and close the conn, error both streams. */
   abort(reason: unknown): void {
     if (this.destroyed) return;
+    // SPEC 5: a reset travels, so the far peer never takes a truncated transfer for a complete one.
+    if (!this.connClosed) sendReset(this.conn);
     this.#destroy(reason, false);
     this.#closedResolve();
   }

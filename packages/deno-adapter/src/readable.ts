@@ -115,6 +115,11 @@ function pull(state: ConnState, controller: ReadableByteStreamController, sizer:
       state.pulling = undefined;
       if (state.destroyed) return;
       if (n === null) return closeAtEof(state, controller);
+      // Bytes put back meanwhile (unshift, SPEC 6) go first: these join the buffer behind them.
+      if (state.pending.size > 0) {
+        state.pending.push(view.slice(0, n as number));
+        return void pull(state, controller, sizer);
+      }
       if (request === null) controller.enqueue(sizer.chunk(view, n as number));
       else request.respond(n as number);
     },

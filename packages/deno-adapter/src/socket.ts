@@ -4,7 +4,7 @@
  * Reference: https://docs.deno.com/api/deno/~/Deno.Conn and
  * https://sockets-api.proposal.wintercg.org/#socket-section
  */
-import { directSplice, type SpliceEndpoint } from '@sosplice/core';
+import { checkUnshift, directSplice, type SpliceEndpoint } from '@sosplice/core';
 import type { DenoAddr, DenoConnLike } from './_deno.js';
 import { isDenoConn } from './_deno.js';
 import { ConnState } from './_conn.js';
@@ -65,6 +65,14 @@ export interface DenoSocket extends SpliceEndpoint {
    * `close()`, or a runtime error), rather than closed by finishing both directions.
    */
   readonly destroyed: boolean;
+  /**
+   * Puts `bytes` back at the front of `readable` (SPEC.md 6): the next read,
+   * or the next splice from it, takes them first, and a splice counts them.
+   * Throws `ERR_SPLICE_BUSY` while the readable is spliced or locked (or still
+   * holds bytes a partial BYOB read left in its queue), and
+   * `ERR_SOCKET_CLOSED` once the readable has ended.
+   */
+  unshift(bytes: Uint8Array): void;
   /** The wrapped conn. Reading or writing it directly bypasses the adapter. */
   readonly conn: DenoConnLike;
   /** Live counters, for memory assertions and monitoring. */
@@ -169,6 +177,9 @@ export function fromDenoConn(conn: DenoConnLike, options: DenoSocketOptions = {}
     },
     get destroyed() {
       return state.destroyed;
+    },
+    unshift(bytes: Uint8Array) {
+      state.putBack(checkUnshift(readable, bytes, state.streamQueued));
     },
     conn,
     stats,

@@ -4,6 +4,7 @@
  * underneath reports the reason it was given, not a generic error).
  */
 import type { Socket } from 'node:net';
+import { resetAndDestroy } from './_reset.js';
 import { SocketClosedError } from './errors.js';
 
 export class SocketState {
@@ -15,10 +16,13 @@ export class SocketState {
 
   constructor(readonly socket: Socket) {}
 
-  /** Destroys the socket, remembering why (SPEC.md section 6: abort and cancel destroy). */
+  /**
+   * Destroys the socket with an RST where it can, remembering why (SPEC.md
+   * 5 and 6: abort and cancel destroy, and a reset travels to the far peer).
+   */
   destroy(reason: unknown): void {
     this.fail(reason === undefined ? new SocketClosedError('The socket was destroyed by abort() or cancel()') : reason);
-    this.socket.destroy();
+    resetAndDestroy(this.socket);
   }
 
   /** Records the first failure; later ones are consequences of it. */

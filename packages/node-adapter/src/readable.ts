@@ -102,6 +102,17 @@ export class ReadSide {
   }
 
   /**
+   * The endpoint's `unshift()` (SPEC.md 6): `bytes` (checked, a private copy)
+   * go first; a read left pending by a released reader is served with them.
+   */
+  putBack(bytes: Uint8Array): void {
+    if (this.#phase === 'closed' || this.#phase === 'errored') throw this.state.closedError();
+    this.unshift(bytes);
+    if (this.#waiting && !this.#held && this.#consumer === undefined) this.#serve();
+    else this.#flow();
+  }
+
+  /**
    * Moves the bytes a released reader left in the stream's own queue to the
    * front of our buffer, in order, through the splice's `reader` (the direct
    * path forwards them first: SPEC.md 3). Only queued chunks are read, so no

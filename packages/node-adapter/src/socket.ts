@@ -5,7 +5,8 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { directSplice } from '@sosplice/core';
+import { checkUnshift, directSplice } from '@sosplice/core';
+import { resetBehindEof } from './_reset.js';
 import { SocketState } from './_state.js';
 import { readEnd, writeEnd } from './direct.js';
 import { SocketClosedError, invalidArg } from './errors.js';
@@ -29,7 +30,10 @@ function onData(this: net.Socket, chunk: Uint8Array): void {
   sides.get(this)!.read.onData(chunk);
 }
 function onEnd(this: net.Socket): void {
-  sides.get(this)!.read.onEnd();
+  // Node 20: a reset seen while paused comes as 'end' (./_reset.ts).
+  const reset = resetBehindEof(this);
+  if (reset !== undefined) this.destroy(reset);
+  else sides.get(this)!.read.onEnd();
 }
 function onDrain(this: net.Socket): void {
   sides.get(this)!.write.onDrain();
@@ -139,10 +143,16 @@ class NodeEndpoint implements NodeSpliceSocket {
 
   close(): Promise<void> {
     if (!this.socket.destroyed) {
+      // Writes corked until the next tick (./writable.ts) reach the kernel first: destroy() drops Node's buffer.
+      while (this.socket.writableCorked > 0) this.socket.uncork();
       this.#read.state.closing = true;
       this.socket.destroy();
     }
     return this.closed.catch(() => {});
+  }
+
+  unshift(bytes: Uint8Array): void {
+    this.#read.putBack(checkUnshift(this.readable, bytes, this.#read.streamQueued));
   }
 
   get readableBuffered(): number {
@@ -166,9 +176,12 @@ export type NodeConnectOptions =
 export async function connect(options: NodeConnectOptions): Promise<NodeSpliceSocket> {
   if (typeof options !== 'object' || options === null) throw invalidArg('options', 'an object', options);
   const { direct, highWaterMark, tls: secure, ...rest } = options;
+  // TLS over a net.Socket of our own: Node resets only plain TCP sockets, and
+  // an abort must reach the peer as an RST (SPEC.md 5; ./_reset.ts).
+  const plain = (): net.Socket => net.connect({ ...(rest as net.NetConnectOpts), allowHalfOpen: true });
   const socket = secure
-    ? tls.connect({ ...(rest as tls.ConnectionOptions), allowHalfOpen: true } as tls.ConnectionOptions)
-    : net.connect({ ...(rest as net.NetConnectOpts), allowHalfOpen: true });
+    ? tls.connect({ ...(rest as tls.ConnectionOptions), socket: (rest as tls.ConnectionOptions).socket ?? plain(), allowHalfOpen: true } as tls.ConnectionOptions)
+    : plain();
   const wrapped = fromNodeSocket(socket, { direct, highWaterMark });
   try {
     await wrapped.opened;

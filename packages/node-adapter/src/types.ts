@@ -47,6 +47,14 @@ export interface NodeSpliceSocket {
   readonly closed: Promise<void>;
   /** Closes both directions at once (destroys the socket); resolves like `closed` but never rejects. */
   close(): Promise<void>;
+  /**
+   * Puts `bytes` back at the front of `readable` (SPEC.md 6): the next read,
+   * or the next splice from it, takes them first, and a splice counts them.
+   * Throws `ERR_SPLICE_BUSY` while the readable is spliced or locked (or still
+   * holds bytes a partial BYOB read left in its queue), and
+   * `ERR_SOCKET_CLOSED` once the readable has ended.
+   */
+  unshift(bytes: Uint8Array): void;
   /** The wrapped socket; for addresses and options only, not for reading or writing. */
   readonly socket: Socket;
   /**

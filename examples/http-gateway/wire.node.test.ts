@@ -1,0 +1,170 @@
+// The gateway on the wire (issue 12): what a plain node:http / node:net
+// client and server see through it. Each refusal has its status; nothing
+// ambiguous is forwarded; Expect, HTTP/1.0 and Connection: close behave.
+import { once } from 'node:events';
+import http from 'node:http';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, type RunningGateway } from './_gateway';
+
+const T = 10_000;
+let upstream: http.Server;
+let gateway: RunningGateway;
+/** Requests the upstream saw: method, url and the body length it read. */
+const seen: Array<{ method: string; url: string; bytes: number; headers: http.IncomingHttpHeaders }> = [];
+
+const listen = async (server: net.Server): Promise<string> => {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+};
+
+beforeAll(async () => {
+  upstream = http.createServer(async (req, res) => {
+    let bytes = 0;
+    try {
+      for await (const chunk of req) bytes += chunk.length;
+    } catch {
+      return; // the gateway dropped a misframed request mid-body, as it must
+    }
+    seen.push({ method: req.method!, url: req.url!, bytes, headers: req.headers });
+    res.setHeader('content-length', String(bytes).length);
+    res.end(String(bytes));
+  });
+  gateway = await startGateway(await listen(upstream));
+});
+
+afterAll(async () => {
+  await gateway.stop();
+  upstream.close();
+});
+
+/** Sends raw bytes on a fresh connection; resolves with everything received until the gateway's FIN (or reset). */
+async function raw(port: number, bytes: string | Buffer, { end = false } = {}): Promise<string> {
+  const socket = net.connect({ port, host: '127.0.0.1' });
+  await once(socket, 'connect');
+  socket.write(bytes);
+  if (end) socket.end();
+  const chunks: Buffer[] = [];
+  socket.on('data', (c: Buffer) => chunks.push(c));
+  await new Promise<void>((resolve) => {
+    socket.once('end', resolve);
+    socket.once('close', () => resolve());
+  });
+  socket.destroy();
+  return Buffer.concat(chunks).toString('latin1');
+}
+
+const statusOf = (response: string): number => Number(/^HTTP\/1\.[01] (\d{3})/.exec(response)?.[1]);
+
+describe('http-gateway on the wire', () => {
+  it('answers 400 to a malformed head and closes', async () => {
+    expect(statusOf(await raw(gateway.port, 'NOT A REQUEST\r\n\r\n'))).toBe(400);
+    expect(statusOf(await raw(gateway.port, 'GET / HTTP/1.1\r\nbad header\r\n\r\n'))).toBe(400);
+    expect(statusOf(await raw(gateway.port, 'GET / HTTP/1.1\r\nhost : x\r\n\r\n'))).toBe(400);
+  }, T);
+
+  it('answers 431 to a head over 64 KiB', async () => {
+    const big = `GET / HTTP/1.1\r\nx-big: ${'a'.repeat(70_000)}\r\n\r\n`;
+    expect(statusOf(await raw(gateway.port, big))).toBe(431);
+  }, T);
+
+  it('refuses Content-Length with Transfer-Encoding (400) and forwards nothing', async () => {
+    const before = seen.length;
+    const smuggle = 'POST /smuggle HTTP/1.1\r\nhost: x\r\ncontent-length: 4\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\nGET /hidden HTTP/1.1\r\nhost: x\r\n\r\n';
+    expect(statusOf(await raw(gateway.port, smuggle))).toBe(400);
+    expect(seen.slice(before).map((s) => s.url)).toEqual([]);
+  }, T);
+
+  it('frames a chunked request body exactly, and refuses a misframed one with 400', async () => {
+    const good = 'POST /chunked HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n';
+    const response = await raw(gateway.port, `${good}GET /after HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`);
+    expect(statusOf(response)).toBe(200);
+    expect(response).toMatch(/\r\n\r\n11HTTP\/1\.1 200/); // 11 body bytes, then the pipelined request's answer
+    const before = seen.length;
+    const bad = 'POST /bad HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n';
+    expect(await raw(gateway.port, bad)).toMatch(/HTTP\/1\.1 400 /);
+    // The upstream may have seen the head, never a request made of the bad bytes.
+    expect(seen.slice(before).every((s) => s.url === '/bad')).toBe(true);
+  }, T);
+
+  it('answers Expect: 100-continue at once, then forwards the body', async () => {
+    const agent = new http.Agent({ keepAlive: false });
+    const started = performance.now();
+    const result = await new Promise<{ status: number; body: string; continued: number }>((resolve, reject) => {
+      let continued = 0;
+      const req = http.request({ host: '127.0.0.1', port: gateway.port, method: 'POST', path: '/expect', agent, headers: { expect: '100-continue', 'content-length': 3 } });
+      req.on('continue', () => {
+        continued = performance.now() - started;
+        req.end('abc');
+      });
+      req.on('response', async (res) => {
+        let body = '';
+        for await (const c of res) body += c;
+        resolve({ status: res.statusCode!, body, continued });
+      });
+      req.on('error', reject);
+    });
+    expect(result).toMatchObject({ status: 200, body: '3' });
+    // Node's own client waits 1 s for a 100 it never gets; here it comes at once.
+    expect(result.continued).toBeGreaterThan(0);
+    expect(result.continued).toBeLessThan(900);
+  }, T);
+
+  it('honours HTTP/1.0 and Connection: close from the client: the answer, then FIN', async () => {
+    const old = await raw(gateway.port, 'POST /old HTTP/1.0\r\ncontent-length: 2\r\n\r\nhi');
+    expect(old).toMatch(/^HTTP\/1\.1 200 /);
+    expect(old).toMatch(/\r\nconnection: close\r\n/i);
+    expect(old.endsWith("\r\n\r\n2"), old).toBe(true);
+    const closing = await raw(gateway.port, 'GET /close HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
+    expect(closing).toMatch(/^HTTP\/1\.1 200 [^]*\r\n\r\n0$/);
+  }, T);
+
+  it('answers 502 when the upstream is unreachable or answers garbage', async () => {
+    const closed = net.createServer();
+    const target = await listen(closed);
+    closed.close();
+    const nowhere = await startGateway(target);
+    const garbage = net.createServer((s) => s.end('SSH-2.0-OpenSSH\r\n\r\n'));
+    const junk = await startGateway(await listen(garbage));
+    try {
+      expect(statusOf(await raw(nowhere.port, 'GET / HTTP/1.1\r\nhost: x\r\n\r\n'))).toBe(502);
+      expect(statusOf(await raw(junk.port, 'GET / HTTP/1.1\r\nhost: x\r\n\r\n'))).toBe(502);
+    } finally {
+      await Promise.all([nowhere.stop(), junk.stop()]);
+      garbage.close();
+    }
+  }, T);
+
+  it('ends the response of an HTTP/1.0 upstream that just closes (with or without Content-Length)', async () => {
+    // An HTTP/1.0 server: answers, then closes, no Connection header at all.
+    const old = net.createServer({ allowHalfOpen: true }, (s) => {
+      s.once('data', (d: Buffer) => {
+        const withLength = d.toString('latin1').startsWith('GET /length');
+        s.end(withLength ? 'HTTP/1.0 200 OK\r\ncontent-length: 5\r\n\r\nhello' : 'HTTP/1.0 200 OK\r\n\r\nuntil close');
+      });
+    });
+    const via = await startGateway(await listen(old));
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (path: string) =>
+      new Promise<string>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port: via.port, path, agent }, async (res) => {
+            let body = '';
+            for await (const c of res) body += c;
+            resolve(body);
+          })
+          .on('error', reject);
+      });
+    try {
+      // A keep-alive client: each answer ends, and the next request gets a new connection.
+      expect(await get('/length')).toBe('hello');
+      expect(await get('/until-close')).toBe('until close');
+      expect(await get('/length')).toBe('hello');
+    } finally {
+      agent.destroy();
+      await via.stop();
+      old.close();
+    }
+  }, T);
+});
