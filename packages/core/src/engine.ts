@@ -6,6 +6,7 @@
 import { SpliceController, type SpliceEvent, type StopReason } from './controller.js';
 import { matchDirectProvider, type DirectSpliceEnd, type DirectSpliceRun } from './direct.js';
 import { pumpStreams } from './stream-pump.js';
+import { datagramMark } from './datagram.js';
 import type { NormalizedOptions } from './validate.js';
 import type { SpliceReason, SpliceResult } from './types.js';
 
@@ -126,6 +127,12 @@ export class SpliceRun {
     this.#ending(reason);
     this.releaseReader();
     this.releaseWriter();
+    // SPEC 7: a datagram that did not fit goes back to the front of a source that takes it back.
+    const giveBack = remainder === undefined ? undefined : datagramMark(this.readable)?.unshift;
+    if (giveBack !== undefined) {
+      giveBack(remainder!);
+      remainder = undefined;
+    }
     const result: SpliceResult =
       remainder !== undefined && remainder.byteLength > 0 ? { reason, bytes: this.ctl.bytes, remainder } : { reason, bytes: this.ctl.bytes };
     this.#settle(result);

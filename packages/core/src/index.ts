@@ -15,6 +15,7 @@ export {
   type SpliceControl,
 } from './direct.js';
 export { idleClockStats } from './idle-clock.js';
+export { datagramSplice, markDatagrams, type DatagramCapable, type DatagramMark } from './datagram.js';
 export { checkUnshift, type UnshiftableEndpoint } from './unshift.js';
 export { readUntil, ReadUntilError, type ReadUntilErrorCode, type ReadUntilOptions } from './read-until.js';
 export type { SpliceArgumentError, SpliceErrorCode } from './errors.js';

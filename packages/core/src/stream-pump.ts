@@ -16,6 +16,7 @@ import { now } from './idle-clock.js';
 import { drainClosed, invalidArgType } from './errors.js';
 import { WriteLedger } from './write-ledger.js';
 import type { StopReason } from './controller.js';
+import { datagramMark } from './datagram.js';
 
 /** Size of a BYOB read when the budget allows (the usual socket chunk). */
 const BYOB_CHUNK = 64 * 1024;
@@ -29,8 +30,10 @@ type Pending = 'none' | 'read' | 'ready' | 'yield';
 /** Runs the stream path of `run` until it ends; never throws. */
 export function pumpStreams(run: SpliceRun): void {
   const { readable, writable, ctl } = run;
+  // SPEC 7: a stream of datagrams is read whole, one chunk per datagram.
+  const datagrams = datagramMark(readable) !== undefined;
   let byob: ReadableStreamBYOBReader | undefined;
-  if (ctl.max !== 0) {
+  if (ctl.max !== 0 && !datagrams) {
     try {
       byob = readable.getReader({ mode: 'byob' });
     } catch {
@@ -112,11 +115,17 @@ export function pumpStreams(run: SpliceRun): void {
     let tail: Uint8Array | undefined;
     const remaining = ctl.remaining;
     if (chunk.byteLength > remaining) {
+      // SPEC 7: a datagram is never split; the one that does not fit ends the splice and stays first.
+      if (datagrams) {
+        ctl.stop('max');
+        return chunk;
+      }
       tail = chunk.subarray(remaining);
       chunk = chunk.subarray(0, remaining);
     }
     const n = chunk.byteLength;
-    if (n === 0) return tail;
+    // A 0-byte datagram is a datagram; a 0-byte chunk of a byte stream is nothing.
+    if (n === 0 && !datagrams) return tail;
     // Refused at once: nothing to count; the loop ends the splice.
     if (ledger.write(chunk)) ctl.count(n);
     return tail;

@@ -5,6 +5,7 @@
  * Streams are recognised by shape, not `instanceof`, so that streams from
  * another implementation (web-streams-polyfill, another realm) splice too.
  */
+import { assertDatagramDrain } from './datagram.js';
 import { invalidArgType, outOfRange, spliceBusy } from './errors.js';
 import type { SpliceOptions } from './types.js';
 
@@ -54,6 +55,7 @@ export function validateReadable(value: unknown, name: string): ReadableStream<U
 
 export function validateWritable(value: unknown, name: string): WritableStream<Uint8Array> {
   if (!isWritableStream(value)) throw invalidArgType(name, 'a WritableStream', value);
+  assertDatagramDrain(value, name); // SPEC 7: a datagram drain needs its peer
   return value;
 }
 
