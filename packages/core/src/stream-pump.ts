@@ -56,7 +56,8 @@ export function pumpStreams(run: SpliceRun): void {
     // The ending error is ours, the same on every implementation.
     (error) => onDrainFailure(drainClosed(error)),
   );
-  run.deliveredBytes = (aborting) => ledger.delivered(ctl.bytes, aborting);
+  // SPEC 7: a datagram drain that fails (EMSGSIZE) counts only the datagrams its sink sent.
+  run.deliveredBytes = (aborting) => (datagrams && drainFailure !== undefined ? ledger.accepted : ledger.delivered(ctl.bytes, aborting));
 
   // Errors must be propagated both ways even while the loop waits on the
   // other stream. A settlement after we released a lock ourselves is not a

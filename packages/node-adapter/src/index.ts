@@ -7,3 +7,5 @@ export { fromNodeSocket, connect, type NodeConnectOptions } from './socket.js';
 export { nodeDirectProvider } from './direct.js';
 export { SocketClosedError } from './errors.js';
 export type { NodeSocketInfo, NodeSocketOptions, NodeSpliceSocket } from './types.js';
+// Datagram (UDP) endpoints, SPEC.md section 7.
+export { bindDatagram, connectDatagram, NodeDatagramEndpoint, type BindDatagramOptions, type ConnectDatagramOptions, type DatagramAddress } from './datagram.js';

@@ -1,0 +1,107 @@
+/**
+ * UDP endpoints over Node's `dgram` (SPEC.md 7): `bindDatagram` for a bound,
+ * unconnected socket (a server: read anything, answer through `peer()`),
+ * `connectDatagram` for a socket connected to one peer (a drain). The queue,
+ * streams and splice marks are core's `DatagramEndpoint`; this file only
+ * wires the socket. `dgram` cannot pause reception: see `queueLimit` and
+ * `dropped` there.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { DatagramEndpoint, type DatagramQueueOptions } from '@sosplice/core';
+
+export interface DatagramAddress {
+  hostname: string;
+  port: number;
+}
+
+export interface BindDatagramOptions extends DatagramQueueOptions {
+  /** Local address; default `127.0.0.1`. */
+  hostname?: string;
+  /** Local port; default 0 (any free port). */
+  port?: number;
+}
+
+export interface ConnectDatagramOptions extends BindDatagramOptions {
+  /** The peer's address and port. */
+  remote: DatagramAddress;
+}
+
+/** A datagram endpoint over a runtime UDP socket, the same on every runtime. */
+export class NodeDatagramEndpoint extends DatagramEndpoint {
+  readonly localAddress: DatagramAddress;
+  readonly remoteAddress: DatagramAddress | undefined;
+  /** Resolved: the socket is bound (and connected, for `connectDatagram`). */
+  readonly opened: Promise<{ localAddress: DatagramAddress; remoteAddress: DatagramAddress | undefined }>;
+
+  constructor(socket: Socket, remote: DatagramAddress | undefined, options: DatagramQueueOptions) {
+    let closed = false;
+    const sendTo = (datagram: Uint8Array, hostname: string, port: number): Promise<void> =>
+      new Promise((resolve, reject) => socket.send(datagram, port, hostname, (error) => (error ? reject(error) : resolve())));
+    super(
+      {
+        send: (datagram) => {
+          if (remote === undefined) throw notConnected();
+          return new Promise((resolve, reject) => socket.send(datagram, (error) => (error ? reject(error) : resolve())));
+        },
+        sendTo,
+        connected: () => remote !== undefined,
+        close: () => {
+          if (closed) return;
+          closed = true;
+          socket.close();
+        },
+      },
+      options,
+    );
+    const local = socket.address();
+    this.localAddress = { hostname: local.address, port: local.port };
+    this.remoteAddress = remote;
+    this.opened = Promise.resolve({ localAddress: this.localAddress, remoteAddress: remote });
+    socket.on('message', (message, info) => this.receiveFrom(new Uint8Array(message.buffer, message.byteOffset, message.byteLength), info.address, info.port));
+    socket.on('error', (error) => this.fail(error));
+    socket.on('close', () => {
+      closed = true;
+      void this.close();
+    });
+  }
+}
+
+/** Binds a UDP socket: reads every datagram sent to it; not a drain until given a peer. */
+export async function bindDatagram(options: BindDatagramOptions = {}): Promise<NodeDatagramEndpoint> {
+  const socket = await open(options);
+  return new NodeDatagramEndpoint(socket, undefined, options);
+}
+
+/** Binds a UDP socket and connects it to `options.remote`: a drain, reading only that peer's datagrams. */
+export async function connectDatagram(options: ConnectDatagramOptions): Promise<NodeDatagramEndpoint> {
+  const remote = options?.remote;
+  if (typeof remote !== 'object' || remote === null || typeof remote.port !== 'number' || typeof remote.hostname !== 'string') {
+    throw Object.assign(new TypeError(`The "options.remote" argument must be { hostname, port }. Received ${String(remote)}`), { code: 'ERR_INVALID_ARG_TYPE' });
+  }
+  const socket = await open({ hostname: isIPv6(remote.hostname) ? '::1' : '127.0.0.1', ...options });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.connect(remote.port, remote.hostname, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  return new NodeDatagramEndpoint(socket, { hostname: remote.hostname, port: remote.port }, options);
+}
+
+function open(options: BindDatagramOptions): Promise<Socket> {
+  const hostname = options.hostname ?? '127.0.0.1';
+  const socket = createSocket({ type: isIPv6(hostname) ? 'udp6' : 'udp4' });
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(options.port ?? 0, hostname, () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+  });
+}
+
+function notConnected(): TypeError {
+  return Object.assign(new TypeError('The datagram endpoint is not connected: it has no peer to send to'), { code: 'ERR_DATAGRAM_NOT_CONNECTED' });
+}
