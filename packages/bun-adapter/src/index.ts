@@ -8,3 +8,5 @@ export type { AdapterOptions, BunSpliceSocket, SocketInfo } from './socket.js';
 export { bunDirectProvider } from './direct.js';
 export type { BunSocket, BunSocketHandler, BunSocketListener, BunSocketOptions, BunTLSOptions } from './_bun.js';
 export type { CodedError } from './errors.js';
+// Datagram (UDP) endpoints, SPEC.md section 7.
+export { bindDatagram, connectDatagram, BunDatagramEndpoint, type BindDatagramOptions, type ConnectDatagramOptions, type DatagramAddress } from './datagram.js';
