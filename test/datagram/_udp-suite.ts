@@ -3,7 +3,7 @@
  * loopback UDP, for any adapter and path. Topology as there: a client sends
  * to the spliced source S; the drain D is connected to the server R.
  */
-import { type DatagramEndpoint, spliceStreams } from '@sosplice/core';
+import { type DatagramEndpoint, markDatagrams, spliceStreams } from '@sosplice/core';
 import { afterEach, describe, expect, it } from 'vitest';
 
 export interface UdpEndpoint extends DatagramEndpoint {
@@ -13,6 +13,8 @@ export interface UdpEndpoint extends DatagramEndpoint {
 export interface UdpKit {
   bind(options: { hostname?: string; port?: number; direct?: boolean }): Promise<UdpEndpoint>;
   connect(options: { hostname?: string; remote: { hostname: string; port: number }; direct?: boolean }): Promise<UdpEndpoint>;
+  /** Deno reads at most 65,507 bytes of a datagram, so its sockets never receive one an IPv4 drain cannot send. */
+  receivesOver65507: boolean;
 }
 
 const bytes = (n: number, seed = 0): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff);
@@ -147,19 +149,31 @@ export function udpSuite(runtime: string, kit: UdpKit): void {
       expect(await ended).toEqual({ reason: 'unsplice', bytes: 2 });
     });
 
-    it('ends with error when a datagram is too large for the drain; the earlier ones are counted', async () => {
-      // An IPv6 source takes a 65,527-byte datagram that an IPv4 drain cannot send (EMSGSIZE).
+    // Where the runtime's socket cannot receive such a datagram (Deno), the
+    // generic path takes it from an in-memory datagram source instead, and
+    // the direct path (socket to socket) cannot meet the case at all.
+    it.skipIf(direct && !kit.receivesOver65507)('ends with error when a datagram is too large for the drain; the earlier ones are counted', async () => {
       const server = await kit.bind({ hostname: '127.0.0.1', direct });
-      const source = await kit.bind({ hostname: '::1', direct });
       const drain = await kit.connect({ remote: server.localAddress, direct });
-      const client = await kit.connect({ remote: source.localAddress, hostname: '::1', direct });
-      opened.push(server, source, drain, client);
-      await send(client, [bytes(10), bytes(65_527), bytes(5)]);
-      await until(() => source.queued === 3, 'three queued datagrams');
-      const result = await spliceStreams(source.readable, drain.writable, { preventCancel: true }).done;
+      opened.push(server, drain);
+      const datagrams = [bytes(10), bytes(65_527), bytes(5)];
+      let readable: ReadableStream<Uint8Array>;
+      if (kit.receivesOver65507) {
+        // An IPv6 source takes a 65,527-byte datagram that an IPv4 drain cannot send (EMSGSIZE).
+        const source = await kit.bind({ hostname: '::1', direct });
+        const client = await kit.connect({ remote: source.localAddress, hostname: '::1', direct });
+        opened.push(source, client);
+        await send(client, datagrams);
+        await until(() => source.queued === 3, 'three queued datagrams');
+        readable = source.readable;
+      } else {
+        const queue = [...datagrams];
+        readable = markDatagrams(new ReadableStream<Uint8Array>({ pull: (c) => (queue.length > 0 ? c.enqueue(queue.shift()!) : new Promise(() => {})) }, { highWaterMark: 0 }));
+      }
+      const result = await spliceStreams(readable, drain.writable, { preventCancel: true }).done;
       expect(result.reason).toBe('error');
       expect(result.bytes).toBe(10);
-      expect(String((result.error as { code?: string })?.code ?? result.error)).toMatch(/EMSGSIZE|too long|too large/i);
+      expect((result.error as { code?: string }).code).toBe('EMSGSIZE');
       expect(await readN(server, 1)).toEqual([bytes(10)]);
     });
 

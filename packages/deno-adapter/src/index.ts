@@ -7,3 +7,5 @@ export { fromDenoConn, type DenoSocket, type DenoSocketInfo, type DenoSocketOpti
 export { connect, listen, type DenoConnectOptions, type DenoListenOptions, type DenoSocketListener } from './net.js';
 export { denoDirectProvider } from './direct.js';
 export type { DenoAddr, DenoConnLike, DenoListenerLike } from './_deno.js';
+// Datagram (UDP) endpoints, SPEC.md section 7 (needs --unstable-net).
+export { bindDatagram, connectDatagram, DenoDatagramEndpoint, type BindDatagramOptions, type ConnectDatagramOptions, type DatagramAddress } from './datagram.js';
