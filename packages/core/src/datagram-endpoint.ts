@@ -52,6 +52,12 @@ export class DatagramEndpoint {
   readonly transport: DatagramTransport;
   /** @internal while a direct splice takes this endpoint's datagrams. */
   divert: ((datagram: Uint8Array) => void) | undefined;
+  /**
+   * A server's hook: when set, a datagram from a sender without a session
+   * opens one ({@link peer}, holding that datagram first) and the session is
+   * handed here instead of the datagram going to this endpoint's readable.
+   */
+  onNewPeer: ((session: DatagramEndpoint, hostname: string, port: number) => void) | undefined;
   /** @internal told when the endpoint closes under a direct splice. */
   onClose: (() => void) | undefined;
   #queue: Uint8Array[] = [];
@@ -138,7 +144,11 @@ export class DatagramEndpoint {
   receiveFrom(datagram: Uint8Array, hostname: string, port: number): void {
     const peer = this.#peers?.get(`${hostname}|${port}`);
     if (peer !== undefined) return peer.receive(datagram);
-    this.receive(datagram);
+    const onNewPeer = this.onNewPeer;
+    if (onNewPeer === undefined) return this.receive(datagram);
+    const session = this.peer(hostname, port);
+    session.receive(datagram);
+    onNewPeer(session, hostname, port);
   }
 
   /**
