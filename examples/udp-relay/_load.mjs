@@ -31,7 +31,7 @@ export async function startRelay(runtime, upstreamPort, idle) {
   child.stderr.setEncoding('utf8').on('data', (t) => (stderr += t));
   createInterface({ input: child.stdout }).on('line', (line) => {
     lines.push(line);
-    for (const w of [...waiters]) w();
+    for (const w of waiters.slice()) w(); // a waiter removes itself
   });
   /** Resolves once `predicate(lines)` holds, or rejects after `ms`. */
   const until = (predicate, ms, what) =>

@@ -198,7 +198,7 @@ export class DatagramEndpoint {
     if (this.#isClosed) return this.closed;
     this.#isClosed = true;
     this.transport.close();
-    if (this.#peers !== undefined) for (const peer of [...this.#peers.values()]) void peer.close();
+    if (this.#peers !== undefined) for (const peer of this.#peers.values()) void peer.close(); // deleting the visited entry is safe in a Map
     const waiting = this.#waiting;
     this.#waiting = undefined;
     if (waiting !== undefined) {
