@@ -24,8 +24,8 @@ const describe = (result) => (result.reason === 'error' ? `error: ${result.error
 
 /**
  * @param {object} options
- * @param {import('@sosplice/core').DatagramEndpoint} options.listener  bound, where clients send
- * @param {(client: { hostname: string, port: number }) => Promise<import('@sosplice/core').DatagramEndpoint>} options.connectUpstream
+ * @param {import('@sosplice/core/datagram').DatagramEndpoint} options.listener  bound, where clients send
+ * @param {(client: { hostname: string, port: number }) => Promise<import('@sosplice/core/datagram').DatagramEndpoint>} options.connectUpstream
  * @param {number} options.idle  ms without a datagram either way before a client is forgotten
  * @param {(line: string) => void} [options.log]
  */

@@ -3,7 +3,8 @@
  * loopback UDP, for any adapter and path. Topology as there: a client sends
  * to the spliced source S; the drain D is connected to the server R.
  */
-import { type DatagramEndpoint, markDatagrams, spliceStreams } from '@sosplice/core';
+import { markDatagrams, spliceStreams } from '@sosplice/core';
+import type { DatagramEndpoint } from '@sosplice/core/datagram';
 import { afterEach, describe, expect, it } from 'vitest';
 
 export interface UdpEndpoint extends DatagramEndpoint {

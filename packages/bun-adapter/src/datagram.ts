@@ -7,24 +7,18 @@
  * `dropped` there. `send()` returning false means the kernel buffer is full:
  * the datagram is sent again on `drain`, so none is lost on our side.
  */
-import { DatagramEndpoint, type DatagramQueueOptions } from '@sosplice/core';
+import {
+  type BindDatagramOptions,
+  type ConnectDatagramOptions,
+  connectOptions,
+  type DatagramAddress,
+  DatagramEndpoint,
+  type DatagramQueueOptions,
+  notConnected,
+} from '@sosplice/core/datagram';
 
-export interface DatagramAddress {
-  hostname: string;
-  port: number;
-}
+export type { BindDatagramOptions, ConnectDatagramOptions, DatagramAddress };
 
-export interface BindDatagramOptions extends DatagramQueueOptions {
-  /** Local address; default `127.0.0.1`. */
-  hostname?: string;
-  /** Local port; default 0 (any free port). */
-  port?: number;
-}
-
-export interface ConnectDatagramOptions extends BindDatagramOptions {
-  /** The peer's address and port. */
-  remote: DatagramAddress;
-}
 
 /** The parts of Bun's UDP socket used here (declared structurally, as ./_bun.ts does for TCP). */
 interface BunUdpSocket {
@@ -117,11 +111,8 @@ export function bindDatagram(options: BindDatagramOptions = {}): Promise<BunData
 
 /** Binds a UDP socket and connects it to `options.remote`: a drain, reading only that peer's datagrams. */
 export function connectDatagram(options: ConnectDatagramOptions): Promise<BunDatagramEndpoint> {
-  const remote = options?.remote;
-  if (typeof remote !== 'object' || remote === null || typeof remote.port !== 'number' || typeof remote.hostname !== 'string') {
-    throw Object.assign(new TypeError(`The "options.remote" argument must be { hostname, port }. Received ${String(remote)}`), { code: 'ERR_INVALID_ARG_TYPE' });
-  }
-  return open({ hostname: remote.hostname.includes(':') ? '::1' : '127.0.0.1', ...options }, { hostname: remote.hostname, port: remote.port });
+  const { remote, local } = connectOptions(options);
+  return open(local, remote);
 }
 
 async function open(options: BindDatagramOptions, remote: DatagramAddress | undefined): Promise<BunDatagramEndpoint> {
@@ -139,8 +130,4 @@ async function open(options: BindDatagramOptions, remote: DatagramAddress | unde
     },
   });
   return new BunDatagramEndpoint(socket, remote, options, hooks);
-}
-
-function notConnected(): TypeError {
-  return Object.assign(new TypeError('The datagram endpoint is not connected: it has no peer to send to'), { code: 'ERR_DATAGRAM_NOT_CONNECTED' });
 }

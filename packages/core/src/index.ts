@@ -16,8 +16,6 @@ export {
 } from './direct.js';
 export { idleClockStats } from './idle-clock.js';
 export { datagramSplice, markDatagrams, type DatagramCapable, type DatagramMark } from './datagram.js';
-export { DatagramEndpoint, type DatagramQueueOptions, type DatagramTransport } from './datagram-endpoint.js';
-export { datagramDirectProvider } from './datagram-direct.js';
 export { checkUnshift, type UnshiftableEndpoint } from './unshift.js';
 export { readUntil, ReadUntilError, type ReadUntilErrorCode, type ReadUntilOptions } from './read-until.js';
 export type { SpliceArgumentError, SpliceErrorCode } from './errors.js';

@@ -11,24 +11,18 @@
  * cut to that length; Deno's doing, not ours). Deno's receive loop cannot be
  * paused: see `queueLimit` and `dropped` in core's `DatagramEndpoint`.
  */
-import { DatagramEndpoint, type DatagramQueueOptions } from '@sosplice/core';
+import {
+  type BindDatagramOptions,
+  type ConnectDatagramOptions,
+  connectOptions,
+  type DatagramAddress,
+  DatagramEndpoint,
+  type DatagramQueueOptions,
+  notConnected,
+} from '@sosplice/core/datagram';
 
-export interface DatagramAddress {
-  hostname: string;
-  port: number;
-}
+export type { BindDatagramOptions, ConnectDatagramOptions, DatagramAddress };
 
-export interface BindDatagramOptions extends DatagramQueueOptions {
-  /** Local address; default `127.0.0.1`. */
-  hostname?: string;
-  /** Local port; default 0 (any free port). */
-  port?: number;
-}
-
-export interface ConnectDatagramOptions extends BindDatagramOptions {
-  /** The peer's address and port (an IP address: see the module comment). */
-  remote: DatagramAddress;
-}
 
 /** The parts of Deno's `DatagramConn` used here (declared structurally). */
 interface DenoDatagramConn {
@@ -105,12 +99,8 @@ export async function bindDatagram(options: BindDatagramOptions = {}): Promise<D
 
 /** Binds a UDP socket with a fixed peer `options.remote` (emulated connection): a drain. */
 export async function connectDatagram(options: ConnectDatagramOptions): Promise<DenoDatagramEndpoint> {
-  const remote = options?.remote;
-  if (typeof remote !== 'object' || remote === null || typeof remote.port !== 'number' || typeof remote.hostname !== 'string') {
-    throw Object.assign(new TypeError(`The "options.remote" argument must be { hostname, port }. Received ${String(remote)}`), { code: 'ERR_INVALID_ARG_TYPE' });
-  }
-  const conn = listen({ hostname: remote.hostname.includes(':') ? '::1' : '127.0.0.1', ...options });
-  return new DenoDatagramEndpoint(conn, { hostname: remote.hostname, port: remote.port }, options);
+  const { remote, local } = connectOptions(options);
+  return new DenoDatagramEndpoint(listen(local), remote, options);
 }
 
 function listen(options: BindDatagramOptions): DenoDatagramConn {
@@ -118,8 +108,4 @@ function listen(options: BindDatagramOptions): DenoDatagramConn {
     throw Object.assign(new TypeError('Deno.listenDatagram is missing: run Deno with --unstable-net'), { code: 'ERR_UNSTABLE_NET' });
   }
   return Deno.listenDatagram({ hostname: options.hostname ?? '127.0.0.1', port: options.port ?? 0, transport: 'udp' });
-}
-
-function notConnected(): TypeError {
-  return Object.assign(new TypeError('The datagram endpoint is not connected: it has no peer to send to'), { code: 'ERR_DATAGRAM_NOT_CONNECTED' });
 }

@@ -8,24 +8,18 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import { DatagramEndpoint, type DatagramQueueOptions } from '@sosplice/core';
+import {
+  type BindDatagramOptions,
+  type ConnectDatagramOptions,
+  connectOptions,
+  type DatagramAddress,
+  DatagramEndpoint,
+  type DatagramQueueOptions,
+  notConnected,
+} from '@sosplice/core/datagram';
 
-export interface DatagramAddress {
-  hostname: string;
-  port: number;
-}
+export type { BindDatagramOptions, ConnectDatagramOptions, DatagramAddress };
 
-export interface BindDatagramOptions extends DatagramQueueOptions {
-  /** Local address; default `127.0.0.1`. */
-  hostname?: string;
-  /** Local port; default 0 (any free port). */
-  port?: number;
-}
-
-export interface ConnectDatagramOptions extends BindDatagramOptions {
-  /** The peer's address and port. */
-  remote: DatagramAddress;
-}
 
 /** A datagram endpoint over a runtime UDP socket, the same on every runtime. */
 export class NodeDatagramEndpoint extends DatagramEndpoint {
@@ -75,11 +69,8 @@ export async function bindDatagram(options: BindDatagramOptions = {}): Promise<N
 
 /** Binds a UDP socket and connects it to `options.remote`: a drain, reading only that peer's datagrams. */
 export async function connectDatagram(options: ConnectDatagramOptions): Promise<NodeDatagramEndpoint> {
-  const remote = options?.remote;
-  if (typeof remote !== 'object' || remote === null || typeof remote.port !== 'number' || typeof remote.hostname !== 'string') {
-    throw Object.assign(new TypeError(`The "options.remote" argument must be { hostname, port }. Received ${String(remote)}`), { code: 'ERR_INVALID_ARG_TYPE' });
-  }
-  const socket = await open({ hostname: isIPv6(remote.hostname) ? '::1' : '127.0.0.1', ...options });
+  const { remote, local } = connectOptions(options);
+  const socket = await open(local);
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.connect(remote.port, remote.hostname, () => {
@@ -87,7 +78,7 @@ export async function connectDatagram(options: ConnectDatagramOptions): Promise<
       resolve();
     });
   });
-  return new NodeDatagramEndpoint(socket, { hostname: remote.hostname, port: remote.port }, options);
+  return new NodeDatagramEndpoint(socket, remote, options);
 }
 
 function open(options: BindDatagramOptions): Promise<Socket> {
@@ -100,8 +91,4 @@ function open(options: BindDatagramOptions): Promise<Socket> {
       resolve(socket);
     });
   });
-}
-
-function notConnected(): TypeError {
-  return Object.assign(new TypeError('The datagram endpoint is not connected: it has no peer to send to'), { code: 'ERR_DATAGRAM_NOT_CONNECTED' });
 }
