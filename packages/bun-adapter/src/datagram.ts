@@ -44,11 +44,6 @@ declare const Bun: { udpSocket(options: BunUdpOptions): Promise<BunUdpSocket> };
 
 /** A datagram endpoint over a runtime UDP socket, the same on every runtime. */
 export class BunDatagramEndpoint extends DatagramEndpoint {
-  readonly localAddress: DatagramAddress;
-  readonly remoteAddress: DatagramAddress | undefined;
-  /** Resolved: the socket is bound (and connected, for `connectDatagram`). */
-  readonly opened: Promise<{ localAddress: DatagramAddress; remoteAddress: DatagramAddress | undefined }>;
-
   /** @internal use `bindDatagram` / `connectDatagram`. */
   constructor(socket: BunUdpSocket, remote: DatagramAddress | undefined, options: DatagramQueueOptions, hooks: Hooks) {
     let closed = false;
@@ -86,10 +81,9 @@ export class BunDatagramEndpoint extends DatagramEndpoint {
         },
       },
       options,
+      { hostname: socket.hostname, port: socket.port },
+      remote,
     );
-    this.localAddress = { hostname: socket.hostname, port: socket.port };
-    this.remoteAddress = remote;
-    this.opened = Promise.resolve({ localAddress: this.localAddress, remoteAddress: remote });
     hooks.data = (data, port, address) => this.receiveFrom(data, address, port);
     // Bun reports a failed send (EMSGSIZE) again from its error queue; the send already threw it.
     hooks.error = (error) => {

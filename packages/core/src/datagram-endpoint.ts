@@ -15,6 +15,7 @@ import { datagramSplice, type DatagramMark } from './datagram.js';
 import { directSplice, type DirectSpliceEnd } from './direct.js';
 import { datagramDirectProvider } from './datagram-direct.js';
 import { checkUnshift } from './unshift.js';
+import type { DatagramAddress } from './datagram-options.js';
 
 /** What an adapter gives the endpoint: its socket, reduced to three calls. */
 export interface DatagramTransport {
@@ -41,6 +42,11 @@ const WRITE_HIGH_WATER = 64 * 1024;
 export class DatagramEndpoint {
   readonly readable: ReadableStream<Uint8Array>;
   readonly writable: WritableStream<Uint8Array>;
+  readonly localAddress: DatagramAddress;
+  /** The peer, for a connected endpoint or a session; `undefined` for a bound one. */
+  readonly remoteAddress: DatagramAddress | undefined;
+  /** Resolved: the socket is bound (and connected, or its peer fixed). */
+  readonly opened: Promise<{ localAddress: DatagramAddress; remoteAddress: DatagramAddress | undefined }>;
   /** Resolves when the socket is closed (never rejects). */
   readonly closed: Promise<void>;
   /** Datagrams dropped because the receive queue was full (SPEC 7: no silent drop). */
@@ -71,8 +77,11 @@ export class DatagramEndpoint {
   #peers: Map<string, DatagramEndpoint> | undefined;
   #resolveClosed!: () => void;
 
-  constructor(transport: DatagramTransport, options: DatagramQueueOptions = {}) {
+  constructor(transport: DatagramTransport, options: DatagramQueueOptions, local: DatagramAddress, remote?: DatagramAddress) {
     this.transport = transport;
+    this.localAddress = local;
+    this.remoteAddress = remote;
+    this.opened = Promise.resolve({ localAddress: local, remoteAddress: remote });
     this.queueLimit = options.queueLimit ?? 1024;
     this.#direct = options.direct !== false;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
@@ -173,6 +182,8 @@ export class DatagramEndpoint {
         },
       },
       { queueLimit: options.queueLimit ?? this.queueLimit, direct: options.direct ?? this.#direct },
+      this.localAddress,
+      { hostname, port },
     );
     peers.set(key, session);
     return session;

@@ -38,10 +38,6 @@ declare const Deno: {
 
 /** A datagram endpoint over a runtime UDP socket, the same on every runtime. */
 export class DenoDatagramEndpoint extends DatagramEndpoint {
-  readonly localAddress: DatagramAddress;
-  readonly remoteAddress: DatagramAddress | undefined;
-  /** Resolved: the socket is bound (and its peer fixed, for `connectDatagram`). */
-  readonly opened: Promise<{ localAddress: DatagramAddress; remoteAddress: DatagramAddress | undefined }>;
   /** Datagrams from other senders discarded by an emulated connection. */
   filtered = 0;
 
@@ -66,10 +62,9 @@ export class DenoDatagramEndpoint extends DatagramEndpoint {
         },
       },
       options,
+      { hostname: conn.addr.hostname, port: conn.addr.port },
+      remote,
     );
-    this.localAddress = { hostname: conn.addr.hostname, port: conn.addr.port };
-    this.remoteAddress = remote;
-    this.opened = Promise.resolve({ localAddress: this.localAddress, remoteAddress: remote });
     void this.#receiveLoop(conn, remote, () => closed);
   }
 

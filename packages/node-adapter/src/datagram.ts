@@ -23,11 +23,6 @@ export type { BindDatagramOptions, ConnectDatagramOptions, DatagramAddress };
 
 /** A datagram endpoint over a runtime UDP socket, the same on every runtime. */
 export class NodeDatagramEndpoint extends DatagramEndpoint {
-  readonly localAddress: DatagramAddress;
-  readonly remoteAddress: DatagramAddress | undefined;
-  /** Resolved: the socket is bound (and connected, for `connectDatagram`). */
-  readonly opened: Promise<{ localAddress: DatagramAddress; remoteAddress: DatagramAddress | undefined }>;
-
   constructor(socket: Socket, remote: DatagramAddress | undefined, options: DatagramQueueOptions) {
     let closed = false;
     const sendTo = (datagram: Uint8Array, hostname: string, port: number): Promise<void> =>
@@ -47,11 +42,9 @@ export class NodeDatagramEndpoint extends DatagramEndpoint {
         },
       },
       options,
+      { hostname: socket.address().address, port: socket.address().port },
+      remote,
     );
-    const local = socket.address();
-    this.localAddress = { hostname: local.address, port: local.port };
-    this.remoteAddress = remote;
-    this.opened = Promise.resolve({ localAddress: this.localAddress, remoteAddress: remote });
     socket.on('message', (message, info) => this.receiveFrom(new Uint8Array(message.buffer, message.byteOffset, message.byteLength), info.address, info.port));
     socket.on('error', (error) => this.fail(error));
     socket.on('close', () => {
