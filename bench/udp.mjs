@@ -2,8 +2,8 @@
 // direct path between two datagram endpoints) beside a hand-written relay on
 // the same runtime (bench/udp/hand-*.mjs: receive callback → send), in
 // interleaved rounds. Load generator: Node dgram clients (examples/udp-relay/
-// _load.mjs) sending through the relay to a Node echo server, a window of 4
-// datagrams in flight per client, so the kernel drops none.
+// _load.mjs) sending through the relay to a Node echo server, a window of 2
+// datagrams in flight per client (a lost one costs the client 200 ms; losses are shown).
 // Usage: node bench/udp.mjs [--quick] [node] [bun] [deno]   (after `pnpm build`)
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -49,7 +49,7 @@ for (const runtime of runtimes.length > 0 ? runtimes : RUNTIMES) {
         const relay = await startVariant(runtime, variant, echo.port);
         const before = cpu(relay.child.pid);
         const started = performance.now();
-        const { sent, echoed } = await runClients({ relayPort: relay.port, clients: CLIENTS, perClient: PER_CLIENT, size, window: 4 });
+        const { sent, echoed } = await runClients({ relayPort: relay.port, clients: CLIENTS, perClient: PER_CLIENT, size, window: 2, waitMs: 200 });
         const seconds = (performance.now() - started) / 1000;
         const after = cpu(relay.child.pid);
         // Each round trip is two datagrams through the relay (client → upstream, upstream → client).
