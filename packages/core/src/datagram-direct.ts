@@ -33,6 +33,9 @@ class DatagramDirectRun implements DirectSpliceRun {
   #waiting: Uint8Array[] = [];
   #waitHead = 0;
   #settled: (() => void) | undefined;
+  /** Size of the one send in flight, for the callback form. */
+  #sending = 0;
+  readonly #afterSend = (error?: unknown): void => this.#done(this.#sending, error, error === undefined || error === null);
 
   constructor(source: DatagramEndpoint, drain: DatagramEndpoint, control: SpliceControl) {
     this.#source = source;
@@ -93,9 +96,18 @@ class DatagramDirectRun implements DirectSpliceRun {
       return;
     }
     this.#inflight = true;
+    const transport = this.#drain.transport;
+    if (transport.sendWithCallback !== undefined) {
+      this.#sending = n;
+      try {
+        return transport.sendWithCallback(datagram, this.#afterSend);
+      } catch (error) {
+        return this.#done(n, error);
+      }
+    }
     let sending: Promise<void> | void;
     try {
-      sending = this.#drain.transport.send(datagram);
+      sending = transport.send(datagram);
     } catch (error) {
       return this.#done(n, error);
     }

@@ -21,6 +21,12 @@ import type { DatagramAddress } from './datagram-options.js';
 export interface DatagramTransport {
   /** Sends one datagram to the peer; settles when the runtime took it (rejects with e.g. `EMSGSIZE`). */
   send(datagram: Uint8Array): Promise<void> | void;
+  /**
+   * Optional, the same as `send` with a callback instead of a promise: the
+   * direct path uses it when present (Node's `dgram` reports a send by
+   * callback; no promise per datagram).
+   */
+  sendWithCallback?(datagram: Uint8Array, done: (error?: unknown) => void): void; // done(undefined or null) on success
   /** Whether sends have a peer (connected, or a fixed peer address). */
   connected(): boolean;
   /** Closes the runtime socket; idempotent. */

@@ -33,6 +33,10 @@ export class NodeDatagramEndpoint extends DatagramEndpoint {
           if (remote === undefined) throw notConnected();
           return new Promise((resolve, reject) => socket.send(datagram, (error) => (error ? reject(error) : resolve())));
         },
+        sendWithCallback: (datagram, done) => {
+          if (remote === undefined) throw notConnected();
+          socket.send(datagram, done); // done(null) on success
+        },
         sendTo,
         connected: () => remote !== undefined,
         close: () => {
