@@ -13,6 +13,8 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 export default defineConfig({
   resolve: {
     alias: {
+      // Before '@sosplice/core', which would match it as a prefix.
+      '@sosplice/core/datagram': fileURLToPath(new URL('./packages/core/src/datagram-index.ts', import.meta.url)),
       '@sosplice/core': src('core'),
       '@sosplice/node-adapter': src('node-adapter'),
       '@sosplice/bun-adapter': src('bun-adapter'),

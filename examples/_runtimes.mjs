@@ -26,7 +26,8 @@ export function runtimeBinary(runtime) {
 /** argv (after the executable) that runs `script` with `args` under `runtime`. */
 export function scriptArgs(runtime, script, args = []) {
   // `-A`: the proxy listens, connects and reads its TLS files.
-  return runtime === 'deno' ? ['run', '-A', script, ...args] : [script, ...args];
+  // `--unstable-net`: Deno.listenDatagram, for the udp-relay example.
+  return runtime === 'deno' ? ['run', '-A', '--unstable-net', script, ...args] : [script, ...args];
 }
 
 export const RUNTIMES = ['node', 'bun', 'deno'];

@@ -17,7 +17,8 @@ const launchers = {
   node20: [machineNode(), vitest],
   node24: [bin('node'), vitest],
   bun: [bin('bun'), '--bun', vitest],
-  deno: [bin('deno'), 'run', '-A', '--node-modules-dir=manual', vitest],
+  // --unstable-net: Deno.listenDatagram (the datagram endpoints, SPEC 7).
+  deno: [bin('deno'), 'run', '-A', '--unstable-net', '--node-modules-dir=manual', vitest],
   // The system's browsers (vitest browser mode); the scripts answer --version too.
   chromium: [join(root, 'test/browser/launch-chromium.mjs')],
   firefox: [join(root, 'test/browser/launch-firefox.mjs')],

@@ -109,6 +109,11 @@ export class SpliceController implements SpliceControl {
     if (this.max !== 0 && this.#bytes >= this.max) this.stop('max');
   }
 
+  /** A datagram source's next datagram does not fit (docs/datagrams.md): end with 'max' before it. */
+  maxReached(): void {
+    this.stop('max');
+  }
+
   /** Requests a stop; the first request wins. Returns whether this one did. */
   stop(reason: StopReason): boolean {
     if (this.#stopReason !== undefined || this.#closed) return false;

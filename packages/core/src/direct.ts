@@ -52,6 +52,11 @@ export interface SpliceControl {
    * returns.
    */
   count(n: number): void;
+  /**
+   * Datagram sources (docs/datagrams.md): the next datagram does not fit in `remaining`;
+   * the provider keeps it first in the source and the splice ends with 'max'.
+   */
+  maxReached(): void;
   /** The source reached EOF and every byte before it was counted. */
   sourceEnded(): void;
   /** The source failed with `error` (a peer reset, a runtime error). */

@@ -6,6 +6,7 @@
 import { SpliceController, type SpliceEvent, type StopReason } from './controller.ts';
 import { matchDirectProvider, type DirectSpliceEnd, type DirectSpliceRun } from './direct.ts';
 import { pumpStreams } from './stream-pump.ts';
+import { datagramMark } from './datagram.ts';
 import type { NormalizedOptions } from './validate.ts';
 import type { SpliceReason, SpliceResult } from './types.ts';
 
@@ -131,6 +132,12 @@ export class SpliceRun {
     this.#ending(reason);
     this.releaseReader();
     this.releaseWriter();
+    // docs/datagrams.md: a datagram that did not fit goes back to the front of a source that takes it back.
+    const giveBack = remainder === undefined ? undefined : datagramMark(this.readable)?.unshift;
+    if (giveBack !== undefined) {
+      giveBack(remainder!);
+      remainder = undefined;
+    }
     const result: SpliceResult =
       remainder !== undefined && remainder.byteLength > 0 ? { reason, bytes: this.ctl.bytes, remainder } : { reason, bytes: this.ctl.bytes };
     this.#settle(result);

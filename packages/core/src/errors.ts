@@ -5,7 +5,7 @@
  */
 
 /** Codes of the errors sosplice throws. */
-export type SpliceErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_OUT_OF_RANGE' | 'ERR_SPLICE_BUSY' | 'ERR_INVALID_STATE';
+export type SpliceErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_OUT_OF_RANGE' | 'ERR_SPLICE_BUSY' | 'ERR_INVALID_STATE' | 'ERR_DATAGRAM_NOT_CONNECTED';
 
 /** A `TypeError` or `RangeError` carrying a `code`. */
 export type SpliceArgumentError = (TypeError | RangeError) & { readonly code: SpliceErrorCode };
@@ -50,4 +50,9 @@ export function spliceBusy(name: string): SpliceArgumentError {
 export function drainClosed(cause?: unknown): TypeError & { code: SpliceErrorCode } {
   const message = 'The "writable" argument is closed or closing: it can take no more chunks';
   return withCode(cause === undefined ? new TypeError(message) : new TypeError(message, { cause }), 'ERR_INVALID_STATE');
+}
+
+/** A datagram drain with no peer to send to (docs/datagrams.md; BSD: ENOTCONN). */
+export function datagramNotConnected(name: string): SpliceArgumentError {
+  return withCode(new TypeError(`The "${name}" argument is a datagram endpoint with no peer: connect it before splicing into it`), 'ERR_DATAGRAM_NOT_CONNECTED');
 }

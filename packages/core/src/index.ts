@@ -17,6 +17,7 @@ export {
 } from './direct.ts';
 export { idleClockStats } from './idle-clock.ts';
 export { spliceAddresses, type SpliceAddressable, type SpliceAddresses, type SpliceDiagnosticsMessage } from './diagnostics.ts';
+export { datagramSplice, markDatagrams, type DatagramCapable, type DatagramMark } from './datagram.ts';
 export { checkUnshift, type UnshiftableEndpoint } from './unshift.ts';
 export { readUntil, ReadUntilError, type ReadUntilErrorCode, type ReadUntilOptions } from './read-until.ts';
 export type { SpliceArgumentError, SpliceErrorCode } from './errors.ts';

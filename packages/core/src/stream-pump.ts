@@ -16,6 +16,7 @@ import { now } from './idle-clock.ts';
 import { drainClosed, invalidArgType } from './errors.ts';
 import { WriteLedger } from './write-ledger.ts';
 import type { StopReason } from './controller.ts';
+import { datagramMark } from './datagram.ts';
 
 /** Size of a BYOB read when the budget allows (the usual socket chunk). */
 const BYOB_CHUNK = 64 * 1024;
@@ -29,8 +30,10 @@ type Pending = 'none' | 'read' | 'ready' | 'yield';
 /** Runs the stream path of `run` until it ends; never throws. */
 export function pumpStreams(run: SpliceRun): void {
   const { readable, writable, ctl } = run;
+  // docs/datagrams.md: a stream of datagrams is read whole, one chunk per datagram.
+  const datagrams = datagramMark(readable) !== undefined;
   let byob: ReadableStreamBYOBReader | undefined;
-  if (ctl.max !== 0) {
+  if (ctl.max !== 0 && !datagrams) {
     try {
       byob = readable.getReader({ mode: 'byob' });
     } catch {
@@ -53,7 +56,8 @@ export function pumpStreams(run: SpliceRun): void {
     // The ending error is ours, the same on every implementation.
     (error) => onDrainFailure(drainClosed(error)),
   );
-  run.deliveredBytes = (aborting) => ledger.delivered(ctl.bytes, aborting);
+  // docs/datagrams.md: a datagram drain that fails (EMSGSIZE) counts only the datagrams its sink sent.
+  run.deliveredBytes = (aborting) => (datagrams && drainFailure !== undefined ? ledger.accepted : ledger.delivered(ctl.bytes, aborting));
 
   // Errors must be propagated both ways even while the loop waits on the
   // other stream. A settlement after we released a lock ourselves is not a
@@ -112,11 +116,17 @@ export function pumpStreams(run: SpliceRun): void {
     let tail: Uint8Array | undefined;
     const remaining = ctl.remaining;
     if (chunk.byteLength > remaining) {
+      // docs/datagrams.md: a datagram is never split; the one that does not fit ends the splice and stays first.
+      if (datagrams) {
+        ctl.stop('max');
+        return chunk;
+      }
       tail = chunk.subarray(remaining);
       chunk = chunk.subarray(0, remaining);
     }
     const n = chunk.byteLength;
-    if (n === 0) return tail;
+    // A 0-byte datagram is a datagram; a 0-byte chunk of a byte stream is nothing.
+    if (n === 0 && !datagrams) return tail;
     // Refused at once: nothing to count; the loop ends the splice.
     if (ledger.write(chunk)) ctl.count(n);
     return tail;

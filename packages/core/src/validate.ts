@@ -5,6 +5,7 @@
  * Streams are recognised by shape, not `instanceof`, so that streams from
  * another implementation (web-streams-polyfill, another realm) splice too.
  */
+import { assertDatagramDrain } from './datagram.ts';
 import { invalidArgType, outOfRange, spliceBusy } from './errors.ts';
 import type { SpliceOptions } from './types.ts';
 
@@ -54,6 +55,7 @@ export function validateReadable(value: unknown, name: string): ReadableStream<U
 
 export function validateWritable(value: unknown, name: string): WritableStream<Uint8Array> {
   if (!isWritableStream(value)) throw invalidArgType(name, 'a WritableStream', value);
+  assertDatagramDrain(value, name); // docs/datagrams.md: a datagram drain needs its peer
   return value;
 }
 

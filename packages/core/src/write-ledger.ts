@@ -63,6 +63,11 @@ export class WriteLedger {
     return aborting ? this.#accepted + (this.#unsettled[this.#head]?.byteLength ?? 0) : handed - this.#refusedLate;
   }
 
+  /** Bytes of the chunks whose writes settled successfully (the sink took them). */
+  get accepted(): number {
+    return this.#accepted;
+  }
+
   /** The refused chunks, then `taken` (a chunk read and not handed over), as one remainder. */
   undelivered(taken: Uint8Array | undefined): Uint8Array | undefined {
     const refused = this.refused;

@@ -7,3 +7,5 @@ export { fromDenoConn, type DenoSocket, type DenoSocketInfo, type DenoSocketOpti
 export { connect, listen, type DenoConnectOptions, type DenoListenOptions, type DenoSocketListener } from './net.ts';
 export { denoDirectProvider } from './direct.ts';
 export type { DenoAddr, DenoConnLike, DenoListenerLike } from './_deno.ts';
+// Datagram (UDP) endpoints, docs/datagrams.md (needs --unstable-net).
+export { bindDatagram, connectDatagram, DenoDatagramEndpoint, type BindDatagramOptions, type ConnectDatagramOptions, type DatagramAddress } from './datagram.ts';

@@ -7,3 +7,5 @@ export { fromNodeSocket, connect, type NodeConnectOptions } from './socket.ts';
 export { nodeDirectProvider } from './direct.ts';
 export { SocketClosedError } from './errors.ts';
 export type { NodeSocketInfo, NodeSocketOptions, NodeSpliceSocket } from './types.ts';
+// Datagram (UDP) endpoints, docs/datagrams.md.
+export { bindDatagram, connectDatagram, NodeDatagramEndpoint, type BindDatagramOptions, type ConnectDatagramOptions, type DatagramAddress } from './datagram.ts';
