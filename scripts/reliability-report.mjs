@@ -86,7 +86,7 @@ out.push('# Reliability');
 out.push('');
 out.push('Issue 7: the splice promises of the spec (docs/contract.md) under faults, races, bad input, random');
 out.push('schedules and load, over real loopback sockets on every runtime, through the direct dispatch path and');
-out.push('the generic Web Streams path of each adapter (and over in-memory streams for the races).');
+out.push('the generic Web Streams path of each adapter, the kernel path where it runs (and over in-memory streams for the races).');
 out.push('');
 out.push('**Generated** by `node scripts/reliability-report.mjs` from the results the tests in');
 out.push('`test/reliability/` record (`node_modules/.cache/sosplice-reliability/`). Do not edit by hand.');
@@ -105,7 +105,7 @@ for (const rt of runtimes) {
 }
 out.push('');
 out.push('✅ the promise held · ❌ it did not (listed under Open bugs). Paths: `tcp:direct` is the adapter\'s direct dispatch between two of its');
-out.push('sockets, `tcp:generic` the core\'s stream path over the same sockets, `memory:*` in-memory streams (native or');
+out.push('sockets, `tcp:kernel` the same on a splice thread (`@sosplice/native`, Node and Bun), `tcp:generic` the core\'s stream path over the same sockets, `memory:*` in-memory streams (native or');
 out.push('web-streams-polyfill, byte or default), `adapter` the adapter\'s own entry points.');
 out.push('');
 
