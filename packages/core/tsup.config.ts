@@ -8,7 +8,7 @@ import base from '../../tsup.config.base';
 // so the main entry stays one self-contained file (the browser bundle check).
 export default defineConfig({
   ...(base as object),
-  entry: { index: 'src/index.ts', datagram: 'src/datagram-index.ts' },
+  entry: { index: 'src/index.ts', datagram: 'src/datagram-index.ts', socket: 'src/socket/index.ts' },
   splitting: false,
   dts: { banner: '/// <reference lib="esnext.disposable" />' },
 });

@@ -1,0 +1,10 @@
+/**
+ * `@sosplice/core/socket`: the kit adapters build their socket endpoints on
+ * (docs/adapters.md): the one public shape, its errors and option checks,
+ * and the runtime-free pieces of a socket endpoint. No runtime imports; for
+ * third-party adapter authors as much as for ours.
+ */
+export type { ConnectOptions, ListenOptions, SocketAddressOptions, SocketInfo, SpliceListener, SpliceSocket, SpliceSocketOptions } from './types.ts';
+export { SocketClosedError, socketAlreadyClosed, socketWrapped, wrongRuntime, type SocketErrorCode } from './errors.ts';
+export { DEFAULT_HIGH_WATER_MARK, DEFAULT_LINGER_MS, formatAddress, socketSettings, socketTarget, type SocketSettings, type SocketTarget } from './options.ts';
+export { AcceptQueue } from './accept-queue.ts';
