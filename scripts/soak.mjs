@@ -127,8 +127,11 @@ async function startProxy(upstreamPort) {
     return { port: server.address().port, close: () => new Promise((r) => server.close(r)) };
   }
   if (runtime === 'bun') {
-    const listener = adapter.listen({ hostname: '127.0.0.1', port: 0, direct: DIRECT }, (socket) => spliceTo(socket, upstreamPort));
-    return { port: listener.port, close: async () => listener.stop(false) };
+    const listener = await adapter.listen({ hostname: '127.0.0.1', port: 0, direct: DIRECT });
+    (async () => {
+      for await (const socket of listener) spliceTo(socket, upstreamPort);
+    })().catch(() => {});
+    return { port: listener.port, close: () => listener.close() };
   }
   const listener = adapter.listen({ hostname: '127.0.0.1', port: 0, direct: DIRECT });
   (async () => {

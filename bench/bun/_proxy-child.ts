@@ -110,16 +110,19 @@ function toWeb(): Promise<number> {
 }
 
 /** The adapter: listen + connect + spliceBidirectional, on its generic or direct path. */
-function adapter(direct: boolean): number {
-  const server = listen({ hostname: host, port: 0, direct }, (down) => {
-    started();
-    void connect({ hostname: host, port: upstreamPort, direct }).then((up) => spliceBidirectional(down, up));
-  });
-  return server.port;
+async function adapter(direct: boolean): Promise<number> {
+  const listener = await listen({ hostname: host, port: 0, direct });
+  void (async () => {
+    for await (const down of listener) {
+      started();
+      void connect({ hostname: host, port: upstreamPort, direct }).then((up) => spliceBidirectional(down, up));
+    }
+  })();
+  return listener.port!;
 }
 
 const port =
-  variant === 'native' ? native() : variant === 'node-pipe' ? await nodePipe() : variant === 'toweb' ? await toWeb() : adapter(variant === 'direct');
+  variant === 'native' ? native() : variant === 'node-pipe' ? await nodePipe() : variant === 'toweb' ? await toWeb() : await adapter(variant === 'direct');
 process.stdout.write(`${JSON.stringify({ port })}\n`);
 process.stdin.once('data', () => {
   const cpu = process.cpuUsage(cpuStart);

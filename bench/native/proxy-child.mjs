@@ -24,7 +24,10 @@ async function serve(client, upstream) {
 let port;
 if (isBun) {
   const { connect, listen } = await import('@sosplice/bun-adapter');
-  const listener = listen({ hostname: '127.0.0.1', port: 0 }, async (client) => serve(client, await connect({ hostname: '127.0.0.1', port: targetPort })));
+  const listener = await listen({ hostname: '127.0.0.1', port: 0 });
+  void (async () => {
+    for await (const client of listener) void connect({ hostname: '127.0.0.1', port: targetPort }).then((upstream) => serve(client, upstream));
+  })();
   port = listener.port;
 } else {
   const { connect, fromNodeSocket } = await import('@sosplice/node-adapter');

@@ -4,8 +4,8 @@
  * upstream is a raw Bun server whose behaviour each test chooses.
  */
 import { spliceBidirectional, type SplicePair } from '@sosplice/core';
-import { connect, listen, type BunSocket, type BunSocketListener, type BunSpliceSocket } from '@sosplice/bun-adapter';
-import { bunTls, RawPeer, type BunTransport } from '../harness/bun';
+import { connect, listen, type BunSocket } from '@sosplice/bun-adapter';
+import { bunTls, RawPeer, type BunSocketListener, type BunSpliceSocket, type BunTransport } from '../harness/bun';
 
 type Bun = { listen(o: Record<string, unknown>): BunSocketListener<unknown>; connect(o: Record<string, unknown>): Promise<BunSocket<unknown>> };
 const bun = (): Bun => (globalThis as unknown as { Bun: Bun }).Bun;
@@ -66,15 +66,18 @@ export function startProxy(options: { direct: boolean; transport?: BunTransport;
       options.onUpstream?.(peer);
     }),
   });
-  const proxy = listen({ ...(transport === 'unix' ? { unix: proxyUnix } : { hostname: '127.0.0.1', port: 0 }), ...tlsServer, direct: options.direct }, (down) => {
-    sockets.push(down);
-    void (async () => {
-      const up = await connect({ ...at(upUnix, upstream.port), ...tlsClient, direct: options.direct } as Parameters<typeof connect>[0]);
-      sockets.push(up);
-      await Promise.all([down.opened, up.opened]);
-      pairs.push(spliceBidirectional(down, up));
-      spliced.shift()?.();
-    })();
+  const proxyAddress = transport === 'unix' ? { path: proxyUnix } : { hostname: '127.0.0.1', port: 0 };
+  const proxy = listen({ ...proxyAddress, ...tlsServer, direct: options.direct });
+  void proxy.then(async (listener) => {
+    for await (const down of listener) {
+      sockets.push(down);
+      void (async () => {
+        const up = await connect({ ...(transport === 'unix' ? { path: upUnix } : { hostname: '127.0.0.1', port: upstream.port }), ...tlsClient, direct: options.direct });
+        sockets.push(up);
+        pairs.push(spliceBidirectional(down, up));
+        spliced.shift()?.();
+      })();
+    }
   });
 
   return {
@@ -83,7 +86,7 @@ export function startProxy(options: { direct: boolean; transport?: BunTransport;
     sockets,
     async client() {
       const ready = new Promise<void>((resolve) => spliced.push(resolve));
-      const socket = await bun().connect({ ...at(proxyUnix, proxy.port), ...tlsClient, allowHalfOpen: true, socket: rawHandlers(() => {}) });
+      const socket = await bun().connect({ ...at(proxyUnix, (await proxy).port ?? 0), ...tlsClient, allowHalfOpen: true, socket: rawHandlers(() => {}) });
       if (!(socket.data instanceof RawPeer)) socket.data = new RawPeer(socket);
       const peer = socket.data as RawPeer;
       clients.push(peer);
@@ -95,7 +98,7 @@ export function startProxy(options: { direct: boolean; transport?: BunTransport;
       for (const c of clients) if (!c.isClosed) c.socket.terminate();
       for (const s of sockets) s.socket.terminate();
       for (const u of upstreams) if (!u.isClosed) u.socket.terminate();
-      proxy.stop(true);
+      await (await proxy).close();
       upstream.stop(true);
     },
   };

@@ -6,8 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { spliceStreams } from '@sosplice/core';
-import type { BunSpliceSocket } from '@sosplice/bun-adapter';
-import { BunLoopback, type RawPeer } from '../harness/bun';
+import { BunLoopback, type BunSpliceSocket, type RawPeer } from '../harness/bun';
 import { checksum, concat, expectBytes, pattern, readAtLeast, text, until, withTimeout, writeOnce } from '../harness/_util';
 
 const T = 10_000;

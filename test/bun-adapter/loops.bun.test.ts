@@ -1,12 +1,12 @@
 /**
  * Socket shapes that stress the engine (docs/contract.md#starting-a-splice, 4.1): a socket spliced to
- * itself, two sockets spliced into a loop, a stalled drain; plus `adopt()` and
+ * itself, two sockets spliced into a loop, a stalled drain; plus `wrap()` and
  * which path a splice takes.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { spliceBidirectional, spliceStreams } from '@sosplice/core';
-import { adopt, bunDirectProvider, type BunSocket, type BunSocketListener } from '@sosplice/bun-adapter';
-import { BunLoopback } from '../harness/bun';
+import { bunDirectProvider, wrap, type BunSocket } from '@sosplice/bun-adapter';
+import { BunLoopback, type BunSocketListener } from '../harness/bun';
 import { expectBytes, pattern, readAtLeast, text, until, withTimeout } from '../harness/_util';
 import { rawHandlers } from './_proxy';
 import type { RawPeer } from '../harness/bun';
@@ -109,7 +109,7 @@ for (const direct of [true, false]) {
   });
 }
 
-describe('adopt()', () => {
+describe('wrap()', () => {
   it('takes over a socket made with Bun.connect and splices it', async () => {
     type Bun = { listen(o: Record<string, unknown>): BunSocketListener<unknown>; connect(o: Record<string, unknown>): Promise<BunSocket<unknown>> };
     const bun = (globalThis as unknown as { Bun: Bun }).Bun;
@@ -117,7 +117,7 @@ describe('adopt()', () => {
     const server = bun.listen({ hostname: '127.0.0.1', port: 0, allowHalfOpen: true, socket: rawHandlers((p) => peers.push(p)) });
     const mine = await bun.connect({ hostname: '127.0.0.1', port: server.port, allowHalfOpen: true, socket: { data() {}, close() {} } });
     try {
-      const endpoint = adopt(mine);
+      const endpoint = wrap(mine);
       await until(() => peers.length === 1, T, 'accept');
       const peer = peers[0]!;
       await peer.write(text('hello'));
@@ -150,7 +150,7 @@ describe('adopt()', () => {
       for (const [value, received] of cases) {
         const error = (() => {
           try {
-            adopt(value as never);
+            wrap(value as never);
           } catch (e) {
             return e;
           }
@@ -174,7 +174,7 @@ describe('adopt()', () => {
     try {
       const mine = await bun.connect({ hostname: '127.0.0.1', port: server.port, data: 'mine', socket: { data() {} } });
       mine.terminate();
-      expect(() => adopt(mine)).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_CLOSED' }));
+      expect(() => wrap(mine)).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_CLOSED' }));
       expect(mine.data).toBe('mine');
     } finally {
       server.stop(true);

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type BunSocket, type BunSocketListener, type BunSpliceSocket } from '@sosplice/bun-adapter';
+import { connect, type BunSocket, type SpliceSocket } from '@sosplice/bun-adapter';
 import type { Harness, HarnessFactory, Peer } from '../conformance/_harness';
 import { concat } from './_util';
 import { setNativeEnabled } from '@sosplice/native';
@@ -27,6 +27,16 @@ const fixture = (name: string): string => readFileSync(new URL(`../fixtures/${na
 
 /** TLS material for tests (self-signed, `test/fixtures/bun-*.pem`). */
 export const bunTls = (): { cert: string; key: string } => ({ cert: fixture('bun-cert.pem'), key: fixture('bun-key.pem') });
+
+/** An adapter socket under Bun. */
+export type BunSpliceSocket = SpliceSocket<BunSocket>;
+
+/** Bun's own listener, as the harness uses it. */
+export interface BunSocketListener<Data = unknown> {
+  readonly port: number;
+  data?: Data;
+  stop(closeActiveConnections?: boolean): void;
+}
 
 type Bun = {
   listen(options: Record<string, unknown>): BunSocketListener<unknown>;
@@ -249,7 +259,7 @@ export class BunLoopback {
     const next = this.chain.then(async () => {
       const where =
         this.transport === 'unix'
-          ? { unix: this.unixPath! }
+          ? { path: this.unixPath! }
           : { hostname: '127.0.0.1', port: this.server!.port, ...(this.transport === 'tls' ? { tls: { rejectUnauthorized: false } } : {}) };
       const endpoint = await connect({ ...where, direct: this.direct });
       const peer = await this.nextAccepted();

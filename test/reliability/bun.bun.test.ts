@@ -7,10 +7,9 @@
  * timers through the core's `idleClockStats()`, the heap after `Bun.gc(true)`.
  */
 import { describe, expect } from 'vitest';
-import { adopt, connect } from '@sosplice/bun-adapter';
+import { connect, wrap } from '@sosplice/bun-adapter';
 import type { SpliceEndpoint } from '@sosplice/core';
-import type { BunSpliceSocket } from '@sosplice/bun-adapter';
-import { bunHarness } from '../harness/bun';
+import { bunHarness, type BunSpliceSocket } from '../harness/bun';
 import { withTimeout } from '../harness/_util';
 import { procSockets, type RuntimeHooks } from './_common';
 import { describeReliability } from './_all';
@@ -64,23 +63,23 @@ describe('bun:adapter bad input', () => {
   };
   const server = () => bun().listen({ hostname: '127.0.0.1', port: 0, allowHalfOpen: true, socket: { data() {}, error() {} } });
 
-  scenario('adopt(non-socket, listener): ERR_INVALID_ARG_TYPE', path, async (fig) => {
+  scenario('wrap(non-socket, listener): ERR_INVALID_ARG_TYPE', path, async (fig) => {
     const l = server();
     for (const value of [undefined, null, 42, {}, l]) {
-      expect(codeOf(() => adopt(value as never))).toBe('ERR_INVALID_ARG_TYPE');
+      expect(codeOf(() => wrap(value as never))).toBe('ERR_INVALID_ARG_TYPE');
       add(fig, 'rejectedCalls', 1);
     }
     l.stop(true);
   });
 
-  scenario('adopt(closed socket) fails with a code, no hang', path, async () => {
+  scenario('wrap(closed socket) fails with a code, no hang', path, async () => {
     const l = server();
     try {
       const raw = await bun().connect({ hostname: '127.0.0.1', port: l.port, socket: { data() {} } });
       raw.terminate();
       let endpoint;
       try {
-        endpoint = adopt(raw as never);
+        endpoint = wrap(raw as never);
       } catch (error) {
         expect((error as { code?: unknown }).code).toMatch(/^ERR_/);
       }

@@ -20,7 +20,7 @@ import {
 export type { BindDatagramOptions, ConnectDatagramOptions, DatagramAddress };
 
 
-/** The parts of Bun's UDP socket used here (declared structurally, as ./_bun.ts does for TCP). */
+/** The parts of Bun's UDP socket used here (declared structurally, as ./runtime.ts does for TCP). */
 interface BunUdpSocket {
   send(data: Uint8Array, port?: number, hostname?: string): boolean;
   close(): void;

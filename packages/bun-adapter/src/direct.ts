@@ -8,7 +8,8 @@
  * queue, then its `inbox`, then live data.
  */
 import type { DirectSpliceEnd, DirectSpliceProvider, DirectSpliceRun, DirectSpliceTask, SpliceControl } from '@sosplice/core';
-import type { DrainOwner, Route, SocketState } from './_state.ts';
+import type { Route } from './readable.ts';
+import type { DrainOwner, SocketState } from './runtime.ts';
 import { kernelRun } from './kernel.ts';
 
 /** What the adapter puts under `directSplice` on its streams. */

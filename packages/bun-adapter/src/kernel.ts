@@ -15,15 +15,14 @@
  */
 import type { DirectSpliceRun, DirectSpliceTask } from '@sosplice/core';
 import { KernelHandover, kernelEligible, nextPoll } from '@sosplice/native';
-import type { BunSocket } from './_bun.ts';
-import type { DrainOwner, Route, SocketState } from './_state.ts';
-import { writeEpipeError } from './errors.ts';
+import type { Route } from './readable.ts';
+import { writeEpipeError, type BunSocket, type DrainOwner, type SocketState } from './runtime.ts';
 
 const EMPTY = new Uint8Array(0);
 
 /** The kernel fd of a plain TCP or Unix socket (a TLS socket's bytes are ciphertext: never spliced). */
 function kernelFd(state: SocketState): number | undefined {
-  const socket = state.socket as BunSocket<unknown> & { fd?: number };
+  const socket = state.socket as BunSocket & { fd?: number };
   if (state.isClosed || Object.prototype.toString.call(socket) !== '[object TCPSocket]') return undefined;
   return socket.fd;
 }
@@ -34,7 +33,7 @@ function kernelFd(state: SocketState): number | undefined {
  * path later if the thread refuses the splice (say, out of fds).
  */
 export function kernelRun(src: SocketState, dst: SocketState, task: DirectSpliceTask, fallback: () => DirectSpliceRun): DirectSpliceRun | undefined {
-  if (src.readEnded || src.readFailed || dst.writeEnded || dst.writeFailed) return undefined;
+  if (src.readEnded || src.readFailed || dst.writeEnded || dst.writeFailed || dst.writeClosing) return undefined;
   const sourceFd = kernelFd(src);
   const drainFd = kernelFd(dst);
   if (!kernelEligible(task.source, task.drain, sourceFd, drainFd, task.control)) return undefined;
@@ -118,7 +117,7 @@ class KernelRun extends KernelHandover implements Route, DrainOwner {
   }
 
   protected drainWritable(): boolean {
-    return !this.dst.writeFailed && !this.dst.writeEnded;
+    return !this.dst.writeFailed && !this.dst.writeEnded && !this.dst.writeClosing;
   }
 
   protected drainUnusable(): void {
@@ -174,7 +173,9 @@ class KernelRun extends KernelHandover implements Route, DrainOwner {
   onDrainError(error: unknown): void {
     // Bun may report the drain's reset as a plain close; the thread was writing into it: the
     // connection was lost under a write, as the JS direct path reports it (EPIPE).
+    // (Not so after close(): that SocketClosedError is the reason.)
     const coded = (error as { code?: unknown } | null)?.code;
-    this.interrupt({ side: 'drain', error: coded === 'ERR_SOCKET_CLOSED' ? writeEpipeError() : error });
+    const lost = coded === 'ERR_SOCKET_CLOSED' && !this.dst.writeClosing;
+    this.interrupt({ side: 'drain', error: lost ? writeEpipeError() : error });
   }
 }

@@ -1,260 +1,288 @@
 /**
- * Bun sockets as splice endpoints: `connect()` and `listen()` mirror
- * `Bun.connect` / `Bun.listen` (https://bun.sh/docs/api/tcp) for TCP, TLS and
- * Unix sockets; `adopt()` takes over a socket the application already has,
- * through `socket.reload()`.
- *
- * Bun gives handlers per listener or connection, not per socket, so every
- * handler here dispatches through `socket.data` to that socket's
- * {@link SocketState}.
+ * `wrap()` and the adapter's socket: a Bun socket as a WinterTC-style
+ * socket and a `SpliceEndpoint` (docs/adapters.md#one-shape). Nothing is
+ * built that nobody asked for: the streams, `opened`, `closed` and the
+ * addresses are made on first access, so accepting a socket costs its
+ * {@link SocketState} and this object.
  */
-import { checkUnshift, directSplice, spliceAddresses, type SpliceAddresses, type SpliceEndpoint } from '@sosplice/core';
-import { socketAddresses } from './addresses.ts';
-import { type BunSocket, type BunSocketHandler, type BunSocketListener, type BunSocketOptions, getBun } from './_bun.ts';
-import { SocketState } from './_state.ts';
+import { checkUnshift, directSplice, spliceAddresses, type SpliceAddresses } from '@sosplice/core';
+import { SocketClosedError, socketAlreadyClosed, socketSettings, socketWrapped, type SocketInfo, type SocketSettings, type SpliceSocket, type SpliceSocketOptions } from '@sosplice/core/socket';
 import { bunDirectProvider, type BunDirectEnd } from './direct.ts';
-import { codedError, invalidArgType } from './errors.ts';
 import { createReadable } from './readable.ts';
-import { createWritable } from './writable.ts';
+import { getBun, isBunSocket, isClosedSocket, SocketState, takeOver, type BunSocket, type SocketOwner } from './runtime.ts';
 
-/** Adapter options, next to Bun's own. */
-export interface AdapterOptions {
-  /** Offer direct dispatch between two sockets of this adapter (default `true`); `false` keeps every splice on Web Streams. */
-  direct?: boolean;
-  /** Bytes read ahead before the socket is paused, and the writable's high-water mark (default 65536). */
-  highWaterMark?: number;
+/** A Unix socket's path, and which end of the connection it names. */
+export interface UnixEnd {
+  readonly path: string;
+  readonly side: 'local' | 'remote';
 }
 
-/** What `opened` resolves to. */
-export interface SocketInfo {
-  remoteAddress: string;
-  remotePort?: number;
-  localAddress?: string;
-  localPort: number;
-}
+const handled = <T>(promise: Promise<T>): Promise<T> => {
+  // Made for the application, which may never look: a failure must not be an unhandled rejection.
+  promise.catch(() => undefined);
+  return promise;
+};
 
-/** A Bun socket as a WinterCG-style socket and a `SpliceEndpoint` (docs/adapters.md). */
-export interface BunSpliceSocket extends SpliceEndpoint {
-  readonly readable: ReadableStream<Uint8Array>;
-  readonly writable: WritableStream<Uint8Array>;
-  /** Resolves once the socket is usable (TLS: after the handshake). */
-  readonly opened: Promise<SocketInfo>;
-  /** Resolves once the socket is closed; rejects with the runtime's error when it failed. */
-  readonly closed: Promise<void>;
-  /** Writes what is queued, then closes both directions. Resolves once closed; never rejects (`closed` carries a failure). */
-  close(): Promise<void>;
-  /** The Bun socket underneath. */
-  readonly socket: BunSocket<unknown>;
-  /**
-   * Puts `bytes` back at the front of `readable` (docs/contract.md#header-then-splice): the next read,
-   * or the next splice from it, takes them first, and a splice counts them.
-   * Throws `ERR_SPLICE_BUSY` while the readable is spliced or locked (or still
-   * holds bytes a partial BYOB read left in its queue), and
-   * `ERR_SOCKET_CLOSED` once the readable has ended.
-   */
-  unshift(bytes: Uint8Array): void;
-  /** Bytes read from the kernel and not yet handed on (the readable's own buffer). */
-  readonly readableBuffered: number;
-  /** Bytes handed to the socket that Bun has not accepted yet (the unaccepted tail). */
-  readonly writableBuffered: number;
-}
+const hostPort = (host: string | undefined, port: number | undefined): string | null =>
+  host === undefined || host === '' ? null : host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 
-const DEFAULT_HWM = 65536;
+class BunSpliceSocket implements SpliceSocket<BunSocket>, SocketOwner {
+  readonly socket: BunSocket;
+  /** The transport (./runtime.ts). */
+  readonly #state: SocketState;
+  readonly #settings: SocketSettings;
+  readonly #unix: UnixEnd | undefined;
+  #readable: ReadableStream<Uint8Array> | undefined;
+  #writable: WritableStream<Uint8Array> | undefined;
+  #opened: Promise<SocketInfo> | undefined;
+  #closed: Promise<void> | undefined;
+  #settleClosed: ((error: unknown) => void) | undefined;
+  /** Set once the socket closed: `null` for a clean close. */
+  #closeError: unknown = undefined;
+  #closing: Promise<void> | undefined;
+  // The writable's chunks, counted so that close() lets those queued before it go out (and no later one).
+  #writesIn = 0;
+  #writesDone = 0;
+  #lastBeforeClose = Infinity;
+  #writeOver = false;
+  #onWriteDone: (() => void) | undefined;
 
-function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+  constructor(state: SocketState, settings: SocketSettings, unix: UnixEnd | undefined) {
+    this.socket = state.socket;
+    this.#state = state;
+    this.#settings = settings;
+    this.#unix = unix;
+    state.owner = this;
+  }
 
-class Endpoint implements BunSpliceSocket {
-  readonly readable: ReadableStream<Uint8Array>;
-  readonly writable: WritableStream<Uint8Array>;
-  readonly opened: Promise<SocketInfo>;
-  readonly closed: Promise<void>;
-  readonly socket: BunSocket<unknown>;
-  readonly state: SocketState;
-  private readonly openedD = deferred<SocketInfo>();
-  private readonly closedD = deferred<void>();
+  get readable(): ReadableStream<Uint8Array> {
+    return (this.#readable ??= this.#mark(createReadable(this.#state, () => this.#state.destroy())));
+  }
 
-  constructor(socket: BunSocket<unknown>, options: AdapterOptions, tls: boolean) {
-    this.socket = socket;
-    this.opened = this.openedD.promise;
-    this.closed = this.closedD.promise;
-    // Fire-and-forget promises must not become unhandled rejections.
-    this.opened.catch(() => undefined);
-    this.closed.catch(() => undefined);
-    const state = new SocketState(socket, options.highWaterMark ?? DEFAULT_HWM, (error) => {
-      if (error === undefined) this.closedD.resolve();
-      else this.closedD.reject(error);
-      this.openedD.reject(error ?? codedError('ERR_SOCKET_CLOSED', 'The socket closed before it opened'));
-    });
-    this.state = state;
-    const destroy = (): void => {
-      if (!state.isClosed) socket.terminate();
-    };
-    this.readable = createReadable(state, destroy);
-    this.writable = createWritable(state, tls ? this.opened : undefined, destroy);
-    if (options.direct !== false) {
-      const end: BunDirectEnd = { provider: bunDirectProvider, state };
-      Object.defineProperty(this.readable, directSplice, { value: end });
-      Object.defineProperty(this.writable, directSplice, { value: end });
+  get writable(): WritableStream<Uint8Array> {
+    return (this.#writable ??= this.#mark(this.#createWritable()));
+  }
+
+  get opened(): Promise<SocketInfo> {
+    // Handed out usable (TLS: after the handshake): `opened` has nothing left to wait for.
+    return (this.#opened ??= handled(Promise.resolve(this.#info())));
+  }
+
+  get closed(): Promise<void> {
+    if (this.#closed === undefined) {
+      const error = this.#closeError;
+      if (error === undefined) this.#closed = new Promise((resolve, reject) => (this.#settleClosed = (e) => (e == null ? resolve() : reject(e))));
+      else this.#closed = error === null ? Promise.resolve() : Promise.reject(error);
+      handled(this.#closed);
     }
-    if (!tls) this.markOpen();
-  }
-
-  markOpen(): void {
-    const s = this.socket;
-    this.openedD.resolve({ remoteAddress: s.remoteAddress, remotePort: s.remotePort, localAddress: s.localAddress, localPort: s.localPort });
-  }
-
-  failOpen(error: unknown): void {
-    this.openedD.reject(error);
-    this.state.onError(error);
-  }
-
-  unshift(bytes: Uint8Array): void {
-    this.state.putBack(checkUnshift(this.readable, bytes, this.state.streamQueued));
+    return this.#closed;
   }
 
   get readableBuffered(): number {
-    return this.state.inboxBytes;
+    return this.#state.inboxBytes;
   }
 
   get writableBuffered(): number {
-    return this.state.outboxBytes;
+    return this.#state.outboxBytes;
+  }
+
+  unshift(bytes: Uint8Array): void {
+    this.#state.putBack(checkUnshift(this.readable, bytes, this.#state.streamQueued));
   }
 
   [spliceAddresses](): SpliceAddresses {
-    return socketAddresses(this.socket);
+    const { localAddress, remoteAddress } = this.#info();
+    return { local: localAddress, remote: remoteAddress };
   }
 
-  async close(): Promise<void> {
-    const state = this.state;
-    if (!state.isClosed) {
-      await state.whenOutboxEmpty().catch(() => undefined);
-      // end() flushes and closes both directions (docs/runtimes.md#bun).
-      if (!state.isClosed) this.socket.end();
+  /**
+   * docs/adapters.md#closing: nothing more is read or written; the bytes
+   * queued before this call go out, then FIN; resolves once the socket is
+   * closed, when the peer finished too or after `linger` ms (then destroyed).
+   */
+  close(): Promise<void> {
+    return (this.#closing ??= this.#close());
+  }
+
+  async #close(): Promise<void> {
+    const state = this.#state;
+    if (state.isClosed) return;
+    const closed = this.closed.catch(() => undefined);
+    const linger = this.#settings.linger;
+    if (linger === 0) {
+      state.destroy();
+      return closed;
     }
-    // docs/adapters.md: close() never rejects, even after a reset; `closed` reports the failure.
-    return this.closed.catch(() => undefined);
+    const timer = setTimeout(() => state.destroy(), linger);
+    const error = new SocketClosedError('The socket was closed by close()');
+    state.stopReading(error);
+    state.writeClosing = true;
+    this.#lastBeforeClose = this.#writesIn;
+    // A direct run writing into this socket ends; what it handed over already still goes out.
+    state.drainOwner?.onDrainError(error);
+    try {
+      await this.#writesFlushed(error);
+      // The outbox, then FIN; Bun closes the socket once the peer's FIN came too.
+      await state.shutdown();
+    } catch {
+      // The write side failed or was destroyed meanwhile: `closed` says why.
+    }
+    await closed;
+    clearTimeout(timer);
+  }
+
+  /** The writable's chunks queued before close() are written; then the writable fails with `error`. */
+  async #writesFlushed(error: SocketClosedError): Promise<void> {
+    while (!this.#writeOver && !this.#state.isClosed && this.#writesDone < this.#lastBeforeClose) {
+      await new Promise<void>((resolve) => (this.#onWriteDone = resolve));
+    }
+    this.#failWritable(error);
+  }
+
+  #failWritable(error: unknown): void {
+    try {
+      this.#state.wc?.error(error);
+    } catch {
+      // Already errored or closed.
+    }
+  }
+
+  #writeDone(): void {
+    this.#writesDone++;
+    const wake = this.#onWriteDone;
+    this.#onWriteDone = undefined;
+    wake?.();
+  }
+
+  #writeEnded(): void {
+    this.#writeOver = true;
+    this.#writeDone();
+  }
+
+  /** SocketOwner: the transport closed (`error` when it failed). */
+  onClosed(error: unknown): void {
+    this.#closeError = error ?? null;
+    this.#settleClosed?.(error);
+    this.#onWriteDone?.();
+  }
+
+  #info(): SocketInfo {
+    const unix = this.#unix;
+    if (unix !== undefined) return { localAddress: unix.side === 'local' ? unix.path : null, remoteAddress: unix.side === 'remote' ? unix.path : null };
+    const s = this.socket;
+    return { localAddress: hostPort(s.localAddress, s.localPort), remoteAddress: hostPort(s.remoteAddress, s.remotePort) };
+  }
+
+  /** The direct-dispatch mark (docs/adapters.md#direct-dispatch), unless `direct: false`. */
+  #mark<S extends object>(stream: S): S {
+    if (this.#settings.direct) {
+      const end: BunDirectEnd = { provider: bunDirectProvider, state: this.#state };
+      Object.defineProperty(stream, directSplice, { value: end });
+    }
+    return stream;
+  }
+
+  /**
+   * The writable: its queue is counted in bytes; `write()` resolves once Bun
+   * accepted every byte of the chunk (the tail waits in the outbox for
+   * `drain`); `close()` is a half-close, `shutdown()` (docs/adapters.md).
+   */
+  #createWritable(): WritableStream<Uint8Array> {
+    const state = this.#state;
+    return new WritableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          state.wc = controller;
+          // Created after the write side ended (streams are made on first access): it starts failed.
+          if (state.writeFailed) controller.error(state.writeError);
+          else if (state.writeEnded || state.writeClosing) controller.error(new SocketClosedError());
+        },
+        write: (chunk) => {
+          if (!(chunk instanceof Uint8Array)) {
+            this.#writeDone();
+            throw Object.assign(new TypeError(`writable.write(chunk): chunk must be a Uint8Array, received ${typeof chunk}`), { code: 'ERR_INVALID_ARG_TYPE' });
+          }
+          let all: boolean;
+          try {
+            all = state.send(chunk, this.#writesDone < this.#lastBeforeClose);
+          } catch (error) {
+            this.#writeEnded();
+            throw error;
+          }
+          if (all) return this.#writeDone();
+          return state.whenOutboxEmpty().then(
+            () => this.#writeDone(),
+            (error: unknown) => {
+              this.#writeEnded();
+              throw error;
+            },
+          );
+        },
+        close: () => {
+          this.#writeEnded();
+          return state.shutdown();
+        },
+        abort: () => {
+          this.#writeEnded();
+          state.destroy();
+        },
+      },
+      {
+        highWaterMark: this.#settings.highWaterMark,
+        size: (chunk) => {
+          this.#writesIn++;
+          return chunk.byteLength;
+        },
+      },
+    );
   }
 }
 
-const ENDPOINT = Symbol('sosplice.bun.endpoint');
-type Tagged = SocketState & { [ENDPOINT]?: Endpoint };
-
-function endpointOf(socket: BunSocket<unknown>): Endpoint | undefined {
-  return (socket.data as Tagged | undefined)?.[ENDPOINT];
-}
-
-function attach(socket: BunSocket<unknown>, options: AdapterOptions, tls: boolean): Endpoint {
-  const endpoint = new Endpoint(socket, options, tls);
-  (endpoint.state as Tagged)[ENDPOINT] = endpoint;
-  socket.data = endpoint.state;
-  return endpoint;
-}
-
-/** The handlers every adapter socket runs; `onOpen` hands a new socket over. */
-function handlers(options: AdapterOptions, tls: boolean, onOpen?: (endpoint: Endpoint) => void): BunSocketHandler<unknown> {
-  return {
-    binaryType: 'buffer',
-    open(socket) {
-      if (endpointOf(socket) !== undefined) return;
-      const endpoint = attach(socket, options, tls);
-      onOpen?.(endpoint);
-    },
-    handshake(socket, success, authorizationError) {
-      const endpoint = endpointOf(socket);
-      if (endpoint === undefined) return;
-      if (success) endpoint.markOpen();
-      else endpoint.failOpen(authorizationError ?? codedError('ERR_TLS_HANDSHAKE', 'TLS handshake failed'));
-    },
-    data(socket, data) {
-      (socket.data as SocketState).onData(data);
-    },
-    drain(socket) {
-      (socket.data as SocketState).onDrain();
-    },
-    end(socket) {
-      (socket.data as SocketState).onEnd();
-    },
-    close(socket, error) {
-      (socket.data as SocketState | undefined)?.onClose(error);
-    },
-    error(socket, error) {
-      (socket.data as SocketState | undefined)?.onError(error);
-    },
-    // Bun's own timeout ticks every 4 s; `idle` is the core's (docs/runtimes.md#bun).
-    timeout() {},
-  };
-}
-
-function isTls(options: BunSocketOptions): boolean {
-  return options.tls !== undefined && options.tls !== false;
+/** Makes `socket` (usable: TCP connected, TLS handshake done) an adapter socket. */
+export function attach(socket: BunSocket, settings: SocketSettings, unix?: UnixEnd): SpliceSocket<BunSocket> {
+  const state = new SocketState(socket, settings.highWaterMark);
+  socket.data = state;
+  return new BunSpliceSocket(state, settings, unix);
 }
 
 /**
- * Connects like `Bun.connect(options)` and resolves to the socket as a splice endpoint.
- * `allowHalfOpen` is always on: a peer's FIN ends our readable, never our write side.
+ * Takes over an open socket the application made with Bun itself: its
+ * handlers become the adapter's (`socket.reload`) and `socket.data` is the
+ * adapter's from now on. Half-close needs the socket to have been made with
+ * `allowHalfOpen: true`. Refuses a socket wrapped already (`ERR_SOCKET_WRAPPED`:
+ * its reads belong to the first wrapper), a closed one (`ERR_SOCKET_CLOSED`)
+ * and anything but a Bun socket (`ERR_INVALID_ARG_TYPE`), leaving it untouched.
  * @example
- * const upstream = await connect({ hostname: '127.0.0.1', port: 8080 });
+ * const endpoint = wrap(await Bun.connect({ hostname, port, allowHalfOpen: true, socket: handlers }));
  */
-export async function connect(options: BunSocketOptions & AdapterOptions): Promise<BunSpliceSocket> {
-  const bun = getBun();
-  const tls = isTls(options);
-  const { direct, highWaterMark, ...bunOptions } = options;
-  const own = { direct, highWaterMark };
-  const socket = await bun.connect({ ...bunOptions, allowHalfOpen: true, socket: handlers(own, tls) });
-  return endpointOf(socket) ?? attach(socket, own, tls);
-}
-
-/**
- * Listens like `Bun.listen(options)`; `onSocket` gets each accepted socket as a splice endpoint.
- * Returns Bun's listener (`stop()`, `port`, ...).
- */
-export function listen(options: BunSocketOptions & AdapterOptions, onSocket: (socket: BunSpliceSocket) => void): BunSocketListener<unknown> {
-  const bun = getBun();
-  const tls = isTls(options);
-  const { direct, highWaterMark, ...bunOptions } = options;
-  return bun.listen({ ...bunOptions, allowHalfOpen: true, socket: handlers({ direct, highWaterMark }, tls, onSocket) });
-}
-
-const SOCKET_METHODS = ['write', 'end', 'shutdown', 'terminate', 'pause', 'resume', 'reload'] as const;
-
-/** Bun's sockets are native objects: recognised by the methods the adapter calls (a listener has no `write`). */
-function isBunSocket(value: unknown): value is BunSocket<unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const socket = value as Record<string, unknown>;
-  return SOCKET_METHODS.every((method) => typeof socket[method] === 'function');
-}
-
-/** Bun reports a closed socket (terminated, ended, or closed by the peer) as `readyState` -1. */
-function isClosedSocket(socket: BunSocket<unknown>): boolean {
-  const state = socket.readyState;
-  return typeof state === 'number' ? state < 0 : state === 'closed';
-}
-
-/**
- * Takes over an open socket the application made with Bun itself: its handlers
- * are replaced (`socket.reload`) and `socket.data` is the adapter's from now on.
- * Half-close needs the socket to have been made with `allowHalfOpen: true`.
- * Throws `ERR_INVALID_ARG_TYPE` for anything but a Bun socket (a listener
- * included) and `ERR_SOCKET_CLOSED` for a closed one, leaving it untouched.
- */
-export function adopt(socket: BunSocket<unknown>, options: AdapterOptions = {}): BunSpliceSocket {
+export function wrap(socket: BunSocket, options?: SpliceSocketOptions): SpliceSocket<BunSocket> {
   getBun();
   if (!isBunSocket(socket)) throw invalidArgType('socket', 'an open Bun socket (from Bun.connect or Bun.listen)', socket);
-  const existing = endpointOf(socket);
-  if (existing !== undefined) return existing;
+  const settings = socketSettings(options);
+  if (socket.data instanceof SocketState) throw socketWrapped('socket', socket);
   // A closed socket never calls a handler again: its streams would wait forever.
-  // Checked before reload() so the caller's socket keeps its handlers and data.
-  if (isClosedSocket(socket)) throw codedError('ERR_SOCKET_CLOSED', 'adopt() was given a closed socket');
-  const endpoint = attach(socket, options, false);
-  socket.reload({ socket: handlers(options, false) });
-  return endpoint;
+  if (isClosedSocket(socket)) throw socketAlreadyClosed('socket');
+  const state = new SocketState(socket, settings.highWaterMark);
+  takeOver(socket, state);
+  return new BunSpliceSocket(state, settings, undefined);
+}
+
+/** Renders a received value for an error message, as `@sosplice/core` does, naming Bun's native objects by their tag. */
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`;
+  if (typeof value === 'object') {
+    const tag = Object.prototype.toString.call(value).slice(8, -1);
+    const name = (value as object).constructor?.name;
+    // Bun's native objects (Listener, TCPSocket) have `Object` as constructor: the tag names them.
+    const shown = name && name !== 'Object' ? name : tag !== 'Object' ? tag : undefined;
+    return shown ? `an instance of ${shown}` : 'an object';
+  }
+  if (typeof value === 'string') return `type string ('${value.length > 28 ? `${value.slice(0, 25)}...` : value}')`;
+  return `type ${typeof value} (${String(value)})`;
+}
+
+/** `name` should be `expected`, and `value` was received instead (worded as `@sosplice/core` words it). */
+export function invalidArgType(name: string, expected: string, value: unknown): TypeError & { readonly code: 'ERR_INVALID_ARG_TYPE' } {
+  return Object.assign(new TypeError(`The "${name}" argument must be ${expected}. Received ${describeValue(value)}`), { code: 'ERR_INVALID_ARG_TYPE' as const });
 }
