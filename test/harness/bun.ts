@@ -21,6 +21,8 @@ export interface BunHarnessOptions {
   /** With `direct`: the kernel path (docs/contract.md#the-kernel-path) instead of the JS direct path (switched off per endpoint otherwise). */
   kernel?: boolean;
   transport?: BunTransport;
+  /** The adapter sockets' `linger` (ms; the adapter's default otherwise). */
+  linger?: number;
 }
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
@@ -221,6 +223,7 @@ export class BunLoopback {
   readonly transport: BunTransport;
   readonly direct: boolean;
   readonly kernel: boolean;
+  private readonly linger: number | undefined;
   private server: BunSocketListener<unknown> | undefined;
   private accepted: RawPeer[] = [];
   private acceptWaiters: Array<(p: RawPeer) => void> = [];
@@ -233,6 +236,7 @@ export class BunLoopback {
     this.direct = options.direct;
     this.kernel = options.kernel ?? false;
     this.transport = options.transport ?? 'tcp';
+    this.linger = options.linger;
     const onAccept = (peer: RawPeer): void => {
       this.peers.add(peer);
       const waiter = this.acceptWaiters.shift();
@@ -261,7 +265,7 @@ export class BunLoopback {
         this.transport === 'unix'
           ? { path: this.unixPath! }
           : { hostname: '127.0.0.1', port: this.server!.port, ...(this.transport === 'tls' ? { tls: { rejectUnauthorized: false } } : {}) };
-      const endpoint = await connect({ ...where, direct: this.direct });
+      const endpoint = await connect({ ...where, direct: this.direct, ...(this.linger === undefined ? {} : { linger: this.linger }) });
       const peer = await this.nextAccepted();
       await endpoint.opened;
       if (!this.kernel) setNativeEnabled(false, endpoint);
