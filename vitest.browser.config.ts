@@ -16,6 +16,7 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 const inPage = {
   include: [
     'test/conformance/memory.test.ts',
+    'test/conformance/kit.test.ts',
     'test/transform.test.ts',
     'test/validation.test.ts',
     'test/regressions.test.ts',

@@ -74,5 +74,9 @@ export interface Harness {
   dispose(): Promise<void>;
 }
 
-/** Builds a harness; one per runtime × transport × path. */
-export type HarnessFactory = () => Promise<Harness>;
+/**
+ * Builds a harness; one per runtime × transport × path. `lazy`: its
+ * endpoints create their streams on first access and carry the
+ * endpoint-level direct mark (SPEC 6.2), so `_suite-lazy.ts` applies.
+ */
+export type HarnessFactory = (() => Promise<Harness>) & { readonly lazy?: boolean };
