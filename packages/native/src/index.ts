@@ -115,8 +115,12 @@ export function setNativeEnabled(value: boolean, endpoint?: StreamPair): void {
     });
   }
   // The adapters ask by the mark on the streams (the core's directSplice), which they see in a splice.
-  for (const stream of [endpoint.readable, endpoint.writable]) {
-    const end = (stream as DirectSpliceCapable)[directSplice];
+  // A lazy endpoint of the socket kit (@sosplice/core/socket) names its two
+  // sides, which are its streams' marks, on its own mark: read there, so the
+  // streams are not created for this.
+  const mark = (endpoint as DirectSpliceCapable)[directSplice] as { read?: DirectSpliceEnd; write?: DirectSpliceEnd } | undefined;
+  const ends = mark?.read !== undefined && mark.write !== undefined ? [mark.read, mark.write] : [endpoint.readable, endpoint.writable].map((stream) => (stream as DirectSpliceCapable)[directSplice]);
+  for (const end of ends) {
     if (end === undefined) continue;
     if (value) shared.off.delete(end);
     else shared.off.add(end);
