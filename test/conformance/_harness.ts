@@ -75,8 +75,10 @@ export interface Harness {
 }
 
 /**
- * Builds a harness; one per runtime × transport × path. `lazy`: its
- * endpoints create their streams on first access and carry the
- * endpoint-level direct mark (SPEC 6.2), so `_suite-lazy.ts` applies.
+ * Builds a harness; one per runtime × transport × path. `lazy`: the
+ * harness takes part in `_suite-lazy.ts` (SPEC 6.2): an adapter's endpoints
+ * create their streams on first access and, on its direct path, carry the
+ * endpoint-level mark. (A transition flag of issue #10: it goes once every
+ * factory sets it.)
  */
 export type HarnessFactory = (() => Promise<Harness>) & { readonly lazy?: boolean };
