@@ -18,42 +18,23 @@
  * it calls (a linked pair's other direction) cannot start a second one.
  */
 import { SpliceController, type SpliceEvent, type StopReason } from './controller.ts';
-import {
-  matchDirectProvider,
-  type DirectDrainLease,
-  type DirectSourceLease,
-  type DirectSpliceEndpoint,
-  type DirectSpliceRun,
-} from './direct.ts';
+import type { DirectSpliceRun } from './direct.ts';
+import { SpliceHolds } from './holds.ts';
+import { offerEndpoints, offerStreams, type LeasedEnds, type Offer } from './dispatch.ts';
 import { pumpStreams } from './stream-pump.ts';
 import { datagramMark } from './datagram.ts';
 import type { NormalizedOptions } from './validate.ts';
-import type { SpliceEndpoint, SpliceReason, SpliceResult } from './types.ts';
+import type { SpliceReason, SpliceResult } from './types.ts';
 
 const noop = (): void => {};
 
 /** Where a splice is in its life; see the module comment. */
 export type SplicePhase = 'new' | 'starting' | 'running' | 'stopping' | 'ending' | 'closing' | 'settled';
 
-/** A splice between two endpoints that both carry an endpoint-level mark, with their leases taken (SPEC 6.2). */
-export interface LeasedEnds {
-  readonly source: SpliceEndpoint;
-  readonly drain: SpliceEndpoint;
-  readonly sourceMark: DirectSpliceEndpoint;
-  readonly drainMark: DirectSpliceEndpoint;
-  readonly sourceLease: DirectSourceLease;
-  readonly drainLease: DirectDrainLease;
-}
-
 /** The running state of one splice; `Splice` is its public face. */
-export class SpliceRun {
+export class SpliceRun extends SpliceHolds {
   readonly ctl: SpliceController;
   readonly options: NormalizedOptions;
-  /** The streams, once the splice runs on them (absent while it runs on endpoint leases). */
-  readable: ReadableStream<Uint8Array> | undefined;
-  writable: WritableStream<Uint8Array> | undefined;
-  reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader | undefined;
-  writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
   readonly done: Promise<SpliceResult>;
   /**
    * The bytes an error ending counts, from the stream path (issue 16):
@@ -72,8 +53,6 @@ export class SpliceRun {
   onEnding: ((reason: SpliceReason) => void) | undefined;
   #phase: SplicePhase = 'new';
   #leased: LeasedEnds | undefined;
-  #sourceLease: DirectSourceLease | undefined;
-  #drainLease: DirectDrainLease | undefined;
   #result: SpliceResult | undefined;
   #resolve!: (result: SpliceResult) => void;
   #direct: DirectSpliceRun | undefined;
@@ -81,10 +60,11 @@ export class SpliceRun {
   #early: SpliceEvent | undefined;
 
   constructor(ends: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> } | LeasedEnds, options: NormalizedOptions) {
+    super();
     if ('sourceLease' in ends) {
       this.#leased = ends;
-      this.#sourceLease = ends.sourceLease;
-      this.#drainLease = ends.drainLease;
+      this.sourceLease = ends.sourceLease;
+      this.drainLease = ends.drainLease;
     } else {
       this.readable = ends.readable;
       this.writable = ends.writable;
@@ -118,66 +98,46 @@ export class SpliceRun {
     const { signal } = this.options;
     if (signal?.aborted) {
       // docs/contract.md#starting-a-splice: an already-aborted signal leaves both sides untouched.
-      this.#releaseSource();
-      this.#releaseDrain();
+      this.releaseSource();
+      this.releaseDrain();
       this.#settle({ reason: 'unsplice', bytes: 0 });
       return;
     }
     signal?.addEventListener('abort', this.#onAbort);
-    if (this.#leased !== undefined && this.#startOnLeases(this.#leased)) return;
-    if (this.#startOnMarkedStreams()) return;
+    const leased = this.#leased;
+    if (leased !== undefined) {
+      // SPEC 6.2: the provider takes the endpoints; declined, the splice falls back to their streams.
+      const run = offerEndpoints(leased, this.ctl, this.#offer);
+      if (run !== undefined) return this.#running(run);
+      this.releaseSource();
+      this.releaseDrain();
+      this.#leased = undefined;
+      // Created here if they did not exist yet; free, since the leases were.
+      this.readable = leased.source.readable;
+      this.writable = leased.drain.writable;
+    }
+    const taken = offerStreams(this.readable!, this.writable!, this.ctl, this.#offer);
+    if (taken !== undefined) {
+      this.reader = taken.reader;
+      this.writer = taken.writer;
+      return this.#running(taken.run);
+    }
     this.#phase = 'running';
     this.ctl.start();
     pumpStreams(this, this.readable!, this.writable!);
   }
 
-  /** SPEC 6.2: the provider takes the endpoints; declined, the splice falls back to their streams. */
-  #startOnLeases(ends: LeasedEnds): boolean {
-    const { sourceMark, drainMark, sourceLease, drainLease } = ends;
-    const run = this.#offer(() => sourceMark.provider.spliceEndpoints!({ source: sourceMark, drain: drainMark, sourceLease, drainLease, control: this.ctl }));
-    if (run !== undefined) return this.#running(run);
-    this.#releaseSource();
-    this.#releaseDrain();
-    this.#leased = undefined;
-    // Created here if they did not exist yet; free, since the leases were.
-    this.readable = ends.source.readable;
-    this.writable = ends.drain.writable;
-    return false;
-  }
-
-  /** Both streams carry the same provider's mark: offer it the splice with their reader and writer. */
-  #startOnMarkedStreams(): boolean {
-    const readable = this.readable!;
-    const writable = this.writable!;
-    const match = matchDirectProvider(readable, writable);
-    if (match === undefined) return false;
-    const reader = readable.getReader();
-    const writer = writable.getWriter();
-    this.reader = reader;
-    this.writer = writer;
-    // A drain that can take nothing now (closed: desiredSize 0; errored:
-    // null; or full) goes to the stream path, which reports a closed or
-    // failed drain the same way on every transport (issue 16).
-    const run = (writer.desiredSize ?? 0) > 0 ? this.#offer(() => match.source.provider.splice({ ...match, reader, writer, control: this.ctl })) : undefined;
-    if (run !== undefined) return this.#running(run);
-    // Declined: the stream path takes its own locks (a BYOB reader for max).
-    reader.releaseLock();
-    writer.releaseLock();
-    this.reader = this.writer = undefined;
-    return false;
-  }
-
   /** Asks a provider; events it causes before it returns wait in `#early`. */
-  #offer(splice: () => DirectSpliceRun | undefined): DirectSpliceRun | undefined {
+  #offer: Offer = (splice) => {
     this.#phase = 'starting';
     try {
       return splice();
     } finally {
       this.#phase = 'new';
     }
-  }
+  };
 
-  #running(run: DirectSpliceRun): true {
+  #running(run: DirectSpliceRun): void {
     this.#direct = run;
     this.#phase = 'running';
     this.ctl.start();
@@ -185,7 +145,6 @@ export class SpliceRun {
     const early = this.#early;
     this.#early = undefined;
     if (early !== undefined) this.#onEvent(early);
-    return true;
   }
 
   /** `unsplice()`: docs/contract.md#unsplice. */
@@ -193,7 +152,7 @@ export class SpliceRun {
     if (this.#phase === 'settled') return this.done;
     if (this.#phase === 'closing') {
       // docs/contract.md#unsplice: an unsplice during the EOF close resolves at once, still 'eof'; the close goes on.
-      this.#releaseDrain();
+      this.releaseDrain();
       this.#settle({ reason: 'eof', bytes: this.ctl.bytes });
     } else {
       this.ctl.stop('unsplice');
@@ -212,8 +171,8 @@ export class SpliceRun {
   endWithStop(reason: StopReason, remainder?: Uint8Array): void {
     if (!this.#beginEnding()) return;
     this.#ending(reason);
-    this.#releaseSource();
-    this.#releaseDrain();
+    this.releaseSource();
+    this.releaseDrain();
     // docs/datagrams.md: a datagram that did not fit goes back to the front of a source that takes it back.
     const giveBack = remainder === undefined || this.readable === undefined ? undefined : datagramMark(this.readable)?.unshift;
     if (giveBack !== undefined) {
@@ -229,24 +188,22 @@ export class SpliceRun {
   endWithEof(): void {
     if (!this.#beginEnding()) return;
     this.#ending('eof');
-    this.#releaseSource();
-    const lease = this.#drainLease;
-    const writer = this.writer;
-    if (this.options.preventClose || (writer === undefined && lease === undefined)) {
-      this.#releaseDrain();
+    this.releaseSource();
+    if (this.options.preventClose || !this.holdsDrain) {
+      this.releaseDrain();
       this.#settle({ reason: 'eof', bytes: this.ctl.bytes });
       return;
     }
     // docs/contract.md#unsplice: 'eof' without preventClose waits for the close (flush, FIN).
     this.#phase = 'closing';
     this.ctl.close();
-    (lease !== undefined ? lease.close() : writer!.close()).then(
+    this.closeDrain().then(
       () => {
-        this.#releaseDrain();
+        this.releaseDrain();
         this.#settle({ reason: 'eof', bytes: this.ctl.bytes });
       },
       (error: unknown) => {
-        this.#releaseDrain();
+        this.releaseDrain();
         this.#settle({ reason: 'error', bytes: this.deliveredBytes?.(false) ?? this.ctl.bytes, error });
       },
     );
@@ -260,60 +217,16 @@ export class SpliceRun {
   endWithError(side: 'source' | 'drain', error: unknown, remainder?: Uint8Array): void {
     if (!this.#beginEnding()) return;
     this.#ending('error');
-    if (side === 'source' && !this.options.preventAbort) {
-      if (this.#drainLease !== undefined) this.#drainLease.abort(error);
-      else this.writer?.abort(error).catch(noop);
-    }
-    if (side === 'drain' && !this.options.preventCancel) {
-      if (this.#sourceLease !== undefined) this.#sourceLease.cancel(error);
-      // The reader may have been released already to interrupt a read.
-      else (this.reader ?? this.readable)?.cancel(error).catch(noop);
-    }
-    this.#releaseSource();
-    this.#releaseDrain();
+    if (side === 'source' && !this.options.preventAbort) this.abortDrain(error);
+    if (side === 'drain' && !this.options.preventCancel) this.cancelSource(error);
+    this.releaseSource();
+    this.releaseDrain();
     const bytes = this.deliveredBytes?.(side === 'source' && !this.options.preventAbort) ?? this.ctl.bytes;
     const result: SpliceResult =
       remainder !== undefined && remainder.byteLength > 0 && this.options.preventCancel
         ? { reason: 'error', bytes, error, remainder }
         : { reason: 'error', bytes, error };
     this.#settle(result);
-  }
-
-  /** Lets go of the source's reader (the stream pump also does, to interrupt a pending read). */
-  releaseReader(): void {
-    const reader = this.reader;
-    if (reader === undefined) return;
-    this.reader = undefined;
-    try {
-      // Current spec: a pending read is rejected and its data stays queued.
-      reader.releaseLock();
-    } catch {
-      // An older implementation refusing to release with a read pending; the
-      // read will settle and the lock goes with the stream's end.
-    }
-  }
-
-  /** Lets go of the drain's writer (the stream pump also does, to interrupt a wait for room). */
-  releaseWriter(): void {
-    const writer = this.writer;
-    if (writer === undefined) return;
-    this.writer = undefined;
-    // Chunks already written stay queued and reach the sink (docs/contract.md#unsplice).
-    writer.releaseLock();
-  }
-
-  #releaseSource(): void {
-    const lease = this.#sourceLease;
-    this.#sourceLease = undefined;
-    lease?.release();
-    this.releaseReader();
-  }
-
-  #releaseDrain(): void {
-    const lease = this.#drainLease;
-    this.#drainLease = undefined;
-    lease?.release();
-    this.releaseWriter();
   }
 
   #onAbort = (): void => {

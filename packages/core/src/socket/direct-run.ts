@@ -92,15 +92,15 @@ export class SocketDirectRun implements DirectSpliceRun, ReadConsumer, DrainWatc
   /** One chunk from the source: into the drain, within the budget (steps 3 and 4). */
   data(chunk: Uint8Array): void {
     const source = this.source;
-    if (this.#stopped) return source.giveBack(chunk);
+    if (this.#stopped) return source.queue.unshift(chunk);
     const remaining = this.control.remaining;
     if (chunk.byteLength > remaining) {
       source.pause();
-      source.giveBack(chunk.subarray(remaining));
+      source.queue.unshift(chunk.subarray(remaining));
       chunk = chunk.subarray(0, remaining);
     }
     if (this.drain.phase !== 'open') {
-      source.giveBack(chunk);
+      source.queue.unshift(chunk);
       source.pause();
       return this.control.drainErrored(this.drain.closedError());
     }

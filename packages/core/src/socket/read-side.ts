@@ -18,6 +18,7 @@
  * backpressure: the kernel's buffer fills next).
  */
 import { directSplice, type DirectSourceLease, type DirectSpliceProvider } from '../direct.ts';
+import { ReadLease } from './leases.ts';
 import { invalidArgType, spliceBusy } from '../errors.ts';
 import { ByteQueue } from './byte-queue.ts';
 import { SocketClosedError } from './errors.ts';
@@ -32,8 +33,6 @@ export interface ReadConsumer {
 
 /** `open`: bytes may come; `ended`: the peer's FIN came (the queue may still hold bytes); `closed`: EOF delivered, or cancelled. */
 export type ReadPhase = 'open' | 'ended' | 'closed' | 'errored';
-
-const noop = (): void => {};
 
 export class SocketReadSide {
   readonly transport: SocketTransport;
@@ -231,7 +230,7 @@ export class SocketReadSide {
     }
   }
 
-  /** Received bytes go to `consumer` from now (after the caller took `queue`'s). */
+  /** Received bytes go to `consumer` from now (after the caller took `queue`'s; it puts back a tail with `queue.unshift()`). */
   attach(consumer: ReadConsumer): void {
     this.#consumer = consumer;
   }
@@ -242,11 +241,6 @@ export class SocketReadSide {
     this.#claimed = false;
     if (this.#waiting) this.#answer();
     this.#flow();
-  }
-
-  /** Puts bytes taken but not delivered back at the front (the tail past `max`). */
-  giveBack(chunk: Uint8Array): void {
-    this.queue.unshift(chunk);
   }
 
   pause(): void {
@@ -294,26 +288,5 @@ export class SocketReadSide {
     if (this.#consumer !== undefined || this.#phase !== 'open') return;
     if (this.queue.size < this.highWaterMark) this.resume();
     else this.pause();
-  }
-}
-
-/** The lease of a read side (docs/contract.md#direct-dispatch): `release()` or `cancel()`, once. */
-class ReadLease implements DirectSourceLease {
-  /** The internal reader that keeps a stream of the side locked while leased. */
-  hold: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  readonly #side: SocketReadSide;
-
-  constructor(side: SocketReadSide) {
-    this.#side = side;
-  }
-
-  release(): void {
-    this.#side.endLease(this);
-  }
-
-  cancel(reason: unknown): void {
-    // Through the stream when there is one, so that it reads as cancelled too.
-    if (this.hold !== undefined) this.hold.cancel(reason).catch(noop);
-    else this.#side.cancel(reason);
   }
 }

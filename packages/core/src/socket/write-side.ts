@@ -15,6 +15,7 @@
 import { directSplice, type DirectDrainLease, type DirectSpliceProvider } from '../direct.ts';
 import { invalidArgType } from '../errors.ts';
 import { ByteQueue } from './byte-queue.ts';
+import { WriteLease } from './leases.ts';
 import { SocketClosedError } from './errors.ts';
 import type { SocketTransport } from './transport.ts';
 
@@ -228,30 +229,5 @@ export class SocketWriteSide {
     const flushed = this.#flushed;
     this.#flushed = undefined;
     flushed?.reject(error);
-  }
-}
-
-/** The lease of a write side (docs/contract.md#direct-dispatch). */
-class WriteLease implements DirectDrainLease {
-  /** The internal writer that keeps a stream of the side locked while leased. */
-  hold: WritableStreamDefaultWriter<Uint8Array> | undefined;
-  readonly #side: SocketWriteSide;
-
-  constructor(side: SocketWriteSide) {
-    this.#side = side;
-  }
-
-  release(): void {
-    this.#side.endLease(this);
-  }
-
-  close(): Promise<void> {
-    // Through the stream when there is one: after its queued chunks, and it reads as closed.
-    return this.hold !== undefined ? this.hold.close() : this.#side.shutdown();
-  }
-
-  abort(reason: unknown): void {
-    if (this.hold !== undefined) this.hold.abort(reason).catch(noop);
-    else this.#side.abort(reason);
   }
 }
