@@ -41,12 +41,16 @@ class SpliceHandle implements Splice {
 class SplicePairHandle implements SplicePair {
   readonly aToB: Splice;
   readonly bToA: Splice;
-  readonly done: Promise<[SpliceResult, SpliceResult]>;
+  #done: Promise<[SpliceResult, SpliceResult]> | undefined;
 
   constructor(aToB: Splice, bToA: Splice) {
     this.aToB = aToB;
     this.bToA = bToA;
-    this.done = Promise.all([aToB.done, bToA.done]);
+  }
+
+  // Made when asked: a proxy holding thousands of pairs may never await it.
+  get done(): Promise<[SpliceResult, SpliceResult]> {
+    return (this.#done ??= Promise.all([this.aToB.done, this.bToA.done]));
   }
 
   unsplice(): Promise<[SpliceResult, SpliceResult]> {
