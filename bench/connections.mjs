@@ -72,7 +72,7 @@ export function connectionsMarkdown(report) {
   if (report.idle) {
     const s = report.idle.settings;
     parts.push(
-      `Idle RSS: ${s.connections} connections held open through the proxy (one byte echoed each way on each, then silent), VmRSS growth over the proxy warmed up by ${s.warm} connections, per connection, medians of ${s.rounds} interleaved rounds; ratio = median of same-round ratios, **target ≤ 1.1x**.`,
+      `Idle RSS: ${s.connections.toLocaleString('en')} connections held open through the proxy (one byte echoed each way on each, then silent), VmRSS growth over the proxy warmed up by ${s.warm} connections, per connection, medians of ${s.rounds} interleaved rounds; ratio = median of same-round ratios, **target ≤ 1.1x**.`,
       idleTable(report.idle),
     );
   }
