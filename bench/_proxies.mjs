@@ -6,6 +6,7 @@
 // same command with SOSPLICE_NATIVE=0, the JS direct path.
 import { root } from '../examples/_runtimes.mjs';
 import { startProxy } from '../examples/tcp-proxy/_harness.mjs';
+import { median } from './_stats.mjs';
 
 const CLI = `${root}packages/cli/src/main.mjs`;
 export const PROXIES = {
@@ -58,5 +59,28 @@ export function within(promise, ms, what) {
   return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
 
+/** `x` with `digits` decimals, or "–" when it was not measured (NaN). */
+export const fixed = (x, digits) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
+
 /** "1.23x", or "-" when either side is missing. */
 export const ratioText = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}x` : '-');
+
+/** The median of the measured values of `xs` (one per round, a hole where a round failed), NaN if none. */
+export const medianOf = (xs) => {
+  const present = xs.filter((x) => x !== undefined && !Number.isNaN(x));
+  return present.length ? median(present) : NaN;
+};
+
+/** The median of same-round ratios `value(xs[i]) / value(base[i])`, over the rounds both were measured in. */
+export const pairedRatio = (xs, base, value = (x) => x) => medianOf(xs.map((x, i) => (x === undefined || base[i] === undefined ? undefined : value(x) / value(base[i]))));
+
+/** Runs `fn`; on failure logs it, records it in `errors` under `what` and resolves to undefined. */
+export async function attempt(what, errors, log, fn) {
+  try {
+    return await fn();
+  } catch (error) {
+    errors.push(`${what}: ${String(error?.message ?? error).split('\n')[0]}`);
+    log(`${what}: ${error?.stack ?? error}`);
+    return undefined;
+  }
+}

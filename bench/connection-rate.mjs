@@ -6,8 +6,7 @@
 // Figures: medians over rounds; ratios: medians of same-round ratios.
 import { ab, startNginx } from './_nginx.mjs';
 import { treeCpuSeconds } from './_procfs.mjs';
-import { median } from './_stats.mjs';
-import { PROXIES, ratioText, rotate, startVariant, variantsOf } from './_proxies.mjs';
+import { attempt, fixed, medianOf, pairedRatio, PROXIES, ratioText, rotate, startVariant, variantsOf } from './_proxies.mjs';
 
 // With keep-alive 5,000 requests take a fifth of a second: too short for
 // /proc's 10 ms CPU ticks, so that mode sends `KEEPALIVE_FACTOR` times more.
@@ -27,29 +26,34 @@ async function measure(tools, port, pid, mode, { concurrency, ...settings }) {
 }
 
 /**
- * Runs the rate benchmark; resolves to `{ settings, rows }`, one row per
- * (runtime, proxy) with per-mode medians and, for sosplice, its ratio to the baseline.
+ * Runs the rate benchmark; resolves to `{ settings, rows, errors }`, one row per
+ * (runtime, proxy) with per-mode medians and, for sosplice, its ratio to the
+ * baseline. A proxy that fails a round leaves a hole there and an entry in `errors`.
  */
 export async function runRate({ tools, runtimes, rounds = 3, requests = 5000, concurrency = 50, log = console.error }) {
   const nginx = await startNginx(tools.nginx);
   const variants = [{ runtime: 'nginx', proxy: 'direct' }, ...variantsOf(runtimes)];
   const key = (v) => `${v.runtime}/${v.proxy}`;
   const samples = new Map(variants.map((v) => [key(v), []]));
+  const errors = [];
+  const text = (s) => `${s.rps.toFixed(0)} req/s, ${s.userPer1k.toFixed(3)}/${s.totalPer1k.toFixed(3)} CPU s/1k${s.failed ? `, ${s.failed} failed` : ''}`;
   try {
     for (let round = 0; round < rounds; round++) {
       const modes = rotate(Object.keys(MODES), round);
       for (const v of rotate(variants, round)) {
-        const proxy = v.runtime === 'nginx' ? undefined : await startVariant(v.runtime, v.proxy, nginx.port);
-        try {
-          const [port, pid] = proxy ? [proxy.port, proxy.child.pid] : [nginx.port, nginx.pid];
-          const sample = {};
-          for (const mode of modes) sample[mode] = await measure(tools, port, pid, mode, { requests, concurrency });
-          samples.get(key(v)).push(sample);
-          const text = (s) => `${s.rps.toFixed(0)} req/s, ${s.userPer1k.toFixed(3)}/${s.totalPer1k.toFixed(3)} CPU s/1k${s.failed ? `, ${s.failed} failed` : ''}`;
-          log(`rate round ${round + 1}/${rounds} ${key(v).padEnd(17)} no keep-alive ${text(sample.close)} | -k ${text(sample.keepalive)}`);
-        } finally {
-          await proxy?.stop(10_000);
-        }
+        const sample = await attempt(`rate ${key(v)} round ${round + 1}`, errors, log, async () => {
+          const proxy = v.runtime === 'nginx' ? undefined : await startVariant(v.runtime, v.proxy, nginx.port);
+          try {
+            const [port, pid] = proxy ? [proxy.port, proxy.child.pid] : [nginx.port, nginx.pid];
+            const sample = {};
+            for (const mode of modes) sample[mode] = await measure(tools, port, pid, mode, { requests, concurrency });
+            return sample;
+          } finally {
+            await proxy?.stop(10_000);
+          }
+        });
+        samples.get(key(v))[round] = sample;
+        if (sample) log(`rate round ${round + 1}/${rounds} ${key(v).padEnd(17)} no keep-alive ${text(sample.close)} | -k ${text(sample.keepalive)}`);
       }
     }
   } finally {
@@ -60,22 +64,19 @@ export async function runRate({ tools, runtimes, rounds = 3, requests = 5000, co
     const xs = samples.get(key(v));
     const row = { runtime: v.runtime, proxy: v.proxy };
     for (const mode of Object.keys(MODES)) {
-      const m = (field) => median(xs.map((s) => s[mode][field]));
-      row[mode] = { rps: m('rps'), userPer1k: m('userPer1k'), totalPer1k: m('totalPer1k'), failed: xs.reduce((n, s) => n + s[mode].failed, 0) };
-      if (v.proxy.startsWith('sosplice')) {
-        const base = samples.get(`${v.runtime}/baseline`);
-        row[mode].ratio = median(xs.map((s, i) => s[mode].rps / base[i][mode].rps));
-      }
+      const m = (field) => medianOf(xs.map((s) => s?.[mode][field]));
+      row[mode] = { rps: m('rps'), userPer1k: m('userPer1k'), totalPer1k: m('totalPer1k'), failed: xs.reduce((n, s) => n + (s?.[mode].failed ?? 0), 0) };
+      if (v.proxy.startsWith('sosplice')) row[mode].ratio = pairedRatio(xs, samples.get(`${v.runtime}/baseline`), (s) => s[mode].rps);
     }
     return row;
   });
-  return { settings: { rounds, requests, keepAliveRequests: requests * KEEPALIVE_FACTOR, concurrency }, rows };
+  return { settings: { rounds, requests, keepAliveRequests: requests * KEEPALIVE_FACTOR, concurrency }, rows, errors };
 }
 
 /** The rate rows as a Markdown table (ratio = sosplice req/s over the baseline's; target >= 0.9x). */
 export function rateTable({ rows }) {
-  const cell = (m) => `${m.rps.toFixed(0)}${m.failed ? ` (${m.failed} failed)` : ''}`;
-  const cpu = (m) => `${m.userPer1k.toFixed(3)} / ${m.totalPer1k.toFixed(3)}`;
+  const cell = (m) => `${fixed(m.rps, 0)}${m.failed ? ` (${m.failed} failed)` : ''}`;
+  const cpu = (m) => `${fixed(m.userPer1k, 3)} / ${fixed(m.totalPer1k, 3)}`;
   const label = (r) => (r.runtime === 'nginx' ? 'none (nginx directly)' : PROXIES[r.proxy].label(r.runtime));
   return [
     '| runtime | proxy | req/s, no keep-alive | ratio | req/s, `-k` | ratio | CPU s per 1k req, no keep-alive (user / total) | same, `-k` |',

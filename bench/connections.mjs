@@ -18,6 +18,7 @@ import { RUNTIMES, root, runtimeBinary } from '../examples/_runtimes.mjs';
 import { rateTable, runRate } from './connection-rate.mjs';
 import { idleTable, runIdle } from './idle-rss.mjs';
 import { ensureTools, nginxVersion } from './_nginx.mjs';
+import { attempt } from './_proxies.mjs';
 
 const results = `${root}bench/results/`;
 
@@ -25,26 +26,18 @@ const results = `${root}bench/results/`;
 export async function runConnections({ runtimes = RUNTIMES, only = ['rate', 'idle'], quick = false, rounds = 3, requests, connections, log = console.error } = {}) {
   const present = runtimes.filter((r) => runtimeBinary(r) !== undefined);
   const report = { date: new Date().toISOString(), machine: machineLine(present), command: commandLine(), errors: [] };
-  const failed = (part, error) => {
-    report.errors.push(`${part}: ${String(error?.message ?? error).split('\n')[0]}`);
-    log(error?.stack ?? error);
-  };
   if (only.includes('rate')) {
-    try {
+    report.rate = await attempt('connection rate', report.errors, log, async () => {
       const tools = ensureTools();
       report.nginx = nginxVersion(tools.nginx);
-      report.rate = await runRate({ tools, runtimes: present, rounds, requests: requests ?? (quick ? 1000 : 5000), log });
-    } catch (error) {
-      failed('connection rate', error);
-    }
+      return runRate({ tools, runtimes: present, rounds, requests: requests ?? (quick ? 1000 : 5000), log });
+    });
   }
   if (only.includes('idle')) {
-    try {
-      report.idle = await runIdle({ runtimes: present, rounds, connections: connections ?? (quick ? 200 : 1000), log });
-    } catch (error) {
-      failed('idle RSS', error);
-    }
+    report.idle = await attempt('idle RSS', report.errors, log, () => runIdle({ runtimes: present, rounds, connections: connections ?? (quick ? 200 : 1000), log }));
   }
+  // A proxy that failed a round is listed too; its row shows the rounds it did.
+  report.errors.push(...(report.rate?.errors ?? []), ...(report.idle?.errors ?? []));
   return report;
 }
 

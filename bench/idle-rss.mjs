@@ -10,8 +10,7 @@ import net from 'node:net';
 import { processRss } from '../examples/tcp-proxy/_harness.mjs';
 import { openClients } from './_loopback.mjs';
 import { openFileLimit } from './_procfs.mjs';
-import { median } from './_stats.mjs';
-import { PROXIES, ratioText, rotate, startVariant, variantsOf, within } from './_proxies.mjs';
+import { attempt, fixed, medianOf, pairedRatio, PROXIES, ratioText, rotate, startVariant, variantsOf, within } from './_proxies.mjs';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
 const STEP_LIMIT_MS = 60_000;
@@ -85,7 +84,10 @@ async function oneRun(runtime, proxyName, holder, { connections, warm }) {
   }
 }
 
-/** Runs the idle RSS benchmark; resolves to `{ settings, rows }` with KiB per connection (medians) and ratios. */
+/**
+ * Runs the idle RSS benchmark; resolves to `{ settings, rows, errors }` with KiB per connection
+ * (medians) and ratios. A proxy that fails a round leaves a hole there and an entry in `errors`.
+ */
 export async function runIdle({ runtimes, rounds = 3, connections = 1000, warm = 50, log = console.error }) {
   const needed = 2 * connections + 200; // this process holds both ends (clients and upstream sockets)
   if (openFileLimit() < needed) {
@@ -94,13 +96,14 @@ export async function runIdle({ runtimes, rounds = 3, connections = 1000, warm =
   const variants = variantsOf(runtimes);
   const key = (v) => `${v.runtime}/${v.proxy}`;
   const samples = new Map(variants.map((v) => [key(v), []]));
+  const errors = [];
   const holder = await startHolder();
   try {
     for (let round = 0; round < rounds; round++) {
       for (const v of rotate(variants, round)) {
-        const kib = await oneRun(v.runtime, v.proxy, holder, { connections, warm });
-        samples.get(key(v)).push(kib);
-        log(`idle round ${round + 1}/${rounds} ${key(v).padEnd(17)} ${kib.toFixed(1)} KiB/conn at ${connections}`);
+        const kib = await attempt(`idle ${key(v)} round ${round + 1}`, errors, log, () => oneRun(v.runtime, v.proxy, holder, { connections, warm }));
+        samples.get(key(v))[round] = kib;
+        if (kib !== undefined) log(`idle round ${round + 1}/${rounds} ${key(v).padEnd(17)} ${kib.toFixed(1)} KiB/conn at ${connections}`);
       }
     }
   } finally {
@@ -108,10 +111,9 @@ export async function runIdle({ runtimes, rounds = 3, connections = 1000, warm =
   }
   const rows = variants.map((v) => {
     const xs = samples.get(key(v));
-    const base = samples.get(`${v.runtime}/baseline`);
-    return { ...v, kibPerConn: median(xs), ratio: v.proxy.startsWith('sosplice') ? median(xs.map((x, i) => x / base[i])) : undefined };
+    return { ...v, kibPerConn: medianOf(xs), ratio: v.proxy.startsWith('sosplice') ? pairedRatio(xs, samples.get(`${v.runtime}/baseline`)) : undefined };
   });
-  return { settings: { rounds, connections, warm }, rows };
+  return { settings: { rounds, connections, warm }, rows, errors };
 }
 
 /** The idle rows as a Markdown table (ratio = sosplice over the baseline; target <= 1.1x). */
@@ -119,6 +121,6 @@ export function idleTable({ rows, settings }) {
   return [
     `| runtime | proxy | idle KiB/conn at ${settings.connections.toLocaleString('en')} | ratio |`,
     '|---|---|---:|---:|',
-    ...rows.map((r) => `| ${r.runtime} | ${PROXIES[r.proxy].label(r.runtime)} | ${r.kibPerConn.toFixed(1)} | ${ratioText(r.ratio)} |`),
+    ...rows.map((r) => `| ${r.runtime} | ${PROXIES[r.proxy].label(r.runtime)} | ${fixed(r.kibPerConn, 1)} | ${ratioText(r.ratio)} |`),
   ].join('\n');
 }
