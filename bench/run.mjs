@@ -10,7 +10,8 @@
 // `--quick`: 0.5 GiB per proxy run, 0.25 GiB per scale run, 1,000 requests
 // per ab run and 200 idle connections (about a third of the time), still medians of 3.
 // `--only connections` runs the connection benchmarks alone (for every
-// runtime) and leaves latest.* as they were.
+// runtime) and leaves latest.* as they were; beside runtimes
+// (`--only bun,connections`) they run for those runtimes only.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
