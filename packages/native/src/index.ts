@@ -133,10 +133,11 @@ export function nativeStats(): NativeStats {
 
 /**
  * For adapters: whether a splice between these two marked ends (the task's
- * `source` and `drain`) over these kernel fds may take the kernel path now.
+ * `source` and `drain`, or a socket kit's read and write sides, which are its
+ * streams' marks) over these kernel fds may take the kernel path now.
  * Synchronous and side-effect free, as a direct provider's decision must be.
  */
-export function kernelEligible(source: DirectSpliceEnd, drain: DirectSpliceEnd, sourceFd: unknown, drainFd: unknown, control: SpliceControl): boolean {
+export function kernelEligible(source: object, drain: object, sourceFd: unknown, drainFd: unknown, control: SpliceControl): boolean {
   if (addon === undefined || !shared.enabled || shared.off.has(source) || shared.off.has(drain)) return false;
   if (typeof sourceFd !== 'number' || typeof drainFd !== 'number' || sourceFd < 0 || drainFd < 0) return false;
   // A core older than the liveProgress seam cannot show the thread's progress.
