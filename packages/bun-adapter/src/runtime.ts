@@ -4,16 +4,14 @@
  * `terminate`; https://bun.sh/docs/api/tcp). Bun's types are declared
  * structurally, so the published `.d.ts` never needs `@types/bun`.
  *
- * Bun gives handlers per listener or connection, not per socket: one shared
- * handler object dispatches through `socket.data` to the socket's
- * {@link SocketState}. Read side: chunks from `data` go to a direct route
- * when one is set, else into a pending BYOB request, else into `inbox`; the
- * socket is paused while `inbox` holds `highWaterMark` bytes. Write side:
- * Bun's `write()` accepts part and keeps nothing (docs/runtimes.md#bun), so
- * the unaccepted tail waits in `outbox` and goes out on `drain`, first.
+ * Bun gives handlers per listener or connection, not per socket: two shared
+ * handler objects (plain, TLS) dispatch through `socket.data` to the
+ * socket's {@link BunTransport}, which hands each event to the socket kit's
+ * read or write side (`@sosplice/core/socket`). Bun's `write()` accepts part
+ * and keeps nothing (docs/runtimes.md#bun): the kit keeps the tail and
+ * offers it again on `drain`.
  */
-import { SocketClosedError, wrongRuntime } from '@sosplice/core/socket';
-import { ReadSide } from './readable.ts';
+import { SocketClosedError, wrongRuntime, type SocketReadSide, type SocketTransport, type SocketWriteSide } from '@sosplice/core/socket';
 
 /** Bun's `Socket` (`Bun.connect` / `Bun.listen`), as far as the adapter uses it. */
 export interface BunSocket<Data = unknown> {
@@ -104,175 +102,85 @@ export function writeEpipeError(): Error & { code: string } {
   return Object.assign(new Error('write EPIPE: the peer closed or reset the connection'), { code: 'EPIPE', errno: -32, syscall: 'write' });
 }
 
-/** The side of a direct route that writes into this socket. */
-export interface DrainOwner {
-  /** `outbox` became empty. */
-  onOutboxEmpty(): void;
-  /** The drain failed. */
-  onDrainError(error: unknown): void;
-}
-
 /** What the transport tells its endpoint. */
 export interface SocketOwner {
   /** The socket closed; `error` when it failed. */
   onClosed(error: unknown): void;
 }
 
-/** One socket's transport: read side (in {@link ReadSide}), write side, lifetime. */
-export class SocketState extends ReadSide {
-  // --- write side ---
-  readonly outbox: Uint8Array[] = [];
-  /** Bytes handed to this socket that Bun has not accepted yet. */
-  outboxBytes = 0;
-  writeEnded = false;
-  writeError: unknown = undefined;
-  writeFailed = false;
-  /** `close()` was called: only bytes queued before it still go out. */
-  writeClosing = false;
+/**
+ * One Bun socket as the socket kit's transport (`@sosplice/core/socket`):
+ * the kit's sides call `resume` / `pause` / `write` / `shutdown` / `reset`,
+ * and Bun's events, dispatched here through `socket.data`, go to the sides.
+ */
+export class BunTransport implements SocketTransport {
+  readonly socket: BunSocket;
+  readSide!: SocketReadSide;
+  writeSide!: SocketWriteSide;
+  owner: SocketOwner | undefined;
+  isClosed = false;
+  /** `close()` was called: reads go on, dropped by the read side, so that the peer's FIN is seen. */
+  draining = false;
   /** A write found the connection gone before Bun reported it (see `writeEpipeError`). */
-  writeLost = false;
-  wc: WritableStreamDefaultController | undefined = undefined;
-  drainOwner: DrainOwner | undefined = undefined;
-  private emptyWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
-  owner: SocketOwner | undefined = undefined;
+  lost: unknown = undefined;
 
-  constructor(socket: BunSocket, highWaterMark: number) {
-    super(socket, highWaterMark);
+  constructor(socket: BunSocket) {
+    this.socket = socket;
   }
 
-  // --- Bun's socket calls ---
-
-  pause(): void {
-    this.paused = true;
-    if (!this.isClosed) this.socket.pause();
-  }
+  // --- SocketTransport: the kit's calls ---
 
   resume(): void {
-    this.paused = false;
     if (!this.isClosed) this.socket.resume();
   }
 
-  /** Destroys the socket with an RST on TCP and TLS (docs/adapters.md#resets); a no-op once closed. */
-  destroy(): void {
-    if (!this.isClosed) this.socket.terminate();
+  pause(): void {
+    if (!this.isClosed && !this.draining) this.socket.pause();
   }
 
-  // --- write side ---
-
-  /**
-   * Hands `chunk` to the socket after whatever is still waiting. Returns
-   * `true` when Bun took all of it now. Throws the write side's error;
-   * `queuedBeforeClose` lets a chunk written before `close()` through.
-   */
-  send(chunk: Uint8Array, queuedBeforeClose = false): boolean {
-    if (this.writeFailed) throw this.writeError;
-    if (this.writeEnded || (this.writeClosing && !queuedBeforeClose)) throw new SocketClosedError();
-    if (this.outboxBytes === 0) {
-      const n = this.socket.write(chunk);
-      if (n === chunk.byteLength) return true;
-      if (n < 0) throw this.failWrite(this.lostError());
-      if (n > 0) chunk = chunk.subarray(n);
-    }
-    this.outbox.push(chunk);
-    this.outboxBytes += chunk.byteLength;
-    return false;
+  /** Bun takes part and keeps none of the rest; -1: the connection is gone (docs/runtimes.md#bun). */
+  write(bytes: Uint8Array): number {
+    const n = this.socket.write(bytes);
+    if (n >= 0) return n;
+    if (this.isClosed) throw new SocketClosedError();
+    this.lost ??= writeEpipeError();
+    throw this.lost;
   }
 
-  /** Throws the write side's error once it failed, was shut down or closed; a later `send()` would throw it too. */
-  assertWritable(): void {
-    if (this.writeFailed) throw this.writeError;
-    if (this.writeEnded || this.writeClosing) throw new SocketClosedError();
-  }
-
-  /** Resolves once `outbox` is empty; rejects with the write side's error. */
-  whenOutboxEmpty(): Promise<void> {
-    if (this.writeFailed) return Promise.reject(this.writeError);
-    if (this.outboxBytes === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => this.emptyWaiters.push({ resolve, reject }));
-  }
-
-  /** Bun `drain`: writes the waiting tail, oldest first. */
-  onDrain(): void {
-    const outbox = this.outbox;
-    while (outbox.length > 0) {
-      const chunk = outbox[0]!;
-      const n = this.socket.write(chunk);
-      if (n < 0) {
-        this.failWrite(this.lostError());
-        return;
-      }
-      this.outboxBytes -= n;
-      if (n < chunk.byteLength) {
-        outbox[0] = chunk.subarray(n);
-        return;
-      }
-      outbox.shift();
-    }
-    const waiters = this.emptyWaiters;
-    if (waiters.length > 0) {
-      this.emptyWaiters = [];
-      for (const w of waiters) w.resolve();
-    }
-    this.drainOwner?.onOutboxEmpty();
-  }
-
-  /** FIN after everything handed over was written (`writable.close()`, `close()`). */
-  async shutdown(): Promise<void> {
-    await this.whenOutboxEmpty();
-    if (this.writeEnded) return;
-    this.writeEnded = true;
-    // shutdown() with no argument is SHUT_WR; end() would close both sides (docs/runtimes.md#bun).
+  /** `shutdown()` with no argument is SHUT_WR; `end()` would close both sides (docs/runtimes.md#bun). */
+  shutdown(): void {
     if (!this.isClosed) this.socket.shutdown();
   }
 
-  /** Why a write found the socket gone: closed by us, or lost to the peer. */
-  private lostError(): unknown {
-    if (this.isClosed) return new SocketClosedError();
-    this.writeLost = true;
-    return writeEpipeError();
+  /** `terminate()`: an RST on TCP and TLS (docs/adapters.md#resets). */
+  reset(): void {
+    if (!this.isClosed) this.socket.terminate();
   }
 
-  private failWrite(error: unknown): unknown {
-    if (this.writeFailed) return this.writeError;
-    this.writeFailed = true;
-    this.writeError = error;
-    this.outbox.length = 0;
-    this.outboxBytes = 0;
-    const waiters = this.emptyWaiters;
-    this.emptyWaiters = [];
-    for (const w of waiters) w.reject(error);
-    try {
-      this.wc?.error(error);
-    } catch {
-      // Already errored or closed.
-    }
-    this.drainOwner?.onDrainError(error);
-    return error;
-  }
+  // --- Bun's events ---
 
-  // --- socket events ---
-
-  /** Bun `end`: the peer's FIN. Our write side stays open (`allowHalfOpen`). */
+  /** The peer's FIN. Our write side stays open (`allowHalfOpen`). */
   onEnd(): void {
     // After a lost write Bun reports the dead connection as a clean end: it is the write's error.
-    if (this.writeLost && !this.readEnded) return this.onError(this.writeError);
-    this.endRead();
+    if (this.lost !== undefined) return this.onError(this.lost);
+    this.readSide.onEnd();
   }
 
-  /** Bun `error` / `close(error)`: both directions fail with the runtime's error. */
+  /** Both directions fail with the runtime's error. */
   onError(error: unknown): void {
-    this.failRead(error);
-    if (!this.writeEnded || this.outboxBytes > 0) this.failWrite(error);
+    this.readSide.onError(error);
+    this.writeSide.onError(error);
   }
 
-  /** Bun `close`. Without an error a close reads as EOF (Bun closes after both FINs without `end`). */
+  /** Without an error a close reads as EOF (Bun closes after both FINs without `end`). */
   onClose(error?: unknown): void {
     if (this.isClosed) return;
-    if (error !== undefined && error !== null) this.onError(error);
     this.isClosed = true;
-    this.onEnd();
-    if (!this.writeEnded) this.failWrite(new SocketClosedError());
-    this.owner?.onClosed(error ?? (this.writeLost ? this.writeError : undefined));
+    if (error !== undefined && error !== null) this.onError(error);
+    else this.onEnd();
+    // A write side still open fails (the kit ignores this once its FIN went out).
+    this.writeSide.onError(this.lost ?? new SocketClosedError());
+    this.owner?.onClosed(error ?? this.lost);
   }
 }
 
@@ -291,7 +199,7 @@ const closedBeforeOpen = (): Error => new SocketClosedError('The socket closed b
 
 /** The event handlers of every adapter socket, one object per kind, shared by all sockets. */
 function handlers(tls: boolean): BunHandlers {
-  const stateOf = (socket: BunSocket): SocketState | undefined => (socket.data instanceof SocketState ? socket.data : undefined);
+  const stateOf = (socket: BunSocket): BunTransport | undefined => (socket.data instanceof BunTransport ? socket.data : undefined);
   const failOpening = (socket: BunSocket, error: unknown): void => (socket.data as Opening | undefined)?.failed?.(error);
   return {
     binaryType: 'buffer',
@@ -304,8 +212,8 @@ function handlers(tls: boolean): BunHandlers {
           socket.terminate();
         }
       : undefined,
-    data: (socket, data) => stateOf(socket)?.onData(data),
-    drain: (socket) => stateOf(socket)?.onDrain(),
+    data: (socket, data) => stateOf(socket)?.readSide.onData(data),
+    drain: (socket) => stateOf(socket)?.writeSide.onWritable(),
     end: (socket) => stateOf(socket)?.onEnd(),
     close(socket, error) {
       const state = stateOf(socket);
@@ -338,7 +246,7 @@ export function bunListen(where: Record<string, unknown>, tls: unknown, opening:
 }
 
 /** Takes over a socket made with Bun directly: its handlers become the adapter's (`wrap()`). */
-export function takeOver(socket: BunSocket, state: SocketState): void {
-  socket.data = state;
+export function takeOver(socket: BunSocket, transport: BunTransport): void {
+  socket.data = transport;
   socket.reload({ socket: PLAIN });
 }

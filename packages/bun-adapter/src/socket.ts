@@ -1,15 +1,28 @@
 /**
  * `wrap()` and the adapter's socket: a Bun socket as a WinterTC-style
- * socket and a `SpliceEndpoint` (docs/adapters.md#one-shape). Nothing is
- * built that nobody asked for: the streams, `opened`, `closed` and the
+ * socket and a `SpliceEndpoint` (docs/adapters.md#one-shape), a thin layer
+ * on the socket kit of `@sosplice/core/socket`. Nothing is built that nobody
+ * asked for: the streams, the direct mark, `opened`, `closed` and the
  * addresses are made on first access, so accepting a socket costs its
- * {@link SocketState} and this object.
+ * transport, the kit's two sides and this object.
  */
-import { checkUnshift, directSplice, spliceAddresses, type SpliceAddresses } from '@sosplice/core';
-import { SocketClosedError, socketAlreadyClosed, socketSettings, socketWrapped, type SocketInfo, type SocketSettings, type SpliceSocket, type SpliceSocketOptions } from '@sosplice/core/socket';
-import { bunDirectProvider, type BunDirectEnd } from './direct.ts';
-import { createReadable } from './readable.ts';
-import { getBun, isBunSocket, isClosedSocket, SocketState, takeOver, type BunSocket, type SocketOwner } from './runtime.ts';
+import { directSplice, spliceAddresses, type DirectSpliceEndpoint, type SpliceAddresses } from '@sosplice/core';
+import {
+  SocketClosedError,
+  SocketEndpointMark,
+  SocketReadSide,
+  SocketWriteSide,
+  socketAlreadyClosed,
+  socketSettings,
+  socketWrapped,
+  type DrainWatcher,
+  type SocketInfo,
+  type SocketSettings,
+  type SpliceSocket,
+  type SpliceSocketOptions,
+} from '@sosplice/core/socket';
+import { bunDirectProvider } from './direct.ts';
+import { BunTransport, getBun, isBunSocket, isClosedSocket, takeOver, type BunSocket, type SocketOwner } from './runtime.ts';
 
 /** A Unix socket's path, and which end of the connection it names. */
 export interface UnixEnd {
@@ -17,50 +30,115 @@ export interface UnixEnd {
   readonly side: 'local' | 'remote';
 }
 
+const noop = (): void => {};
+
 const handled = <T>(promise: Promise<T>): Promise<T> => {
   // Made for the application, which may never look: a failure must not be an unhandled rejection.
-  promise.catch(() => undefined);
+  promise.catch(noop);
   return promise;
 };
 
 const hostPort = (host: string | undefined, port: number | undefined): string | null =>
   host === undefined || host === '' ? null : host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 
+/**
+ * The kit's write side, plus what `close()` needs: FIN after the bytes
+ * queued before it (the writable's own queue included), then the writable
+ * fails with `SocketClosedError`, and a direct run writing into it stops.
+ */
+class BunWriteSide extends SocketWriteSide {
+  /** The direct (or kernel) run writing into this side: `close()` ends it. */
+  watcher: DrainWatcher | undefined;
+  #released: (() => void) | undefined;
+  #controller: WritableStreamDefaultController | undefined;
+  #closing: { allowance: number; error: SocketClosedError; sent: (fin: Promise<void>) => void } | undefined;
+
+  override start(controller: WritableStreamDefaultController): void {
+    this.#controller = controller;
+    super.start(controller);
+  }
+
+  override watch(watcher: DrainWatcher | undefined): void {
+    this.watcher = watcher;
+    super.watch(watcher);
+    if (watcher === undefined) this.#released?.();
+  }
+
+  /** Resolves once no run writes into this side any more. */
+  released(): Promise<void> {
+    return this.watcher === undefined ? Promise.resolve() : new Promise((resolve) => (this.#released = resolve));
+  }
+
+  /** FIN after the outbox and the bytes the writable's queue holds now; a later write fails with `error`. */
+  finish(error: SocketClosedError): Promise<void> {
+    const queued = this.buffered - this.outbox.size;
+    if (queued <= 0 || this.phase !== 'open') return this.#fin(error);
+    return new Promise((sent) => (this.#closing = { allowance: queued, error, sent }));
+  }
+
+  /** The writable's sink: once the bytes queued before `close()` went through, FIN. */
+  override write(chunk: unknown): void | Promise<void> {
+    const result = super.write(chunk);
+    const closing = this.#closing;
+    if (closing !== undefined && chunk instanceof Uint8Array) {
+      closing.allowance -= chunk.byteLength;
+      if (closing.allowance <= 0) {
+        this.#closing = undefined;
+        closing.sent(this.#fin(closing.error));
+      }
+    }
+    return result;
+  }
+
+  #fin(error: SocketClosedError): Promise<void> {
+    try {
+      // After the write in progress, if any: a splice writing through the stream ends with `error`.
+      this.#controller?.error(error);
+    } catch {
+      // Already errored or closed.
+    }
+    return this.shutdown();
+  }
+}
+
 class BunSpliceSocket implements SpliceSocket<BunSocket>, SocketOwner {
   readonly socket: BunSocket;
-  /** The transport (./runtime.ts). */
-  readonly #state: SocketState;
+  readonly #transport: BunTransport;
+  readonly #read: SocketReadSide;
+  readonly #write: BunWriteSide;
   readonly #settings: SocketSettings;
   readonly #unix: UnixEnd | undefined;
-  #readable: ReadableStream<Uint8Array> | undefined;
-  #writable: WritableStream<Uint8Array> | undefined;
+  #mark: SocketEndpointMark | undefined;
   #opened: Promise<SocketInfo> | undefined;
   #closed: Promise<void> | undefined;
   #settleClosed: ((error: unknown) => void) | undefined;
   /** Set once the socket closed: `null` for a clean close. */
   #closeError: unknown = undefined;
   #closing: Promise<void> | undefined;
-  // The writable's chunks, counted so that close() lets those queued before it go out (and no later one).
-  #writesIn = 0;
-  #writesDone = 0;
-  #lastBeforeClose = Infinity;
-  #writeOver = false;
-  #onWriteDone: (() => void) | undefined;
 
-  constructor(state: SocketState, settings: SocketSettings, unix: UnixEnd | undefined) {
-    this.socket = state.socket;
-    this.#state = state;
+  constructor(transport: BunTransport, settings: SocketSettings, unix: UnixEnd | undefined) {
+    const provider = settings.direct ? bunDirectProvider : undefined;
+    this.socket = transport.socket;
+    this.#transport = transport;
     this.#settings = settings;
     this.#unix = unix;
-    state.owner = this;
+    this.#read = transport.readSide = new SocketReadSide(transport, settings.highWaterMark, provider);
+    this.#write = transport.writeSide = new BunWriteSide(transport, settings.highWaterMark, provider);
+    transport.owner = this;
+  }
+
+  /** The direct-dispatch mark (SPEC 6.2), on the endpoint: a splice of two such endpoints needs no Web Streams. */
+  get [directSplice](): DirectSpliceEndpoint | undefined {
+    if (!this.#settings.direct) return undefined;
+    return (this.#mark ??= new SocketEndpointMark(bunDirectProvider, this.#read, this.#write));
   }
 
   get readable(): ReadableStream<Uint8Array> {
-    return (this.#readable ??= this.#mark(createReadable(this.#state, () => this.#state.destroy())));
+    return this.#read.readable;
   }
 
   get writable(): WritableStream<Uint8Array> {
-    return (this.#writable ??= this.#mark(this.#createWritable()));
+    return this.#write.writable;
   }
 
   get opened(): Promise<SocketInfo> {
@@ -79,15 +157,15 @@ class BunSpliceSocket implements SpliceSocket<BunSocket>, SocketOwner {
   }
 
   get readableBuffered(): number {
-    return this.#state.inboxBytes;
+    return this.#read.buffered;
   }
 
   get writableBuffered(): number {
-    return this.#state.outboxBytes;
+    return this.#write.buffered;
   }
 
   unshift(bytes: Uint8Array): void {
-    this.#state.putBack(checkUnshift(this.readable, bytes, this.#state.streamQueued));
+    this.#read.unshift(bytes);
   }
 
   [spliceAddresses](): SpliceAddresses {
@@ -105,65 +183,40 @@ class BunSpliceSocket implements SpliceSocket<BunSocket>, SocketOwner {
   }
 
   async #close(): Promise<void> {
-    const state = this.#state;
-    if (state.isClosed) return;
-    const closed = this.closed.catch(() => undefined);
+    const transport = this.#transport;
+    if (transport.isClosed) return;
+    const closed = this.closed.catch(noop);
     const linger = this.#settings.linger;
     if (linger === 0) {
-      state.destroy();
+      transport.reset();
       return closed;
     }
-    const timer = setTimeout(() => state.destroy(), linger);
+    const timer = setTimeout(() => transport.reset(), linger);
     const error = new SocketClosedError('The socket was closed by close()');
-    state.stopReading(error);
-    state.writeClosing = true;
-    this.#lastBeforeClose = this.#writesIn;
-    // A direct run writing into this socket ends; what it handed over already still goes out.
-    state.drainOwner?.onDrainError(error);
-    try {
-      await this.#writesFlushed(error);
-      // The outbox, then FIN; Bun closes the socket once the peer's FIN came too.
-      await state.shutdown();
-    } catch {
-      // The write side failed or was destroyed meanwhile: `closed` says why.
+    // Nothing more is delivered (a read or a splice from here fails with `error`); what still
+    // arrives is read and dropped, so that the peer's FIN is seen and no RST goes out for unread bytes.
+    transport.draining = true;
+    this.#read.onError(error);
+    this.#read.queue.clear();
+    transport.resume();
+    // A run writing into this socket ends; what it handed over already still goes out, then FIN.
+    const write = this.#write;
+    if (write.watcher === undefined) write.finish(error).catch(noop);
+    else {
+      write.watcher.failed(error);
+      write
+        .released()
+        .then(() => write.finish(error))
+        .catch(noop);
     }
     await closed;
     clearTimeout(timer);
-  }
-
-  /** The writable's chunks queued before close() are written; then the writable fails with `error`. */
-  async #writesFlushed(error: SocketClosedError): Promise<void> {
-    while (!this.#writeOver && !this.#state.isClosed && this.#writesDone < this.#lastBeforeClose) {
-      await new Promise<void>((resolve) => (this.#onWriteDone = resolve));
-    }
-    this.#failWritable(error);
-  }
-
-  #failWritable(error: unknown): void {
-    try {
-      this.#state.wc?.error(error);
-    } catch {
-      // Already errored or closed.
-    }
-  }
-
-  #writeDone(): void {
-    this.#writesDone++;
-    const wake = this.#onWriteDone;
-    this.#onWriteDone = undefined;
-    wake?.();
-  }
-
-  #writeEnded(): void {
-    this.#writeOver = true;
-    this.#writeDone();
   }
 
   /** SocketOwner: the transport closed (`error` when it failed). */
   onClosed(error: unknown): void {
     this.#closeError = error ?? null;
     this.#settleClosed?.(error);
-    this.#onWriteDone?.();
   }
 
   #info(): SocketInfo {
@@ -172,77 +225,13 @@ class BunSpliceSocket implements SpliceSocket<BunSocket>, SocketOwner {
     const s = this.socket;
     return { localAddress: hostPort(s.localAddress, s.localPort), remoteAddress: hostPort(s.remoteAddress, s.remotePort) };
   }
-
-  /** The direct-dispatch mark (docs/adapters.md#direct-dispatch), unless `direct: false`. */
-  #mark<S extends object>(stream: S): S {
-    if (this.#settings.direct) {
-      const end: BunDirectEnd = { provider: bunDirectProvider, state: this.#state };
-      Object.defineProperty(stream, directSplice, { value: end });
-    }
-    return stream;
-  }
-
-  /**
-   * The writable: its queue is counted in bytes; `write()` resolves once Bun
-   * accepted every byte of the chunk (the tail waits in the outbox for
-   * `drain`); `close()` is a half-close, `shutdown()` (docs/adapters.md).
-   */
-  #createWritable(): WritableStream<Uint8Array> {
-    const state = this.#state;
-    return new WritableStream<Uint8Array>(
-      {
-        start: (controller) => {
-          state.wc = controller;
-          // Created after the write side ended (streams are made on first access): it starts failed.
-          if (state.writeFailed) controller.error(state.writeError);
-          else if (state.writeEnded || state.writeClosing) controller.error(new SocketClosedError());
-        },
-        write: (chunk) => {
-          if (!(chunk instanceof Uint8Array)) {
-            this.#writeDone();
-            throw Object.assign(new TypeError(`writable.write(chunk): chunk must be a Uint8Array, received ${typeof chunk}`), { code: 'ERR_INVALID_ARG_TYPE' });
-          }
-          let all: boolean;
-          try {
-            all = state.send(chunk, this.#writesDone < this.#lastBeforeClose);
-          } catch (error) {
-            this.#writeEnded();
-            throw error;
-          }
-          if (all) return this.#writeDone();
-          return state.whenOutboxEmpty().then(
-            () => this.#writeDone(),
-            (error: unknown) => {
-              this.#writeEnded();
-              throw error;
-            },
-          );
-        },
-        close: () => {
-          this.#writeEnded();
-          return state.shutdown();
-        },
-        abort: () => {
-          this.#writeEnded();
-          state.destroy();
-        },
-      },
-      {
-        highWaterMark: this.#settings.highWaterMark,
-        size: (chunk) => {
-          this.#writesIn++;
-          return chunk.byteLength;
-        },
-      },
-    );
-  }
 }
 
 /** Makes `socket` (usable: TCP connected, TLS handshake done) an adapter socket. */
 export function attach(socket: BunSocket, settings: SocketSettings, unix?: UnixEnd): SpliceSocket<BunSocket> {
-  const state = new SocketState(socket, settings.highWaterMark);
-  socket.data = state;
-  return new BunSpliceSocket(state, settings, unix);
+  const transport = new BunTransport(socket);
+  socket.data = transport;
+  return new BunSpliceSocket(transport, settings, unix);
 }
 
 /**
@@ -259,12 +248,13 @@ export function wrap(socket: BunSocket, options?: SpliceSocketOptions): SpliceSo
   getBun();
   if (!isBunSocket(socket)) throw invalidArgType('socket', 'an open Bun socket (from Bun.connect or Bun.listen)', socket);
   const settings = socketSettings(options);
-  if (socket.data instanceof SocketState) throw socketWrapped('socket', socket);
+  if (socket.data instanceof BunTransport) throw socketWrapped('socket', socket);
   // A closed socket never calls a handler again: its streams would wait forever.
   if (isClosedSocket(socket)) throw socketAlreadyClosed('socket');
-  const state = new SocketState(socket, settings.highWaterMark);
-  takeOver(socket, state);
-  return new BunSpliceSocket(state, settings, undefined);
+  const transport = new BunTransport(socket);
+  const endpoint = new BunSpliceSocket(transport, settings, undefined);
+  takeOver(socket, transport);
+  return endpoint;
 }
 
 /** Renders a received value for an error message, as `@sosplice/core` does, naming Bun's native objects by their tag. */
