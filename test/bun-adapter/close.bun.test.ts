@@ -101,6 +101,16 @@ for (const direct of [true, false]) {
       expect(await settled(endpoint.closed)).toBe('resolved');
     });
 
+    it('close() after both FINs (the usual end of a proxied pair) resolves at once', async () => {
+      const { endpoint, peer } = await open({ linger: 60_000 });
+      await endpoint.writable.close();
+      await withTimeout(peer.ended(), T, 'our FIN');
+      await peer.end();
+      expectBytes(await readToEnd(endpoint.readable, T), new Uint8Array(0));
+      await withTimeout(endpoint.close(), 2000, 'close() with nothing left to wait for');
+      expect(await settled(endpoint.closed)).toBe('resolved');
+    });
+
     it('linger: 0 destroys at once, dropping what is queued', async () => {
       const { endpoint, peer } = await open({ linger: 0 });
       peer.stall();

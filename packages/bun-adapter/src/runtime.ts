@@ -152,6 +152,11 @@ export class BunTransport implements SocketTransport {
     if (!this.isClosed) this.socket.shutdown();
   }
 
+  /** Closes at once, after both FINs (`end()` flushes, then closes both directions). */
+  end(): void {
+    if (!this.isClosed) this.socket.end();
+  }
+
   /** `terminate()`: an RST on TCP and TLS (docs/adapters.md#resets). */
   reset(): void {
     if (!this.isClosed) this.socket.terminate();
@@ -178,8 +183,9 @@ export class BunTransport implements SocketTransport {
     this.isClosed = true;
     if (error !== undefined && error !== null) this.onError(error);
     else this.onEnd();
-    // A write side still open fails (the kit ignores this once its FIN went out).
-    this.writeSide.onError(this.lost ?? new SocketClosedError());
+    // A write side still open fails (after its FIN nothing changes: no error is made for nothing).
+    const phase = this.writeSide.phase;
+    if (phase === 'open' || phase === 'closing') this.writeSide.onError(this.lost ?? new SocketClosedError());
     this.owner?.onClosed(error ?? this.lost);
   }
 }

@@ -31,6 +31,7 @@ export interface UnixEnd {
 }
 
 const noop = (): void => {};
+const RESOLVED = Promise.resolve();
 
 const handled = <T>(promise: Promise<T>): Promise<T> => {
   // Made for the application, which may never look: a failure must not be an unhandled rejection.
@@ -115,6 +116,9 @@ class BunSpliceSocket implements SpliceSocket<BunSocket>, SocketOwner {
   /** Set once the socket closed: `null` for a clean close. */
   #closeError: unknown = undefined;
   #closing: Promise<void> | undefined;
+  /** close(): resolves it once the socket closed; the linger timer destroys the socket first if need be. */
+  #whenClosed: (() => void) | undefined;
+  #linger: ReturnType<typeof setTimeout> | undefined;
 
   constructor(transport: BunTransport, settings: SocketSettings, unix: UnixEnd | undefined) {
     const provider = settings.direct ? bunDirectProvider : undefined;
@@ -182,25 +186,25 @@ class BunSpliceSocket implements SpliceSocket<BunSocket>, SocketOwner {
     return (this.#closing ??= this.#close());
   }
 
-  async #close(): Promise<void> {
+  #close(): Promise<void> {
     const transport = this.#transport;
-    if (transport.isClosed) return;
-    const closed = this.closed.catch(noop);
-    const linger = this.#settings.linger;
-    if (linger === 0) {
-      transport.reset();
-      return closed;
-    }
-    const timer = setTimeout(() => transport.reset(), linger);
+    const read = this.#read;
+    const write = this.#write;
+    if (this.#settings.linger === 0) transport.reset();
+    // Both FINs went already (the usual end of a proxied connection): nothing to wait for.
+    else if ((read.phase === 'ended' || read.phase === 'closed') && write.phase === 'closed') transport.end();
+    // Bun runs the close handler inside terminate() and end(): most calls end here.
+    if (transport.isClosed) return RESOLVED;
+    const closed = new Promise<void>((resolve) => (this.#whenClosed = resolve));
+    this.#linger = setTimeout(() => transport.reset(), this.#settings.linger);
     const error = new SocketClosedError('The socket was closed by close()');
     // Nothing more is delivered (a read or a splice from here fails with `error`); what still
     // arrives is read and dropped, so that the peer's FIN is seen and no RST goes out for unread bytes.
     transport.draining = true;
-    this.#read.onError(error);
-    this.#read.queue.clear();
+    read.onError(error);
+    read.queue.clear();
     transport.resume();
     // A run writing into this socket ends; what it handed over already still goes out, then FIN.
-    const write = this.#write;
     if (write.watcher === undefined) write.finish(error).catch(noop);
     else {
       write.watcher.failed(error);
@@ -209,14 +213,15 @@ class BunSpliceSocket implements SpliceSocket<BunSocket>, SocketOwner {
         .then(() => write.finish(error))
         .catch(noop);
     }
-    await closed;
-    clearTimeout(timer);
+    return closed;
   }
 
   /** SocketOwner: the transport closed (`error` when it failed). */
   onClosed(error: unknown): void {
     this.#closeError = error ?? null;
     this.#settleClosed?.(error);
+    clearTimeout(this.#linger);
+    this.#whenClosed?.();
   }
 
   #info(): SocketInfo {
