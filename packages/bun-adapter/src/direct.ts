@@ -7,8 +7,9 @@
  * straight into the drain socket, with `pause()` / `drain` as backpressure,
  * as a hand-written Bun proxy does.
  */
+import type { DirectSpliceProvider } from '@sosplice/core';
 import { createSocketDirectProvider } from '@sosplice/core/socket';
 import { kernelHook } from './kernel.ts';
 
 /** The provider shared by every socket of this adapter. */
-export const bunDirectProvider = createSocketDirectProvider(kernelHook);
+export const bunDirectProvider: DirectSpliceProvider = createSocketDirectProvider(kernelHook);
