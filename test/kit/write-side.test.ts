@@ -97,4 +97,16 @@ describe('SocketWriteSide', () => {
     expect(fresh.t.written).toEqual([]);
     expect(fresh.write.closedError()).toBeInstanceOf(SocketClosedError);
   });
+
+  it('a transport that throws on write fails the side with its error', async () => {
+    const { t, write } = fakeSides();
+    const error = Object.assign(new Error('broken pipe'), { code: 'EPIPE' });
+    t.write = () => {
+      throw error;
+    };
+    const writer = write.writable.getWriter();
+    await expect(writer.write(bytes(1))).rejects.toBe(error);
+    expect(write.phase).toBe('errored');
+    expect(write.closedError()).toBe(error);
+  });
 });

@@ -157,11 +157,19 @@ export class SocketWriteSide {
 
   /**
    * Hands `chunk` to the transport after the outbox; `true` when it took all
-   * of it now. The caller must not reuse `chunk`. Throws what the transport throws.
+   * of it now. The caller must not reuse `chunk`. Throws what the transport
+   * throws, after failing the side with it.
    */
   send(chunk: Uint8Array): boolean {
     if (this.outbox.size === 0) {
-      const n = this.transport.write(chunk);
+      let n: number;
+      try {
+        n = this.transport.write(chunk);
+      } catch (error) {
+        // The socket is gone: the side fails with the transport's error (and a direct splice hears of it).
+        this.onError(error);
+        throw error;
+      }
       if (n >= chunk.byteLength) return true;
       if (n > 0) chunk = chunk.subarray(n);
     }
