@@ -11,8 +11,7 @@
  * them in the "kernel" buffer (so the peer's write waits), the FIN comes
  * after every byte before it, a stalled peer makes `write()` take nothing.
  */
-import { directSplice, type SpliceEndpoint } from '@sosplice/core';
-import { createSocketDirectProvider, SocketEndpointMark, SocketReadSide, SocketWriteSide, type SocketTransport } from '@sosplice/core/socket';
+import { createSocketDirectProvider, SocketEndpoint, type SocketReadSide, type SocketWriteSide, type SocketTransport } from '@sosplice/core/socket';
 import type { Harness, HarnessFactory, Peer } from '../conformance/_harness';
 import { concat } from './_util';
 
@@ -159,32 +158,14 @@ class MemorySocket implements SocketTransport {
   }
 }
 
-/** A kit endpoint: streams on first access, the endpoint-level mark, `unshift()`. */
-export class KitEndpoint implements SpliceEndpoint {
-  readonly read: SocketReadSide;
-  readonly write: SocketWriteSide;
-  readonly #mark: SocketEndpointMark | undefined;
-
-  constructor(transport: SocketTransport, highWaterMark: number, direct: boolean) {
-    this.read = new SocketReadSide(transport, highWaterMark, direct ? provider : undefined);
-    this.write = new SocketWriteSide(transport, highWaterMark, direct ? provider : undefined);
-    this.#mark = direct ? new SocketEndpointMark(provider, this.read, this.write) : undefined;
+/** A kit endpoint: the kit's `SocketEndpoint`, with its sides in reach of the in-memory socket. */
+export class KitEndpoint extends SocketEndpoint {
+  get readSide(): SocketReadSide {
+    return this.read;
   }
 
-  get [directSplice](): SocketEndpointMark | undefined {
-    return this.#mark;
-  }
-
-  get readable(): ReadableStream<Uint8Array> {
-    return this.read.readable;
-  }
-
-  get writable(): WritableStream<Uint8Array> {
-    return this.write.writable;
-  }
-
-  unshift(bytes: Uint8Array): void {
-    this.read.unshift(bytes);
+  get writeSide(): SocketWriteSide {
+    return this.write;
   }
 }
 
@@ -192,9 +173,9 @@ export class KitEndpoint implements SpliceEndpoint {
 export function kitEndpoint(options: KitHarnessOptions): { endpoint: KitEndpoint; peer: Peer } {
   const hwm = options.highWaterMark ?? 4096;
   const socket = new MemorySocket(hwm);
-  const endpoint = new KitEndpoint(socket, hwm, options.direct);
-  socket.read = endpoint.read;
-  socket.write_ = endpoint.write;
+  const endpoint = new KitEndpoint(socket, hwm, options.direct ? provider : undefined);
+  socket.read = endpoint.readSide;
+  socket.write_ = endpoint.writeSide;
   const peer: Peer = {
     write: (bytes) => socket.peerWrite(bytes),
     end: () => socket.peerEnd(),

@@ -97,4 +97,33 @@ describe('SocketWriteSide', () => {
     expect(fresh.t.written).toEqual([]);
     expect(fresh.write.closedError()).toBeInstanceOf(SocketClosedError);
   });
+
+  it('a transport that throws on write fails the side with its error', async () => {
+    const { t, write } = fakeSides();
+    const error = Object.assign(new Error('broken pipe'), { code: 'EPIPE' });
+    t.write = () => {
+      throw error;
+    };
+    const writer = write.writable.getWriter();
+    await expect(writer.write(bytes(1))).rejects.toBe(error);
+    expect(write.phase).toBe('errored');
+    expect(write.closedError()).toBe(error);
+  });
+
+  it('abort() resets at once, even while a write waits for a stalled peer', async () => {
+    const { t, write } = fakeSides();
+    t.takes = 0;
+    const writer = write.writable.getWriter();
+    const pending = writer.write(bytes(1, 2, 3));
+    pending.catch(() => {});
+    const reason = new Error('abort');
+    const aborting = writer.abort(reason);
+    await Promise.resolve();
+    // Where the runtime's controller has an abort signal (all current ones), the reset does not wait for the write.
+    const controller = (globalThis as { WritableStreamDefaultController?: { prototype: object } }).WritableStreamDefaultController;
+    if (controller !== undefined && 'signal' in controller.prototype) expect(t.resets).toEqual([reason]);
+    await aborting;
+    expect(t.resets).toEqual([reason]);
+    await expect(pending).rejects.toBe(reason);
+  });
 });

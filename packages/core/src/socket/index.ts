@@ -13,3 +13,4 @@ export type { SocketTransport } from './transport.ts';
 export { SocketReadSide, type ReadConsumer, type ReadPhase } from './read-side.ts';
 export { SocketWriteSide, type DrainWatcher, type WritePhase } from './write-side.ts';
 export { SocketDirectRun, SocketEndpointMark, createSocketDirectProvider, type SocketDirectHook } from './direct-run.ts';
+export { SocketEndpoint } from './endpoint.ts';

@@ -97,6 +97,11 @@ export class SocketWriteSide {
   start(controller: WritableStreamDefaultController): void {
     this.#controller = controller;
     if (this.#phase === 'errored') controller.error(this.#failure);
+    // abort() reaches the sink only once a write in flight settled, and one
+    // waiting for a stalled peer never does: the controller's signal says it
+    // at once, so the reset goes out now (where the runtime has the signal).
+    const signal = (controller as { signal?: AbortSignal }).signal;
+    signal?.addEventListener('abort', () => this.abort(signal.reason), { once: true });
   }
 
   write(chunk: unknown): void | Promise<void> {
@@ -115,6 +120,8 @@ export class SocketWriteSide {
 
   /** `writable.abort()`: reset (docs/contract.md#how-a-splice-ends: a reset travels). */
   abort(reason: unknown): void {
+    // Once: from the controller's signal, then again from the stream, or after the socket failed.
+    if (this.#phase === 'errored') return;
     this.#fail(reason === undefined ? new SocketClosedError('The socket was destroyed by abort()') : reason);
     this.transport.reset(reason);
   }
@@ -157,11 +164,19 @@ export class SocketWriteSide {
 
   /**
    * Hands `chunk` to the transport after the outbox; `true` when it took all
-   * of it now. The caller must not reuse `chunk`. Throws what the transport throws.
+   * of it now. The caller must not reuse `chunk`. Throws what the transport
+   * throws, after failing the side with it.
    */
   send(chunk: Uint8Array): boolean {
     if (this.outbox.size === 0) {
-      const n = this.transport.write(chunk);
+      let n: number;
+      try {
+        n = this.transport.write(chunk);
+      } catch (error) {
+        // The socket is gone: the side fails with the transport's error (and a direct splice hears of it).
+        this.onError(error);
+        throw error;
+      }
       if (n >= chunk.byteLength) return true;
       if (n > 0) chunk = chunk.subarray(n);
     }
