@@ -11,13 +11,16 @@
  * them in the "kernel" buffer (so the peer's write waits), the FIN comes
  * after every byte before it, a stalled peer makes `write()` take nothing.
  */
-import { createSocketDirectProvider, SocketEndpoint, type SocketReadSide, type SocketWriteSide, type SocketTransport } from '@sosplice/core/socket';
+import { createSocketDirectProvider, PullTransport, SocketEndpoint, type SocketReadSide, type SocketWriteSide, type SocketTransport } from '@sosplice/core/socket';
+import { PullMemorySocket } from './kit-pull';
 import type { Harness, HarnessFactory, Peer } from '../conformance/_harness';
 import { concat } from './_util';
 
 export interface KitHarnessOptions {
   /** Offer the direct path (endpoint and stream marks); `false`: the stream path only. */
   direct: boolean;
+  /** A pull-based socket (promise reads and partial writes, as Deno's) under the kit's `PullTransport`. */
+  pull?: boolean;
   /** Of each side's queue. Default 4096. */
   highWaterMark?: number;
 }
@@ -172,6 +175,16 @@ export class KitEndpoint extends SocketEndpoint {
 /** One kit endpoint and its peer. */
 export function kitEndpoint(options: KitHarnessOptions): { endpoint: KitEndpoint; peer: Peer } {
   const hwm = options.highWaterMark ?? 4096;
+  if (options.pull) {
+    // A kernel's socket buffer takes a peer's write before anyone reads: far more than the kit's mark.
+    const socket = new PullMemorySocket(64 * 1024);
+    const transport = new PullTransport(socket, 4096);
+    // Paused until the kit wants bytes: a pull-based socket reads only when asked.
+    const endpoint = new KitEndpoint(transport, hwm, options.direct ? provider : undefined, true);
+    transport.attach(endpoint.readSide, endpoint.writeSide);
+    transport.watch();
+    return { endpoint, peer: socket.peer };
+  }
   const socket = new MemorySocket(hwm);
   const endpoint = new KitEndpoint(socket, hwm, options.direct ? provider : undefined);
   socket.read = endpoint.readSide;
@@ -193,7 +206,7 @@ export function kitEndpoint(options: KitHarnessOptions): { endpoint: KitEndpoint
 /** The conformance harness over kit endpoints; `lazy` when direct (endpoint-level marks). */
 export function kitHarness(options: KitHarnessOptions): HarnessFactory {
   const factory = async (): Promise<Harness> => ({
-    name: `kit:memory:${options.direct ? 'direct' : 'generic'}`,
+    name: `kit:${options.pull ? 'pull' : 'memory'}:${options.direct ? 'direct' : 'generic'}`,
     features: { byteStream: true, exactChunks: false, direct: options.direct, socket: false },
     endpoint: async () => kitEndpoint(options),
     dispose: async () => {},
