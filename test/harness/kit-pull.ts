@@ -11,7 +11,21 @@ import { concat } from './_util';
 /** At most this many bytes per `write()`: every larger chunk is a partial write. */
 const WRITE_SLICE = 1500;
 
-const later = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+// setImmediate runs after I/O without setTimeout's clamping; MessageChannel is a browser's macrotask.
+export const macrotask: (callback: () => void) => void = (() => {
+  const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+  if (immediate !== undefined) return (callback) => void immediate(callback);
+  return (callback) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      callback();
+    };
+    channel.port2.postMessage(undefined);
+  };
+})();
+
+const later = (): Promise<void> => new Promise((resolve) => macrotask(resolve));
 
 export class PullMemorySocket implements PullSocket {
   // peer → endpoint

@@ -12,7 +12,7 @@
  * after every byte before it, a stalled peer makes `write()` take nothing.
  */
 import { createSocketDirectProvider, PullTransport, SocketEndpoint, type SocketReadSide, type SocketWriteSide, type SocketTransport } from '@sosplice/core/socket';
-import { PullMemorySocket } from './kit-pull';
+import { macrotask, PullMemorySocket } from './kit-pull';
 import type { Harness, HarnessFactory, Peer } from '../conformance/_harness';
 import { concat } from './_util';
 
@@ -27,20 +27,6 @@ export interface KitHarnessOptions {
 
 // One provider for every kit endpoint of this module, as an adapter has one.
 const provider = createSocketDirectProvider();
-
-// setImmediate runs after I/O without setTimeout's clamping; MessageChannel is a browser's macrotask.
-const macrotask: (callback: () => void) => void = (() => {
-  const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
-  if (immediate !== undefined) return (callback) => void immediate(callback);
-  return (callback) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      callback();
-    };
-    channel.port2.postMessage(undefined);
-  };
-})();
 
 class Deferred<T> {
   resolve!: (value: T) => void;
