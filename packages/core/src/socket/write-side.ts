@@ -38,7 +38,7 @@ export class SocketWriteSide {
   readonly highWaterMark: number;
   readonly provider: DirectSpliceProvider | undefined;
   /** Bytes given to the side that the transport has not taken yet, oldest first. */
-  readonly outbox = new ByteQueue();
+  readonly outbox: ByteQueue = new ByteQueue();
   #stream: WritableStream<Uint8Array> | undefined;
   #controller: WritableStreamDefaultController | undefined;
   #phase: WritePhase = 'open';
