@@ -15,6 +15,7 @@ export default defineConfig({
     alias: {
       // Before '@sosplice/core', which would match it as a prefix.
       '@sosplice/core/datagram': fileURLToPath(new URL('./packages/core/src/datagram-index.ts', import.meta.url)),
+      '@sosplice/core/socket': fileURLToPath(new URL('./packages/core/src/socket/index.ts', import.meta.url)),
       '@sosplice/core': src('core'),
       '@sosplice/node-adapter': src('node-adapter'),
       '@sosplice/bun-adapter': src('bun-adapter'),

@@ -3,8 +3,8 @@
  * waits, and proxies built from two adapter sockets (the endpoints of a
  * `DenoLoopback`), whose raw peers play client and server.
  */
-import type { DenoConnLike, DenoSocket } from '@sosplice/deno-adapter';
-import { DenoLoopback, type DenoPeer, type DenoTransport } from '../harness/deno';
+import type { DenoConnLike } from '@sosplice/deno-adapter';
+import { DenoLoopback, type DenoPeer, type DenoSocket, type DenoTransport } from '../harness/deno';
 import { withTimeout } from '../harness/_util';
 
 export const T = 10_000;
@@ -64,4 +64,16 @@ export async function proxySides(direct: boolean, transport: DenoTransport = 'tc
   const one = await loop.pair();
   const two = await loop.pair();
   return { loop, a: one.endpoint, b: two.endpoint, client: one.peer, server: two.peer };
+}
+
+/**
+ * Counts what the adapter reads from and writes to `conn` (it calls the
+ * conn's own methods, so a spy on them sees every byte).
+ */
+export function countIo(conn: DenoConnLike): { bytesRead: number; bytesWritten: number } {
+  const counts = { bytesRead: 0, bytesWritten: 0 };
+  const { read, write } = conn;
+  conn.read = (p) => read.call(conn, p).then((n) => ((counts.bytesRead += n ?? 0), n));
+  conn.write = (p) => write.call(conn, p).then((n) => ((counts.bytesWritten += n), n));
+  return counts;
 }

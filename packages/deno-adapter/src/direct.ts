@@ -26,7 +26,7 @@
  * reach the peer before anything written afterwards (`writeAll` serialises).
  */
 import type { DirectSpliceEnd, DirectSpliceProvider, DirectSpliceRun, DirectSpliceTask } from '@sosplice/core';
-import { type ConnState, type ReadOwner, STOLEN } from './_conn.ts';
+import { type ReadOwner, STOLEN, type Transport } from './runtime.ts';
 
 const EMPTY = new Uint8Array(0);
 
@@ -41,11 +41,11 @@ const WAIT_SIZE = 2048;
 export class DenoSpliceEnd implements DirectSpliceEnd {
   readonly provider: DirectSpliceProvider = denoDirectProvider;
   /** @internal */
-  readonly state: ConnState;
+  readonly state: Transport;
   /** @internal size of the run's read buffer while data flows */
   readonly bufferSize: number;
 
-  constructor(state: ConnState, bufferSize: number) {
+  constructor(state: Transport, bufferSize: number) {
     this.state = state;
     this.bufferSize = bufferSize;
   }
@@ -58,7 +58,7 @@ export const denoDirectProvider: DirectSpliceProvider = {
     if (!(source instanceof DenoSpliceEnd) || !(drain instanceof DenoSpliceEnd)) return undefined;
     // A dead conn, or a drain closing: the stream path reports the streams'
     // own errors (a direct write after closeWrite() would be counted, then lost).
-    if (source.state.destroyed || drain.state.destroyed || drain.state.writeEnding) return undefined;
+    if (source.state.destroyed || source.state.closing || drain.state.destroyed || drain.state.closing || drain.state.writeEnding) return undefined;
     const run = new DirectRun(source.state, drain.state, task, source.bufferSize);
     run.start();
     return run;
@@ -67,15 +67,15 @@ export const denoDirectProvider: DirectSpliceProvider = {
 
 class DirectRun implements DirectSpliceRun, ReadOwner {
   stopped = false;
-  readonly #src: ConnState;
-  readonly #dst: ConnState;
+  readonly #src: Transport;
+  readonly #dst: Transport;
   readonly #task: DirectSpliceTask;
   readonly #bufferSize: number;
   #unlisten: Array<() => void> = [];
   /** Moving the stream's queue into the buffer: a stop waits for it (microtasks only). */
   #transfer: Promise<void> | undefined;
 
-  constructor(src: ConnState, dst: ConnState, task: DirectSpliceTask, bufferSize: number) {
+  constructor(src: Transport, dst: Transport, task: DirectSpliceTask, bufferSize: number) {
     this.#src = src;
     this.#dst = dst;
     this.#task = task;

@@ -10,7 +10,7 @@
  *   `max` exact (docs/contract.md#max).
  * - A default read gets a buffer sized to the traffic (see `ReadSizer`):
  *   per-chunk costs of Web Streams dominate a bulk transfer, so a busy conn
- *   reads up to 4x `readSize` at once, while a quiet one keeps small buffers.
+ *   reads up to 4x `highWaterMark` at once, while a quiet one keeps small buffers.
  *   The stream's `autoAllocateChunkSize` is 1 on purpose: a default read
  *   still gets a pull-into descriptor (the spec serves a default read that
  *   waits behind a released BYOB read only through one; without it such a
@@ -22,11 +22,65 @@
  *   side stays usable (the half-close of docs/adapters.md; Deno's own `conn.readable`
  *   closes the whole conn here, denoland/deno#22258).
  */
-import type { ConnState } from './_conn.ts';
+import type { Transport } from './runtime.ts';
 
 /**
- * Buffer sizes for default reads: doubles (up to 4x `readSize`) while reads
- * fill their buffer, halves (down to `readSize / 4`) when a read uses a
+ * A FIFO of byte chunks: what the adapter read from a conn and did not hand
+ * on yet (a read that returned after its owner stopped, surplus put back).
+ */
+export class ByteQueue {
+  #chunks: Uint8Array[] = [];
+  /** Bytes queued. */
+  size = 0;
+
+  /** Appends bytes at the back. */
+  push(bytes: Uint8Array): void {
+    if (bytes.byteLength === 0) return;
+    this.#chunks.push(bytes);
+    this.size += bytes.byteLength;
+  }
+
+  /** Puts bytes back at the front (read, but not delivered). */
+  unshift(bytes: Uint8Array): void {
+    if (bytes.byteLength === 0) return;
+    this.#chunks.unshift(bytes);
+    this.size += bytes.byteLength;
+  }
+
+  /** Removes up to `max` bytes from the front, without copying. Only when `size > 0`. */
+  take(max: number): Uint8Array {
+    const head = this.#chunks[0]!;
+    if (head.byteLength <= max) {
+      this.#chunks.shift();
+      this.size -= head.byteLength;
+      return head;
+    }
+    this.#chunks[0] = head.subarray(max);
+    this.size -= max;
+    return head.subarray(0, max);
+  }
+
+  /** Drops every byte (a closed socket delivers no more reads). */
+  clear(): void {
+    this.#chunks = [];
+    this.size = 0;
+  }
+
+  /** Copies up to `view.byteLength` bytes from the front into `view`; returns the count. */
+  takeInto(view: Uint8Array): number {
+    let n = 0;
+    while (n < view.byteLength && this.size > 0) {
+      const chunk = this.take(view.byteLength - n);
+      view.set(chunk, n);
+      n += chunk.byteLength;
+    }
+    return n;
+  }
+}
+
+/**
+ * Buffer sizes for default reads: doubles (up to 4x `highWaterMark`) while reads
+ * fill their buffer, halves (down to `highWaterMark / 4`) when a read uses a
  * quarter or less. A short read is copied out and its buffer reused, so a
  * few bytes never pin a large buffer in the drain's queue.
  */
@@ -36,10 +90,10 @@ class ReadSizer {
   readonly #max: number;
   #spare: Uint8Array<ArrayBuffer> | undefined;
 
-  constructor(readSize: number) {
-    this.#size = readSize;
-    this.#min = Math.max(1, readSize >> 2);
-    this.#max = readSize * 4;
+  constructor(highWaterMark: number) {
+    this.#size = highWaterMark;
+    this.#min = Math.max(1, highWaterMark >> 2);
+    this.#max = highWaterMark * 4;
   }
 
   buffer(): Uint8Array<ArrayBuffer> {
@@ -65,8 +119,8 @@ class ReadSizer {
 const DEFAULT_READ_MARK = 1;
 
 /** Creates the readable byte stream of `state`'s conn. */
-export function createReadable(state: ConnState, readSize: number): ReadableStream<Uint8Array> {
-  const sizer = new ReadSizer(readSize);
+export function createReadable(state: Transport, highWaterMark: number): ReadableStream<Uint8Array> {
+  const sizer = new ReadSizer(highWaterMark);
   return new ReadableStream(
     {
       type: 'bytes',
@@ -86,7 +140,7 @@ export function createReadable(state: ConnState, readSize: number): ReadableStre
   ) as ReadableStream<Uint8Array>;
 }
 
-function pull(state: ConnState, controller: ReadableByteStreamController, sizer: ReadSizer): Promise<void> | undefined {
+function pull(state: Transport, controller: ReadableByteStreamController, sizer: ReadSizer): Promise<void> | undefined {
   // A direct run that was unspliced may still have a read in flight: its
   // bytes land in the buffer and must be read first.
   if (state.reading) {
@@ -97,7 +151,7 @@ function pull(state: ConnState, controller: ReadableByteStreamController, sizer:
     state.pulling = waiting;
     return waiting;
   }
-  if (state.destroyed) return undefined; // the stream was closed or errored with the conn
+  if (state.destroyed || state.closing) return undefined; // the stream was errored with the conn
   const byob = controller.byobRequest;
   // A default read (or none): read into our own buffer and enqueue it.
   const request = byob === null || byob.view!.byteLength === DEFAULT_READ_MARK ? null : byob;
@@ -113,7 +167,7 @@ function pull(state: ConnState, controller: ReadableByteStreamController, sizer:
   const pulling = state.read(view).then(
     (n) => {
       state.pulling = undefined;
-      if (state.destroyed) return;
+      if (state.destroyed || state.closing) return;
       if (n === null) return closeAtEof(state, controller);
       // Bytes put back meanwhile (unshift, docs/contract.md#header-then-splice) go first: these join the buffer behind them.
       if (state.pending.size > 0) {
@@ -132,7 +186,7 @@ function pull(state: ConnState, controller: ReadableByteStreamController, sizer:
   return pulling;
 }
 
-function closeAtEof(state: ConnState, controller: ReadableByteStreamController): void {
+function closeAtEof(state: Transport, controller: ReadableByteStreamController): void {
   // A pending BYOB read settles only through respond(0) (docs/runtimes.md#web-streams-everywhere).
   controller.close();
   controller.byobRequest?.respond(0);

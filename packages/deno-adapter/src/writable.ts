@@ -4,13 +4,16 @@
  * - Its queue counts bytes (docs/adapters.md), so `ready` reflects what is really
  *   buffered, not how many chunks.
  * - `write()` resolves once `conn.write()` took every byte (Deno may take
- *   part of a buffer: `ConnState.writeAll` finishes it, in order).
+ *   part of a buffer: `Transport.writeAll` finishes it, in order).
  * - `close()` is `conn.closeWrite()`: FIN only, the peer can still answer.
  *   Deno's own `conn.writable.close()` closes the whole conn
  *   (denoland/deno#27510), which loses a reply sent after our FIN.
  * - `abort()` destroys the conn (docs/adapters.md).
+ * - After the endpoint's `close()`, chunks queued before it still go out
+ *   (ahead of the FIN); those written after it fail with `SocketClosedError`.
  */
-import type { ConnState } from './_conn.ts';
+import { SocketClosedError } from '@sosplice/core/socket';
+import type { Transport } from './runtime.ts';
 
 function invalidChunk(chunk: unknown): TypeError {
   const got = chunk === null ? 'null' : typeof chunk === 'object' ? (chunk.constructor?.name ?? 'object') : typeof chunk;
@@ -20,7 +23,7 @@ function invalidChunk(chunk: unknown): TypeError {
 }
 
 /** Creates the writable stream of `state`'s conn, buffering up to `highWaterMark` bytes. */
-export function createWritable(state: ConnState, highWaterMark: number): WritableStream<Uint8Array> {
+export function createWritable(state: Transport, highWaterMark: number): WritableStream<Uint8Array> {
   return new WritableStream<Uint8Array>(
     {
       start(controller) {
@@ -28,8 +31,8 @@ export function createWritable(state: ConnState, highWaterMark: number): Writabl
       },
       write(chunk) {
         if (!(chunk instanceof Uint8Array)) throw invalidChunk(chunk);
-        // From here the bytes count in `state.writing`.
-        state.queued -= chunk.byteLength;
+        // From here the bytes count in `state.writing`; a chunk written after close() is refused.
+        if (!state.admit(chunk.byteLength)) throw new SocketClosedError();
         state.watch();
         return state.writeAll(chunk);
       },
