@@ -104,7 +104,7 @@ describe('deno wrap()', () => {
     const info = await socket.opened;
     expect(info.localAddress).toBe(`127.0.0.1:${mine.localAddr.port}`);
     expect(info.remoteAddress).toBe(`127.0.0.1:${mine.remoteAddr.port}`);
-    expect(socket[spliceAddresses as keyof typeof socket]).toBeTypeOf('function');
+    expect((socket as unknown as Record<symbol, unknown>)[spliceAddresses]).toBeTypeOf('function');
     for (const gone of ['conn', 'stats', 'destroyed']) expect(gone in socket, gone).toBe(false);
     expect(SocketClosedError).toBe(CoreSocketClosedError);
     const names = Object.keys(adapter).sort();
