@@ -101,7 +101,16 @@ export function pumpStreams(run: PumpedRun, readable: ReadableStream<Uint8Array>
     drainFailure ??= { error };
     if (pending === 'read') run.releaseReader();
     else if (pending === 'yield') wake?.();
-    else if (pending === 'ready') run.endWithError('drain', drainFailure.error, ledger.undelivered(undefined));
+    else if (pending === 'ready') endAtDrainFailure();
+  };
+  // A chunk written as the drain closed is refused a reaction later: wait for that, so it is not counted.
+  const endAtDrainFailure = (): void => {
+    const end = (): void => {
+      if (!run.ended) run.endWithError('drain', drainFailure!.error, ledger.undelivered(undefined));
+    };
+    const settling = ledger.settling();
+    if (settling === undefined) end();
+    else void settling.then(end);
   };
   // A drain that closes under us (closed before the splice, or closing and
   // now done) must end the splice: closing is propagated backward, as pipeTo.
@@ -151,7 +160,7 @@ export function pumpStreams(run: PumpedRun, readable: ReadableStream<Uint8Array>
     let lastYield = now();
     let iterations = 0;
     for (;;) {
-      if (drainFailure !== undefined) return run.endWithError('drain', drainFailure.error, ledger.undelivered(undefined));
+      if (drainFailure !== undefined) return endAtDrainFailure();
       if (sourceFailure !== undefined) return run.endWithError('source', sourceFailure.error);
       const stop = ctl.stopReason;
       if (stop !== undefined) return run.endWithStop(stop);

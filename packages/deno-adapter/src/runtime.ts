@@ -1,23 +1,14 @@
 /**
  * The only file that calls Deno's socket API (https://docs.deno.com/api/deno/~/Deno.Conn):
  * the structural types the adapter needs, opening conns and listeners, and
- * the transport one wrapped conn's readable, writable and direct runs share.
+ * the transport of one wrapped conn under the core's socket kit
+ * (`@sosplice/core/socket`, docs/adapters.md#writing-an-adapter-the-socket-kit).
  *
  * Built on `conn.read()` / `conn.write()` / `conn.closeWrite()` only: the
  * conn's own `readable` / `writable` close the whole connection at EOF or on
  * `close()` (denoland/deno#22258, #27510; docs/runtimes.md#deno).
- *
- * Read side: a pending `conn.read()` cannot be cancelled without closing the
- * conn, so there is at most one in flight, and whoever issued it may have
- * stopped owning the source by the time it returns (a direct run that was
- * unspliced). Such bytes land in `pending`, read first by the next reader.
- *
- * Write side: `conn.write()` may write part of a buffer; `writeAll` loops
- * and serialises writers, so a direct run's last write, the writable's next
- * chunk and the FIN reach the kernel in order.
  */
-import { SocketClosedError, formatAddress, wrongRuntime, type SocketTarget } from '@sosplice/core/socket';
-import { ByteQueue } from './readable.ts';
+import { SocketClosedError, formatAddress, wrongRuntime, type SocketReadSide, type SocketTarget, type SocketTransport, type SocketWriteSide } from '@sosplice/core/socket';
 import { sendReset } from './reset.ts';
 
 // --- Deno's types, declared structurally (a Node or Bun user's .d.ts has no `Deno`) ---
@@ -119,20 +110,15 @@ export function addressOf(addr: DenoAddr | undefined): string | null {
 
 // --- the transport of one wrapped conn ---
 
-/** Returned by `read()` when the caller stopped owning the source meanwhile. */
-export const STOLEN: unique symbol = Symbol('sosplice.deno.stolen');
-
-/** Whoever issued a read: once `stopped`, the read's bytes go to `pending`. */
-export interface ReadOwner {
-  readonly stopped: boolean;
-}
-
-/** Told when the conn fails, is destroyed or closed (direct runs listen). */
-export type FailureListener = (error: unknown) => void;
-
 const noop = (): void => {};
-/** The owner of a watch read: always "stopped", so its byte goes to `pending`. */
-const WATCHER: ReadOwner = { stopped: true };
+
+/**
+ * The buffer a read waits with while the peer is quiet: a pending
+ * `conn.read()` pins its buffer, and Deno cannot poll for readability first.
+ * A read that fills it switches to a `highWaterMark` buffer while data
+ * flows; a read it would have held switches back. An idle conn so pins 2 KiB.
+ */
+const WAIT_SIZE = 2048;
 
 /**
  * Deno's errors keep their class; those without a `code` (`BadResource`,
@@ -149,241 +135,169 @@ function withCode(error: unknown): void {
   }
 }
 
-/** The state one conn shares between its readable, its writable and direct runs; internal. */
-export class Transport {
+/**
+ * One conn as the kit's `SocketTransport`: a read loop that reads while the
+ * kit wants bytes (a pending read cannot be cancelled: its bytes still go to
+ * the kit, which queues them), one `conn.write()` chain at a time, the FIN,
+ * the reset, and the socket's life: `closed`, `close()` with its linger.
+ */
+export class DenoTransport implements SocketTransport {
   readonly conn: DenoConnLike;
-  /** The readable (once created), to know whether anyone holds it. */
-  readable: ReadableStream<Uint8Array> | undefined;
-  readableController: ReadableByteStreamController | undefined;
-  writableController: WritableStreamDefaultController | undefined;
-  /** The readable's pull in progress, if any (a direct run waits for it). */
-  pulling: Promise<void> | undefined;
-  /** Bytes read from the kernel and not yet handed on, oldest first. */
-  readonly pending = new ByteQueue();
-  /** `conn.read()` returned `null`: the peer's FIN. */
+  readonly #highWaterMark: number;
+  /** The kit's sides this transport feeds (set by the socket that owns both). */
+  readSide!: SocketReadSide;
+  writeSide!: SocketWriteSide;
+  #paused = true;
+  /** The read loop (or the watch read) in flight. */
+  #reading: Promise<void> | undefined;
+  #big: Uint8Array<ArrayBuffer> | undefined;
+  #small: Uint8Array<ArrayBuffer> | undefined;
+  #useBig = false;
+  /** The `conn.write()` chain of the chunk taken last, and its size. */
+  #writing: Promise<void> | undefined;
+  #inFlight = 0;
+  /** The peer's FIN was read. */
   eof = false;
-  /** The readable was closed at EOF: it takes nothing back any more. */
-  readClosed = false;
-  #reading: Promise<unknown> | undefined;
-
-  #writeBusy = false;
-  #writeWaiters: Array<() => void> | undefined;
-  /** Bytes handed to `writeAll()` and not yet all written. */
-  writing = 0;
-  /** Bytes accepted by the writable and not yet handed to `writeAll()` (its queue). */
-  queued = 0;
-  /** FIN sent. */
-  writeDone = false;
-  /** `closeWrite()` called: nothing may be written after it, even before the FIN went out. */
-  writeEnding = false;
-
-  /** `close()` was called: reads are no longer delivered, writes after it are refused. */
+  /** Our FIN was sent; `#fin` is its `closeWrite()`. */
+  #finSent = false;
+  #fin: Promise<void> | undefined;
+  /** `close()` was called: reads are dropped, later writes refused. */
   closing = false;
-  /** Bytes the writable held when `close()` came: they still go out, before the FIN. */
-  #closeBudget = 0;
-  #wake: (() => void) | undefined;
-  #closed: Promise<void> | undefined;
-  #closeTask: Promise<void> | undefined;
-
-  /** Set by `abort()`, `fail()` or a destroying `close()`: the streams were told already. */
   destroyed = false;
-  /** `conn.close()` was called. */
   connClosed = false;
-  /** The runtime error that killed the conn, if one did. */
   failure: { readonly error: unknown } | undefined;
-  /** How `closed` settles, once known. */
+  #closed: Promise<void> | undefined;
   #outcome: { readonly error?: unknown } | undefined;
   #settle: ((outcome: { readonly error?: unknown }) => void) | undefined;
-  #listeners: Set<FailureListener> | undefined;
+  #closeTask: Promise<void> | undefined;
 
-  constructor(conn: DenoConnLike) {
+  constructor(conn: DenoConnLike, highWaterMark: number) {
     this.conn = conn;
+    this.#highWaterMark = highWaterMark;
   }
 
-  // --- read side ---
+  // --- read side: the kit asks with resume() / pause() ---
 
-  get reading(): boolean {
-    return this.#reading !== undefined;
+  resume(): void {
+    this.#paused = false;
+    this.#reading ??= this.#readLoop(false);
   }
 
-  /** The in-flight `conn.read()` settled (and its bytes were placed). */
-  async readSettled(): Promise<void> {
-    while (this.#reading !== undefined) await this.#reading.then(noop, noop);
-  }
-
-  /** The in-flight read and the readable's pull, both settled. */
-  async readIdle(): Promise<void> {
-    while (this.#reading !== undefined || this.pulling !== undefined) await (this.#reading ?? this.pulling)?.then(noop, noop);
+  pause(): void {
+    this.#paused = true;
   }
 
   /**
-   * Reads into `view` (never more than its length: that is how `max` stays
-   * exact). If `owner` stopped before the read returns, the bytes go to
-   * `pending` (or EOF / the error is recorded) and the result is `STOLEN`.
-   */
-  read(view: Uint8Array, owner?: ReadOwner): Promise<number | null | typeof STOLEN> {
-    const p = this.conn.read(view).then(
-      (n): number | null | typeof STOLEN => {
-        this.#reading = undefined;
-        // A `null` after our own destroy is not the peer's FIN.
-        if (n === null && !this.destroyed) this.eof = true;
-        const stolen = owner?.stopped === true;
-        if (stolen && n !== null && !this.closing) this.pending.push(view.slice(0, n));
-        if (n === null) this.#maybeClose();
-        return stolen ? STOLEN : n;
-      },
-      (error: unknown): typeof STOLEN => {
-        this.#reading = undefined;
-        this.fail(error);
-        if (owner?.stopped === true) return STOLEN;
-        throw error;
-      },
-    );
-    this.#reading = p;
-    return p;
-  }
-
-  /**
-   * Keeps a 1-byte read pending while nobody reads a conn that is written
-   * to: Deno reports a reset only to a read or a write, and a spliced drain
-   * whose peer resets while the source is quiet must still end the splice
-   * (docs/contract.md#how-a-splice-ends). A byte that comes waits in `pending`.
+   * One read pending while the kit wants none, so that a reset reaches a
+   * conn that is only written to (Deno reports a reset only to a read or a
+   * write): a spliced drain whose peer resets while its source is quiet must
+   * still end the splice (docs/contract.md#how-a-splice-ends).
    */
   watch(): void {
-    if (this.#reading !== undefined || this.pulling !== undefined || this.pending.size > 0) return;
-    if (this.eof || this.destroyed || this.closing || this.readable?.locked === true) return;
-    void this.read(new Uint8Array(1), WATCHER);
+    if (this.eof || this.destroyed || this.closing) return;
+    this.#reading ??= this.#readLoop(true);
   }
 
-  /** The endpoint's `unshift()` (docs/contract.md#header-then-splice): `bytes` (a private copy) go first. */
-  putBack(bytes: Uint8Array): void {
+  async #readLoop(once: boolean): Promise<void> {
+    try {
+      for (let first = once; (first || !this.#paused) && !this.eof && !this.destroyed; first = false) {
+        // A watch read takes one byte: it only waits for the peer (and pins nothing).
+        const buf = first ? new Uint8Array(1) : this.#useBig ? (this.#big ??= new Uint8Array(this.#highWaterMark)) : (this.#small ??= new Uint8Array(WAIT_SIZE));
+        const n = await this.conn.read(buf);
+        if (this.destroyed) return;
+        if (n === null) {
+          this.eof = true;
+          this.readSide.onEnd();
+          return this.#maybeClose();
+        }
+        this.readSide.onData(this.#chunk(buf, n));
+      }
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      this.#reading = undefined;
+    }
+  }
+
+  /** The kit owns what it is given: a full buffer goes whole (a new one next), a short read as a copy. */
+  #chunk(buf: Uint8Array<ArrayBuffer>, n: number): Uint8Array {
+    const full = n === buf.byteLength;
+    if (buf.byteLength === 1) return buf;
+    if (buf === this.#big) {
+      if (full) this.#big = undefined;
+      else if (n < WAIT_SIZE) this.#useBig = false;
+    } else if (full) {
+      this.#small = undefined;
+      this.#useBig = this.#highWaterMark > WAIT_SIZE;
+    }
+    return full ? buf : buf.slice(0, n);
+  }
+
+  // --- write side: one conn.write() chain at a time ---
+
+  write(bytes: Uint8Array): number {
+    if (this.#writing !== undefined) return 0;
+    if (this.destroyed) throw this.failure?.error ?? new SocketClosedError();
+    this.watch();
+    this.#inFlight = bytes.byteLength;
+    this.#writing = this.#writeAll(bytes);
+    return bytes.byteLength;
+  }
+
+  get writeBuffered(): number {
+    return this.#inFlight;
+  }
+
+  async #writeAll(bytes: Uint8Array): Promise<void> {
+    try {
+      for (let off = 0; off < bytes.byteLength; ) off += await this.conn.write(off === 0 ? bytes : bytes.subarray(off));
+    } catch (error) {
+      this.#writing = undefined;
+      this.#inFlight = 0;
+      return this.fail(error);
+    }
+    this.#writing = undefined;
+    this.#inFlight = 0;
+    this.writeSide.onWritable();
+  }
+
+  /** Every taken byte written (a write after it may start at once). */
+  async #written(): Promise<void> {
+    while (this.#writing !== undefined) await this.#writing;
+  }
+
+  /**
+   * FIN after every byte taken: `shutdown(SHUT_WR)`, the peer can still
+   * answer. Resolves once the FIN is asked for, not once sent: a write to a
+   * Deno writable whose close is in flight errors it with an uncoded
+   * TypeError, so the close must not linger (a TLS close_notify takes a
+   * round of its own). A failure still fails the socket (`closed`, reads).
+   */
+  async shutdown(): Promise<void> {
+    await this.#written();
     if (this.failure !== undefined) throw this.failure.error;
-    if (this.destroyed || this.readClosed || this.closing) throw new SocketClosedError();
-    this.pending.unshift(bytes);
-  }
-
-  /** Bytes in the readable's own queue (a reader let go mid-read). */
-  get streamQueued(): number {
-    // highWaterMark is 0, so desiredSize is minus the queue's byte size.
-    const size = this.readableController?.desiredSize;
-    return size === null || size === undefined ? 0 : Math.max(0, -size);
-  }
-
-  /** The EOF was delivered to a reader: the read direction is finished. */
-  readFinished(): void {
-    this.readClosed = true;
-    this.#maybeClose();
-  }
-
-  // --- write side ---
-
-  /**
-   * The writable's sink takes a chunk of `len` bytes off its queue: `false`
-   * when the chunk was written after `close()` (refused; those before it
-   * still go out, ahead of the FIN).
-   */
-  admit(len: number): boolean {
-    this.queued -= len;
-    if (!this.closing) return true;
-    if (this.#closeBudget < len) return false;
-    this.#closeBudget -= len;
-    if (this.#closeBudget === 0) this.#wake?.();
-    return true;
-  }
-
-  /**
-   * Writes every byte, after every earlier `writeAll` (Deno's write may be
-   * partial). The common case, an idle conn taking the whole buffer, costs
-   * one `conn.write()` and one reaction.
-   */
-  writeAll(bytes: Uint8Array): Promise<void> {
-    const len = bytes.byteLength;
-    if (this.#writeBusy || len === 0 || this.failure !== undefined || this.destroyed || this.writeDone) return this.#writeAllQueued(bytes);
-    this.#writeBusy = true;
-    this.writing += len;
-    return this.conn.write(bytes).then(
-      (n) => (n === len ? this.#wrote(len) : this.#finishWrite(bytes, n)),
-      (error: unknown) => this.#writeFailed(len, error),
+    if (this.destroyed) throw new SocketClosedError();
+    this.#fin ??= this.conn.closeWrite().then(
+      () => {
+        this.#finSent = true;
+        this.#maybeClose();
+      },
+      (error: unknown) => this.fail(error),
     );
   }
 
-  async #writeAllQueued(bytes: Uint8Array): Promise<void> {
-    const len = bytes.byteLength;
-    this.writing += len;
-    try {
-      await this.#acquire();
-    } finally {
-      this.writing -= len;
-    }
-    if (this.failure !== undefined || this.destroyed || this.writeDone || len === 0) {
-      this.#release();
-      if (this.failure !== undefined) throw this.failure.error;
-      if (len === 0) return;
-      throw new SocketClosedError();
-    }
-    this.writing += len;
-    return this.#finishWrite(bytes, 0);
+  /** `writable.abort()` / `readable.cancel()`: an RST where Deno lets us (./reset.ts), then the conn closed. */
+  reset(reason: unknown): void {
+    if (this.destroyed) return;
+    // docs/contract.md#how-a-splice-ends: a reset travels, so the far peer never takes a truncated transfer for a complete one.
+    if (!this.connClosed) sendReset(this.conn);
+    this.#destroy(reason ?? new SocketClosedError('The socket was destroyed'));
+    this.#settleClosed({});
   }
 
-  async #finishWrite(bytes: Uint8Array, off: number): Promise<void> {
-    const len = bytes.byteLength;
-    try {
-      while (off < len) off += await this.conn.write(off === 0 ? bytes : bytes.subarray(off));
-    } catch (error) {
-      return this.#writeFailed(len, error);
-    }
-    this.#wrote(len);
-  }
+  // --- the socket's life ---
 
-  #wrote(len: number): void {
-    this.writing -= len;
-    this.#release();
-  }
-
-  #writeFailed(len: number, error: unknown): never {
-    this.writing -= len;
-    this.#release();
-    this.fail(error);
-    throw error;
-  }
-
-  /** The write lock: resolves owning it (handed over in order, never raced for). */
-  #acquire(): Promise<void> | undefined {
-    if (!this.#writeBusy) {
-      this.#writeBusy = true;
-      return undefined;
-    }
-    return new Promise<void>((resolve) => (this.#writeWaiters ??= []).push(resolve));
-  }
-
-  #release(): void {
-    const next = this.#writeWaiters?.shift();
-    if (next !== undefined) next();
-    else this.#writeBusy = false;
-  }
-
-  /** `shutdown(SHUT_WR)` after every pending write: the half-close. */
-  async closeWrite(): Promise<void> {
-    this.writeEnding = true;
-    await this.#acquire();
-    try {
-      if (this.failure !== undefined) throw this.failure.error;
-      if (this.destroyed) throw new SocketClosedError();
-      if (this.writeDone) return;
-      await this.conn.closeWrite();
-      this.writeDone = true;
-    } catch (error) {
-      if (error !== this.failure?.error) this.fail(error);
-      throw error;
-    } finally {
-      this.#release();
-    }
-    this.#maybeClose();
-  }
-
-  // --- lifecycle ---
-
-  /** Resolves once the conn is closed; rejects with the runtime's error. Created when first asked for. */
+  /** Resolves once the conn is closed; rejects with the runtime's error. Made when first asked for. */
   get closed(): Promise<void> {
     if (this.#closed === undefined) {
       const outcome = this.#outcome;
@@ -405,19 +319,6 @@ export class Transport {
     this.#settle?.(outcome);
   }
 
-  onFailure(listener: FailureListener): () => void {
-    (this.#listeners ??= new Set()).add(listener);
-    return () => this.#listeners?.delete(listener);
-  }
-
-  #tell(error: unknown): void {
-    const listeners = this.#listeners;
-    if (listeners === undefined) return;
-    this.#listeners = undefined;
-    // A copy: a listener may unsubscribe others (a run stopping), and every one must hear it.
-    for (const listener of Array.from(listeners)) listener(error);
-  }
-
   /** A runtime error (reset, broken pipe): both directions are dead. */
   fail(error: unknown): void {
     withCode(error);
@@ -427,19 +328,11 @@ export class Transport {
     this.#settleClosed({ error });
   }
 
-  /** `writable.abort()` / `readable.cancel()`: reset (where Deno lets us), close the conn, error both streams. */
-  abort(reason: unknown): void {
-    if (this.destroyed) return;
-    // docs/contract.md#how-a-splice-ends: a reset travels, so the far peer never takes a truncated transfer for a complete one.
-    if (!this.connClosed) sendReset(this.conn);
-    this.#destroy(reason);
-    this.#settleClosed({});
-  }
-
   /**
-   * `close()` (docs/adapters.md#closing): stop delivering reads, refuse
-   * later writes, send FIN after the bytes already queued, then read (and
-   * drop) until the peer's FIN; after `linger` ms, destroy. Never rejects.
+   * `close()` (docs/adapters.md#closing): reads stop (a splice from this
+   * socket ends with `SocketClosedError`), the bytes already queued go out,
+   * then the FIN; what the peer still sends is dropped until its FIN; after
+   * `linger` ms the conn is destroyed instead. Never rejects.
    */
   close(linger: number): Promise<void> {
     return (this.#closeTask ??= this.#close(linger));
@@ -449,32 +342,50 @@ export class Transport {
     if (this.destroyed || this.connClosed) return;
     this.closing = true;
     const error = new SocketClosedError();
-    this.#closeBudget = this.queued;
-    try {
-      this.readableController?.error(error);
-    } catch {
-      // closed at EOF already
-    }
-    if (this.queued === 0) this.writableController?.error(error);
-    // A splice using this conn ends now, with this error (direct runs listen; streams are errored).
-    this.#tell(error);
+    this.readSide.onError(error);
+    const flushing = this.#stopWrites(error);
     if (linger === 0) return this.#closeNow(error);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, linger)));
-    await Promise.race([this.#finish(), expired]);
+    await Promise.race([this.#finish(flushing), expired]);
     clearTimeout(timer);
     this.#closeNow(error);
   }
 
-  /** FIN after what the writable held, then drop what the peer still sends until its FIN. */
-  async #finish(): Promise<void> {
-    while (this.#closeBudget > 0 && !this.destroyed) await new Promise<void>((resolve) => (this.#wake = resolve));
-    await this.closeWrite().catch(noop);
-    await this.readSettled();
-    this.pending.clear();
-    const sink = this.eof || this.destroyed ? undefined : new Uint8Array(16384);
-    while (sink !== undefined && !this.eof && !this.destroyed) {
-      if ((await this.read(sink).catch(() => null)) === null) break;
+  /**
+   * What the write side holds goes out before the FIN. A writable nobody
+   * holds closes itself (after its queue); otherwise the side fails with
+   * `error` (a splice into it ends now, later writes are refused) and the
+   * chunks it had not handed over yet are written here.
+   */
+  #stopWrites(error: unknown): Promise<void> {
+    const side = this.writeSide;
+    if (side.phase !== 'open') return this.#written();
+    const stream = side.writable;
+    const streamQueued = side.buffered - side.outbox.size - this.#inFlight;
+    if (!stream.locked && streamQueued > 0) return stream.close().catch(noop);
+    const rest: Uint8Array[] = [];
+    for (let chunk = side.outbox.shift(); chunk !== undefined; chunk = side.outbox.shift()) rest.push(chunk);
+    side.onError(error);
+    return (async () => {
+      for (const chunk of rest) {
+        await this.#written();
+        if (this.destroyed) return;
+        this.#inFlight = chunk.byteLength;
+        this.#writing = this.#writeAll(chunk);
+      }
+      await this.#written();
+    })();
+  }
+
+  async #finish(flushing: Promise<void>): Promise<void> {
+    await flushing;
+    await this.shutdown().catch(noop);
+    await this.#fin;
+    // Drop what the peer still sends (the read side is closed) until its FIN.
+    while (!this.eof && !this.destroyed) {
+      this.#paused = false;
+      await (this.#reading ??= this.#readLoop(false));
     }
   }
 
@@ -485,7 +396,7 @@ export class Transport {
 
   #maybeClose(): void {
     // docs/adapters.md: the socket is closed once both directions are finished.
-    if (this.connClosed || !this.eof || this.pending.size > 0 || !this.writeDone) return;
+    if (this.connClosed || !this.eof || !this.#finSent) return;
     this.#closeConn();
     this.#settleClosed({});
   }
@@ -493,14 +404,8 @@ export class Transport {
   #destroy(error: unknown): void {
     this.destroyed = true;
     this.#closeConn();
-    try {
-      this.readableController?.error(error);
-    } catch {
-      // Already closed or errored: nothing left to tell its reader.
-    }
-    this.writableController?.error(error);
-    this.#wake?.();
-    this.#tell(error);
+    this.readSide.onError(error);
+    this.writeSide.onError(error);
   }
 
   #closeConn(): void {

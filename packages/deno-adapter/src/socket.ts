@@ -1,69 +1,60 @@
 /**
  * `wrap()`: a `Deno.Conn` (TcpConn, TlsConn, UnixConn) as a `SpliceSocket`,
- * the one shape of docs/adapters.md#one-shape.
+ * the one shape of docs/adapters.md#one-shape, on the core's socket kit.
  * Reference: https://docs.deno.com/api/deno/~/Deno.Conn and
  * https://sockets-api.proposal.wintercg.org/#socket-section
  */
-import { checkUnshift, directSplice, spliceAddresses, type SpliceAddressable, type SpliceAddresses } from '@sosplice/core';
-import { socketAlreadyClosed, socketSettings, socketWrapped, type SocketInfo, type SocketSettings, type SpliceSocket, type SpliceSocketOptions } from '@sosplice/core/socket';
-import { DenoSpliceEnd } from './direct.ts';
-import { createReadable } from './readable.ts';
-import { addressOf, isDenoConn, Transport, type DenoConnLike } from './runtime.ts';
-import { createWritable } from './writable.ts';
+import { spliceAddresses, type SpliceAddressable, type SpliceAddresses } from '@sosplice/core';
+import {
+  socketAlreadyClosed,
+  SocketClosedError,
+  SocketEndpoint,
+  socketSettings,
+  socketWrapped,
+  type SocketInfo,
+  type SocketSettings,
+  type SpliceSocket,
+  type SpliceSocketOptions,
+} from '@sosplice/core/socket';
+import { denoDirectProvider } from './direct.ts';
+import { addressOf, DenoTransport, isDenoConn, type DenoConnLike } from './runtime.ts';
 
 /**
  * The conns wrapped so far: a conn's reads belong to one wrapper (a second
- * one's background read would take bytes meant for the first).
+ * one's read would take bytes meant for the first).
  */
-const wrapped = new WeakMap<DenoConnLike, Transport>();
+const wrapped = new WeakMap<DenoConnLike, DenoTransport>();
 
 /**
  * One wrapped conn. Streams, promises and addresses are made when first
- * asked for, so accepting costs one object pair per conn (issue #10). Asking
- * for a stream or `closed` also starts the watch read that lets a reset of
- * an idle conn surface (runtime.ts, `watch()`).
+ * asked for, so an accepted conn costs this object, its transport and the
+ * kit's two sides until used (issue #10). Asking for a stream or `closed`
+ * also starts the read that lets a reset of an idle conn surface.
  */
-class DenoSocket implements SpliceSocket<DenoConnLike>, SpliceAddressable {
+class DenoSocket extends SocketEndpoint implements SpliceSocket<DenoConnLike>, SpliceAddressable {
   readonly socket: DenoConnLike;
-  readonly #t: Transport;
-  readonly #settings: SocketSettings;
-  #readable: ReadableStream<Uint8Array> | undefined;
-  #writable: WritableStream<Uint8Array> | undefined;
-  #end: DenoSpliceEnd | undefined;
+  readonly #t: DenoTransport;
+  readonly #linger: number;
   #opened: Promise<SocketInfo> | undefined;
 
-  constructor(conn: DenoConnLike, transport: Transport, settings: SocketSettings) {
+  constructor(conn: DenoConnLike, transport: DenoTransport, settings: SocketSettings) {
+    // paused: Deno reads only when asked (the kit resumes the read loop when it wants bytes).
+    super(transport, settings.highWaterMark, settings.direct ? denoDirectProvider : undefined, true);
+    transport.readSide = this.read;
+    transport.writeSide = this.write;
     this.socket = conn;
     this.#t = transport;
-    this.#settings = settings;
+    this.#linger = settings.linger;
   }
 
-  /** Byte stream (BYOB); EOF closes it but not the conn. */
-  get readable(): ReadableStream<Uint8Array> {
-    if (this.#readable === undefined) {
-      const readable = createReadable(this.#t, this.#settings.highWaterMark);
-      this.#t.readable = this.#mark(readable);
-      this.#readable = readable;
-      this.#t.watch();
-    }
-    return this.#readable;
+  override get readable(): ReadableStream<Uint8Array> {
+    this.#t.watch();
+    return super.readable;
   }
 
-  /** Byte-counted; `close()` sends FIN only; `abort()` resets the conn. */
-  get writable(): WritableStream<Uint8Array> {
-    if (this.#writable === undefined) {
-      this.#writable = this.#mark(createWritable(this.#t, this.#settings.highWaterMark));
-      this.#t.watch();
-    }
-    return this.#writable;
-  }
-
-  #mark<S extends object>(stream: S): S {
-    if (this.#settings.direct) {
-      this.#end ??= new DenoSpliceEnd(this.#t, this.#settings.highWaterMark);
-      Object.defineProperty(stream, directSplice, { value: this.#end });
-    }
-    return stream;
+  override get writable(): WritableStream<Uint8Array> {
+    this.#t.watch();
+    return super.writable;
   }
 
   /** Resolves at once: the conn exists already (a TLS handshake finishes on first I/O, or in `connect()`). */
@@ -77,21 +68,12 @@ class DenoSocket implements SpliceSocket<DenoConnLike>, SpliceAddressable {
   }
 
   close(): Promise<void> {
-    return this.#t.close(this.#settings.linger);
+    return this.#t.close(this.#linger);
   }
 
-  unshift(bytes: Uint8Array): void {
-    // A closed socket takes nothing back (checked first: a closed readable is not "busy").
-    if (this.#t.closing || this.#t.destroyed) throw this.#t.failure?.error ?? socketAlreadyClosed('socket');
-    this.#t.putBack(checkUnshift(this.readable, bytes, this.#t.streamQueued));
-  }
-
-  get readableBuffered(): number {
-    return this.#t.pending.size + this.#t.streamQueued;
-  }
-
-  get writableBuffered(): number {
-    return this.#t.queued + this.#t.writing;
+  override unshift(bytes: Uint8Array): void {
+    if (this.#t.closing) throw new SocketClosedError('unshift(): the socket is closed');
+    super.unshift(bytes);
   }
 
   #info(): SocketInfo {
@@ -109,7 +91,7 @@ class DenoSocket implements SpliceSocket<DenoConnLike>, SpliceAddressable {
 export function wrapConn(conn: DenoConnLike, settings: SocketSettings): SpliceSocket<DenoConnLike> {
   const known = wrapped.get(conn);
   if (known !== undefined) throw known.connClosed ? socketAlreadyClosed('socket') : socketWrapped('socket', conn);
-  const transport = new Transport(conn);
+  const transport = new DenoTransport(conn, settings.highWaterMark);
   wrapped.set(conn, transport);
   return new DenoSocket(conn, transport, settings);
 }
