@@ -9,25 +9,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spliceStreams } from '@sosplice/core';
 import { SocketClosedError, wrap, type DenoConnLike } from '@sosplice/deno-adapter';
 import { checksum, pattern, sleep, text, withTimeout } from '../harness/_util';
-import { deno, isResetError, sendRst } from '../harness/deno';
-import { proxySides, readToEof, T, writeFull, type ProxySides } from './_util';
+import { isResetError, sendRst } from '../harness/deno';
+import { cleanupAfterEach, rawPair as rawPairOf, proxySides, readToEof, T, writeFull, type ProxySides } from './_util';
 
-let cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  await Promise.all(cleanup.map(async (fn) => fn()).map((p) => p.catch(() => {})));
-  cleanup = [];
-});
-
-/** A loopback TCP connection: `mine` to wrap, `peer` raw. */
-async function rawPair(): Promise<{ mine: DenoConnLike; peer: DenoConnLike }> {
-  const l = deno().listen({ hostname: '127.0.0.1', port: 0 });
-  const connecting = deno().connect({ hostname: '127.0.0.1', port: l.addr.port! });
-  const peer = await l.accept();
-  const mine = await connecting;
-  l.close();
-  cleanup.push(() => peer.close(), () => mine.close());
-  return { mine, peer };
-}
+const cleanup = cleanupAfterEach();
+const rawPair = () => rawPairOf(cleanup);
 
 /** Resolves once `conn.close()` is called on it (the adapter's destroy, or its last step). */
 function closeCalled(conn: DenoConnLike): Promise<void> {

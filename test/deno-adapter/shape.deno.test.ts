@@ -4,32 +4,17 @@
  * `connect()` / `listen()` with `"host:port"`, `{ hostname, port }`, `{ path }`
  * and TLS, the `SpliceSocket` members, and coded errors for bad input.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as adapter from '@sosplice/deno-adapter';
-import { connect, listen, SocketClosedError, wrap, type DenoConnLike } from '@sosplice/deno-adapter';
+import { connect, listen, SocketClosedError, wrap } from '@sosplice/deno-adapter';
 import { SocketClosedError as CoreSocketClosedError } from '@sosplice/core/socket';
 import { spliceAddresses } from '@sosplice/core';
 import { expectBytes, readAtLeast, text, withTimeout } from '../harness/_util';
 import { deno, denoTls } from '../harness/deno';
-import { countIo, T, writeFull } from './_util';
+import { cleanupAfterEach, rawPair as rawPairOf, countIo, T, writeFull } from './_util';
 
-let cleanup: Array<() => unknown> = [];
-// Together: a socket's close() waits for its peer's FIN, and the peer may be another of them.
-afterEach(async () => {
-  await Promise.all(cleanup.map(async (fn) => fn()).map((p) => p.catch(() => {})));
-  cleanup = [];
-});
-
-/** A loopback TCP connection: `mine` to wrap, `peer` raw. */
-async function rawPair(): Promise<{ mine: DenoConnLike; peer: DenoConnLike }> {
-  const l = deno().listen({ hostname: '127.0.0.1', port: 0 });
-  const connecting = deno().connect({ hostname: '127.0.0.1', port: l.addr.port! });
-  const peer = await l.accept();
-  const mine = await connecting;
-  l.close();
-  cleanup.push(() => peer.close(), () => mine.close());
-  return { mine, peer };
-}
+const cleanup = cleanupAfterEach();
+const rawPair = () => rawPairOf(cleanup);
 
 const codeOf = (f: () => unknown): unknown => {
   try {
