@@ -103,12 +103,14 @@ export function pumpStreams(run: PumpedRun, readable: ReadableStream<Uint8Array>
     else if (pending === 'yield') wake?.();
     else if (pending === 'ready') endAtDrainFailure();
   };
-  // A chunk written as the drain closed is refused a reaction later: wait for that, so it is not counted.
+  // A chunk written as the drain closed is refused a reaction later: wait
+  // for that, so it is not counted. Not after an error: a sink write may
+  // never settle then, and the splice must still end.
   const endAtDrainFailure = (): void => {
     const end = (): void => {
       if (!run.ended) run.endWithError('drain', drainFailure!.error, ledger.undelivered(undefined));
     };
-    const settling = ledger.settling();
+    const settling = writer.desiredSize === null ? undefined : ledger.settling();
     if (settling === undefined) end();
     else void settling.then(end);
   };
