@@ -8,7 +8,8 @@
  * reader left queued, split a chunk at the budget, count then write, stop
  * exactly once. Deno has no fd to hand to a kernel path, so there is no hook.
  */
+import type { DirectSpliceProvider } from '@sosplice/core';
 import { createSocketDirectProvider } from '@sosplice/core/socket';
 
 /** The provider shared by every conn this adapter wraps (the core pairs ends by its identity). */
-export const denoDirectProvider = createSocketDirectProvider();
+export const denoDirectProvider: DirectSpliceProvider = createSocketDirectProvider();
