@@ -11,33 +11,22 @@
  * them in the "kernel" buffer (so the peer's write waits), the FIN comes
  * after every byte before it, a stalled peer makes `write()` take nothing.
  */
-import { createSocketDirectProvider, SocketEndpoint, type SocketReadSide, type SocketWriteSide, type SocketTransport } from '@sosplice/core/socket';
+import { createSocketDirectProvider, PullTransport, SocketEndpoint, type SocketReadSide, type SocketWriteSide, type SocketTransport } from '@sosplice/core/socket';
+import { macrotask, PullMemorySocket } from './kit-pull';
 import type { Harness, HarnessFactory, Peer } from '../conformance/_harness';
 import { concat } from './_util';
 
 export interface KitHarnessOptions {
   /** Offer the direct path (endpoint and stream marks); `false`: the stream path only. */
   direct: boolean;
+  /** A pull-based socket (promise reads and partial writes, as Deno's) under the kit's `PullTransport`. */
+  pull?: boolean;
   /** Of each side's queue. Default 4096. */
   highWaterMark?: number;
 }
 
 // One provider for every kit endpoint of this module, as an adapter has one.
 const provider = createSocketDirectProvider();
-
-// setImmediate runs after I/O without setTimeout's clamping; MessageChannel is a browser's macrotask.
-const macrotask: (callback: () => void) => void = (() => {
-  const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
-  if (immediate !== undefined) return (callback) => void immediate(callback);
-  return (callback) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      callback();
-    };
-    channel.port2.postMessage(undefined);
-  };
-})();
 
 class Deferred<T> {
   resolve!: (value: T) => void;
@@ -172,6 +161,16 @@ export class KitEndpoint extends SocketEndpoint {
 /** One kit endpoint and its peer. */
 export function kitEndpoint(options: KitHarnessOptions): { endpoint: KitEndpoint; peer: Peer } {
   const hwm = options.highWaterMark ?? 4096;
+  if (options.pull) {
+    // A kernel's socket buffer takes a peer's write before anyone reads: far more than the kit's mark.
+    const socket = new PullMemorySocket(64 * 1024);
+    const transport = new PullTransport(socket, 4096);
+    // Paused until the kit wants bytes: a pull-based socket reads only when asked.
+    const endpoint = new KitEndpoint(transport, hwm, options.direct ? provider : undefined, true);
+    transport.attach(endpoint.readSide, endpoint.writeSide);
+    transport.watch();
+    return { endpoint, peer: socket.peer };
+  }
   const socket = new MemorySocket(hwm);
   const endpoint = new KitEndpoint(socket, hwm, options.direct ? provider : undefined);
   socket.read = endpoint.readSide;
@@ -193,7 +192,7 @@ export function kitEndpoint(options: KitHarnessOptions): { endpoint: KitEndpoint
 /** The conformance harness over kit endpoints; `lazy` when direct (endpoint-level marks). */
 export function kitHarness(options: KitHarnessOptions): HarnessFactory {
   const factory = async (): Promise<Harness> => ({
-    name: `kit:memory:${options.direct ? 'direct' : 'generic'}`,
+    name: `kit:${options.pull ? 'pull' : 'memory'}:${options.direct ? 'direct' : 'generic'}`,
     features: { byteStream: true, exactChunks: false, direct: options.direct, socket: false },
     endpoint: async () => kitEndpoint(options),
     dispose: async () => {},

@@ -109,4 +109,21 @@ describe('SocketWriteSide', () => {
     expect(write.phase).toBe('errored');
     expect(write.closedError()).toBe(error);
   });
+
+  it('abort() resets at once, even while a write waits for a stalled peer', async () => {
+    const { t, write } = fakeSides();
+    t.takes = 0;
+    const writer = write.writable.getWriter();
+    const pending = writer.write(bytes(1, 2, 3));
+    pending.catch(() => {});
+    const reason = new Error('abort');
+    const aborting = writer.abort(reason);
+    await Promise.resolve();
+    // Where the runtime's controller has an abort signal (all current ones), the reset does not wait for the write.
+    const controller = (globalThis as { WritableStreamDefaultController?: { prototype: object } }).WritableStreamDefaultController;
+    if (controller !== undefined && 'signal' in controller.prototype) expect(t.resets).toEqual([reason]);
+    await aborting;
+    expect(t.resets).toEqual([reason]);
+    await expect(pending).rejects.toBe(reason);
+  });
 });

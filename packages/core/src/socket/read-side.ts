@@ -40,7 +40,7 @@ export class SocketReadSide {
   /** Compared by identity in the core; `undefined`: no direct dispatch (the stream carries no mark). */
   readonly provider: DirectSpliceProvider | undefined;
   /** Received and not handed on yet (after the stream's own queue, before the transport). */
-  readonly queue = new ByteQueue();
+  readonly queue: ByteQueue = new ByteQueue();
   #stream: ReadableStream<Uint8Array> | undefined;
   #controller: ReadableByteStreamController | undefined;
   #phase: ReadPhase = 'open';

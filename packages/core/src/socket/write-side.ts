@@ -38,7 +38,7 @@ export class SocketWriteSide {
   readonly highWaterMark: number;
   readonly provider: DirectSpliceProvider | undefined;
   /** Bytes given to the side that the transport has not taken yet, oldest first. */
-  readonly outbox = new ByteQueue();
+  readonly outbox: ByteQueue = new ByteQueue();
   #stream: WritableStream<Uint8Array> | undefined;
   #controller: WritableStreamDefaultController | undefined;
   #phase: WritePhase = 'open';
@@ -97,6 +97,11 @@ export class SocketWriteSide {
   start(controller: WritableStreamDefaultController): void {
     this.#controller = controller;
     if (this.#phase === 'errored') controller.error(this.#failure);
+    // abort() reaches the sink only once a write in flight settled, and one
+    // waiting for a stalled peer never does: the controller's signal says it
+    // at once, so the reset goes out now (where the runtime has the signal).
+    const signal = (controller as { signal?: AbortSignal }).signal;
+    signal?.addEventListener('abort', () => this.abort(signal.reason), { once: true });
   }
 
   write(chunk: unknown): void | Promise<void> {
@@ -115,6 +120,8 @@ export class SocketWriteSide {
 
   /** `writable.abort()`: reset (docs/contract.md#how-a-splice-ends: a reset travels). */
   abort(reason: unknown): void {
+    // Once: from the controller's signal, then again from the stream, or after the socket failed.
+    if (this.#phase === 'errored') return;
     this.#fail(reason === undefined ? new SocketClosedError('The socket was destroyed by abort()') : reason);
     this.transport.reset(reason);
   }
