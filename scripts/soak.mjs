@@ -133,11 +133,11 @@ async function startProxy(upstreamPort) {
     })().catch(() => {});
     return { port: listener.port, close: () => listener.close() };
   }
-  const listener = adapter.listen({ hostname: '127.0.0.1', port: 0, direct: DIRECT });
+  const listener = await adapter.listen({ hostname: '127.0.0.1', port: 0, direct: DIRECT });
   (async () => {
     for await (const socket of listener) spliceTo(socket, upstreamPort);
   })().catch(() => {});
-  return { port: listener.addr.port, close: async () => listener.close() };
+  return { port: listener.port, close: () => listener.close() };
 }
 
 // --- raw peers (node:net in every runtime): an echo server, a sink that never reads, clients ---

@@ -16,7 +16,7 @@
  * Prints the listening port on stdout, then serves until killed.
  */
 import { spliceBidirectional } from '@sosplice/core';
-import { fromDenoConn } from '../../packages/deno-adapter/src/index.js';
+import { wrap } from '../../packages/deno-adapter/src/index.js';
 import { D, type BenchConn as Conn } from './_deno.js';
 import { relay } from './_hand-proxy.js';
 
@@ -30,16 +30,16 @@ async function serve(engine: string, client: Conn, upstreamPort: number): Promis
       await relay(client, upstream);
       return;
     case 'adapterPipeTo': {
-      const a = fromDenoConn(client, { direct: false });
-      const b = fromDenoConn(upstream, { direct: false });
+      const a = wrap(client, { direct: false });
+      const b = wrap(upstream, { direct: false });
       await Promise.allSettled([a.readable.pipeTo(b.writable), b.readable.pipeTo(a.writable)]);
       return;
     }
     case 'generic':
     case 'direct': {
       const direct = engine === 'direct';
-      const readSize = Number(D.env.get('SOSPLICE_READ_SIZE') ?? 65536);
-      const pair = spliceBidirectional(fromDenoConn(client, { direct, readSize }), fromDenoConn(upstream, { direct, readSize }));
+      const highWaterMark = Number(D.env.get('SOSPLICE_HIGH_WATER_MARK') ?? 65536);
+      const pair = spliceBidirectional(wrap(client, { direct, highWaterMark }), wrap(upstream, { direct, highWaterMark }));
       await pair.done;
       return;
     }

@@ -3,8 +3,9 @@
  * waits, and proxies built from two adapter sockets (the endpoints of a
  * `DenoLoopback`), whose raw peers play client and server.
  */
-import type { DenoConnLike, DenoSocket } from '@sosplice/deno-adapter';
-import { DenoLoopback, type DenoPeer, type DenoTransport } from '../harness/deno';
+import type { DenoConnLike } from '@sosplice/deno-adapter';
+import { afterEach } from 'vitest';
+import { deno, DenoLoopback, type DenoPeer, type DenoSocket, type DenoTransport } from '../harness/deno';
 import { withTimeout } from '../harness/_util';
 
 export const T = 10_000;
@@ -64,4 +65,39 @@ export async function proxySides(direct: boolean, transport: DenoTransport = 'tc
   const one = await loop.pair();
   const two = await loop.pair();
   return { loop, a: one.endpoint, b: two.endpoint, client: one.peer, server: two.peer };
+}
+
+/**
+ * Counts what the adapter reads from and writes to `conn` (it calls the
+ * conn's own methods, so a spy on them sees every byte).
+ */
+export function countIo(conn: DenoConnLike): { bytesRead: number; bytesWritten: number } {
+  const counts = { bytesRead: 0, bytesWritten: 0 };
+  const { read, write } = conn;
+  conn.read = (p) => read.call(conn, p).then((n) => ((counts.bytesRead += n ?? 0), n));
+  conn.write = (p) => write.call(conn, p).then((n) => ((counts.bytesWritten += n), n));
+  return counts;
+}
+
+/**
+ * Cleanups run together after each test of the calling file: a socket's
+ * close() waits for its peer's FIN, and the peer may be another of them.
+ */
+export function cleanupAfterEach(): Array<() => unknown> {
+  const cleanup: Array<() => unknown> = [];
+  afterEach(async () => {
+    await Promise.all(cleanup.splice(0).map(async (fn) => fn()).map((p) => p.catch(() => {})));
+  });
+  return cleanup;
+}
+
+/** A loopback TCP connection of raw conns: `mine` to wrap, `peer` to drive; both closed by `cleanup`. */
+export async function rawPair(cleanup: Array<() => unknown>): Promise<{ mine: DenoConnLike; peer: DenoConnLike }> {
+  const l = deno().listen({ hostname: '127.0.0.1', port: 0 });
+  const connecting = deno().connect({ hostname: '127.0.0.1', port: l.addr.port! });
+  const peer = await l.accept();
+  const mine = await connecting;
+  l.close();
+  cleanup.push(() => peer.close(), () => mine.close());
+  return { mine, peer };
 }

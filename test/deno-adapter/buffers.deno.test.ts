@@ -7,7 +7,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { spliceStreams } from '@sosplice/core';
-import { fromDenoConn, type DenoConnLike, type DenoSocket } from '@sosplice/deno-adapter';
+import { wrap, type DenoConnLike } from '@sosplice/deno-adapter';
+import type { DenoSocket } from '../harness/deno';
 import { checksum, pattern, until, withTimeout } from '../harness/_util';
 import { readExactly, T, writeFull } from './_util';
 
@@ -66,8 +67,8 @@ afterEach(() => {
 async function proxied(): Promise<{ client: DenoConnLike; server: DenoConnLike; a: DenoSocket; b: DenoSocket; reads: ReturnType<typeof recorded> }> {
   const one = await tcpPair();
   const two = await tcpPair();
-  const a = fromDenoConn(one.rec.conn);
-  const b = fromDenoConn(two.rec.conn);
+  const a = wrap(one.rec.conn);
+  const b = wrap(two.rec.conn);
   cleanup.push(
     () => one.raw.close(),
     () => two.raw.close(),

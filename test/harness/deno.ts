@@ -13,12 +13,14 @@
  * data makes the other end's next read fail with ECONNRESET, so the peer
  * leaves two bytes unread and closes.
  */
-import { connect, type DenoConnLike, type DenoSocket } from '@sosplice/deno-adapter';
+import { connect, type DenoConnLike, type SpliceSocket } from '@sosplice/deno-adapter';
 import type { Harness, HarnessFactory, Peer } from '../conformance/_harness';
 import { concat, sleep } from './_util';
 import { tcpFd } from '../../scripts/_proc-sockets.mjs';
 
 export type DenoTransport = 'tcp' | 'unix' | 'tls';
+/** What the adapter's `wrap()` / `connect()` / `listen()` give. */
+export type DenoSocket = SpliceSocket<DenoConnLike>;
 
 export interface DenoHarnessOptions {
   /** Offer the adapter's direct dispatch path (`false`: Web Streams only). */
@@ -27,7 +29,7 @@ export interface DenoHarnessOptions {
   /** Peers do not read in the background (tests drive `peer.conn` themselves). */
   rawPeers?: boolean;
   /** Passed to the adapter's `connect()`. */
-  readSize?: number;
+  highWaterMark?: number;
 }
 
 /** The parts of the `Deno` namespace the tests use, declared here so `tsc` (Node types) checks them. */
@@ -78,6 +80,26 @@ export const isResetError = (error: unknown): boolean => {
   return error instanceof Error && (e?.code === 'ECONNRESET' || e?.code === 'EPIPE' || e?.name === 'UnexpectedEof');
 };
 
+/**
+ * Resolves once the adapter destroys `conn` (closes it without having both
+ * sent its FIN and read the peer's): an abort, a cancel, a runtime error or
+ * a `close()` whose linger ran out. Spies on the conn's own methods, which
+ * the adapter calls through the conn.
+ */
+function destroyedOf(conn: DenoConnLike): Promise<unknown> {
+  let finSent = false;
+  let eofSeen = false;
+  const { read, closeWrite, close } = conn;
+  return new Promise((resolve) => {
+    conn.closeWrite = () => closeWrite.call(conn).then(() => void (finSent = true));
+    conn.read = (p) => read.call(conn, p).then((n) => ((eofSeen ||= n === null), n));
+    conn.close = () => {
+      if (!(finSent && eofSeen)) resolve(undefined);
+      close.call(conn);
+    };
+  });
+}
+
 /** A raw `Deno.Conn` driven as the test peer of an adapter socket. */
 export class DenoPeer implements Peer {
   readonly conn: DenoConnLike;
@@ -103,10 +125,7 @@ export class DenoPeer implements Peer {
     this.transport = transport;
     this.#stalled = !background;
     this.#ended = new Promise((resolve) => (this.#endedResolve = resolve));
-    // Aborted: the endpoint's conn was destroyed rather than finishing both directions.
-    this.#aborted = endpoint.closed
-      .catch(() => undefined)
-      .then(() => (endpoint.destroyed ? undefined : new Promise(() => {})));
+    this.#aborted = destroyedOf(endpoint.socket);
     if (background) this.#read();
   }
 
@@ -164,13 +183,13 @@ export class DenoPeer implements Peer {
       const one = new Uint8Array(1);
       if (this.#reading !== undefined) {
         // The read in flight takes this byte (or earlier ones) and stops.
-        void this.endpoint.conn.write(one).catch(() => 0);
+        void this.endpoint.socket.write(one).catch(() => 0);
         await this.#reading;
       }
       // One more byte stays unread. If this write cannot complete, the
       // socket buffers are full (a stalled peer): unread bytes exist anyway.
       // No event says "buffer full", hence the bounded wait.
-      await Promise.race([this.endpoint.conn.write(one).catch(() => 0), sleep(50)]);
+      await Promise.race([this.endpoint.socket.write(one).catch(() => 0), sleep(50)]);
     } else {
       sendRst(this.conn);
     }
@@ -255,11 +274,11 @@ export class DenoLoopback {
     const next = this.#chain.then(async () => {
       const where =
         this.transport === 'unix'
-          ? { transport: 'unix' as const, path: this.#listener.addr.path! }
+          ? { path: this.#listener.addr.path! }
           : this.transport === 'tls'
-            ? { hostname: '127.0.0.1', port: this.#listener.addr.port!, tls: true as const, caCerts: [denoTls().cert] }
+            ? { hostname: '127.0.0.1', port: this.#listener.addr.port!, tls: { caCerts: [denoTls().cert] } }
             : { hostname: '127.0.0.1', port: this.#listener.addr.port! };
-      const connecting = connect({ ...where, direct: this.direct, readSize: this.options.readSize });
+      const connecting = connect({ ...where, direct: this.direct, highWaterMark: this.options.highWaterMark });
       const raw = await this.#listener.accept();
       // TLS handshakes are lazy in Deno: finish it here, not inside a test's idle window.
       const [endpoint] = await Promise.all([connecting, raw.handshake?.()]);
@@ -272,7 +291,8 @@ export class DenoLoopback {
   }
 
   async dispose(): Promise<void> {
-    for (const s of this.#open) await s.close();
+    // Together: an endpoint's close() waits for its peer's FIN (docs/adapters.md#closing).
+    await Promise.all(Array.from(this.#open, (s) => s.close()));
     this.#open.clear();
     this.#listener.close();
     if (this.#dir !== undefined) deno().removeSync(this.#dir, { recursive: true });

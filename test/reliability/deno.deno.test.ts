@@ -7,10 +7,9 @@
  * kernel's view of this process (/proc/self/fd); the heap through V8's gc.
  */
 import { describe, expect } from 'vitest';
-import { connect, fromDenoConn } from '@sosplice/deno-adapter';
+import { connect, wrap } from '@sosplice/deno-adapter';
 import type { SpliceEndpoint } from '@sosplice/core';
-import type { DenoSocket } from '@sosplice/deno-adapter';
-import { deno, denoHarness } from '../harness/deno';
+import { deno, denoHarness, type DenoSocket } from '../harness/deno';
 import { withTimeout } from '../harness/_util';
 import { procSockets, v8HeapAfterGc, type RuntimeHooks } from './_common';
 import { describeReliability } from './_all';
@@ -21,7 +20,7 @@ writeResultsAfterAll('deno');
 
 const hooks: RuntimeHooks = {
   onSocketWrite(endpoint: SpliceEndpoint, hook: (bytes: number) => void) {
-    const conn = (endpoint as DenoSocket).conn as unknown as { write(bytes: Uint8Array): Promise<number> };
+    const conn = (endpoint as DenoSocket).socket as unknown as { write(bytes: Uint8Array): Promise<number> };
     const write = conn.write;
     conn.write = function (this: unknown, bytes: Uint8Array): Promise<number> {
       const written = write.call(this, bytes);
@@ -50,20 +49,20 @@ describe('deno:adapter bad input', () => {
   };
   const coded = (e: unknown): unknown => (e as { code?: unknown } | undefined)?.code;
 
-  scenario('fromDenoConn(non-conn, listener, bad options): coded throw, the conn stays open', path, async (fig) => {
+  scenario('wrap(non-conn, listener, bad options): coded throw, the conn stays open', path, async (fig) => {
     const l = deno().listen({ hostname: '127.0.0.1', port: 0 });
     for (const value of [undefined, null, 42, {}, l]) {
-      expect(codeOf(() => fromDenoConn(value as never))).toBe('ERR_INVALID_ARG_TYPE');
+      expect(codeOf(() => wrap(value as never))).toBe('ERR_INVALID_ARG_TYPE');
       add(fig, 'rejectedCalls', 1);
     }
     const conn = await deno().connect({ hostname: '127.0.0.1', port: l.addr.port! });
     const peer = await l.accept();
-    for (const options of [42, { readSize: 0 }, { readSize: -1 }, { writeHighWaterMark: 1.5 }]) {
-      expect(['ERR_INVALID_ARG_TYPE', 'ERR_OUT_OF_RANGE']).toContain(codeOf(() => fromDenoConn(conn, options as never)));
+    for (const options of [42, { highWaterMark: 0 }, { linger: -1 }, { highWaterMark: 1.5 }, { direct: 'yes' }]) {
+      expect(['ERR_INVALID_ARG_TYPE', 'ERR_OUT_OF_RANGE']).toContain(codeOf(() => wrap(conn, options as never)));
       add(fig, 'rejectedCalls', 1);
     }
     // Still open: it can be wrapped and used.
-    const endpoint = fromDenoConn(conn);
+    const endpoint = wrap(conn);
     const w = endpoint.writable.getWriter();
     await withTimeout(w.write(new Uint8Array([1, 2, 3])), 10_000, 'write');
     expect(await peer.read(new Uint8Array(8))).toBe(3);
@@ -73,12 +72,12 @@ describe('deno:adapter bad input', () => {
     l.close();
   });
 
-  scenario('fromDenoConn(half-open conn): EOF at once, writes still reach the peer', path, async () => {
+  scenario('wrap(half-open conn): EOF at once, writes still reach the peer', path, async () => {
     const l = deno().listen({ hostname: '127.0.0.1', port: 0 });
     const conn = await deno().connect({ hostname: '127.0.0.1', port: l.addr.port! });
     const peer = await l.accept();
     await peer.closeWrite();
-    const endpoint = fromDenoConn(conn);
+    const endpoint = wrap(conn);
     expect((await withTimeout(endpoint.readable.getReader().read(), 10_000, 'EOF')).done).toBe(true);
     const w = endpoint.writable.getWriter();
     await withTimeout(w.write(new Uint8Array([9])), 10_000, 'write after EOF');
@@ -89,7 +88,7 @@ describe('deno:adapter bad input', () => {
     l.close();
   });
 
-  scenario('fromDenoConn(closed conn) fails with a code', path, async () => {
+  scenario('wrap(closed conn) fails with a code', path, async () => {
     const l = deno().listen({ hostname: '127.0.0.1', port: 0 });
     const conn = await deno().connect({ hostname: '127.0.0.1', port: l.addr.port! });
     const peer = await l.accept();
@@ -97,7 +96,7 @@ describe('deno:adapter bad input', () => {
     try {
       let endpoint;
       try {
-        endpoint = fromDenoConn(conn);
+        endpoint = wrap(conn);
       } catch (error) {
         expect(coded(error)).toMatch(/^ERR_/);
       }
@@ -116,7 +115,7 @@ describe('deno:adapter bad input', () => {
     const l = deno().listen({ hostname: '127.0.0.1', port: 0 });
     const port = l.addr.port!;
     l.close();
-    for (const options of [{ hostname: '127.0.0.1', port }, { hostname: '127.0.0.1', port, readSize: 0 }, null]) {
+    for (const options of [{ hostname: '127.0.0.1', port }, { hostname: '127.0.0.1', port, highWaterMark: 0 }, null]) {
       const error = await Promise.resolve()
         .then(() => connect(options as never))
         .then(() => undefined, (e: unknown) => e);

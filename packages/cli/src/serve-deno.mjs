@@ -1,6 +1,6 @@
 // Accepting on Deno: Deno.listen / listenTls (with reusePort, which the
 // adapter's own listen() does not pass), each conn wrapped by the Deno adapter.
-import { connect, fromDenoConn } from '@sosplice/deno-adapter';
+import { connect, wrap } from '@sosplice/deno-adapter';
 import { formatAddress } from './proxy.mjs';
 
 export const connectTo = (target) => () => connect({ hostname: target.host, port: target.port });
@@ -21,7 +21,7 @@ export async function listen(flags, proxy, { reusePort = false } = {}) {
 async function accept(listener, proxy) {
   try {
     for await (const conn of listener) {
-      const client = fromDenoConn(conn);
+      const client = wrap(conn);
       proxy.handle(client, formatAddress(conn.remoteAddr.hostname, conn.remoteAddr.port));
     }
   } catch (error) {

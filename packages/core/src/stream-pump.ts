@@ -109,7 +109,18 @@ export function pumpStreams(run: PumpedRun, readable: ReadableStream<Uint8Array>
     drainFailure ??= { error };
     if (pending === 'read') run.releaseReader();
     else if (pending === 'yield') wake?.();
-    else if (pending === 'ready') run.endWithError('drain', drainFailure.error, ledger.undelivered(undefined));
+    else if (pending === 'ready') endAtDrainFailure();
+  };
+  // A chunk written as the drain closed is refused a reaction later: wait
+  // for that, so it is not counted. Not after an error: a sink write may
+  // never settle then, and the splice must still end.
+  const endAtDrainFailure = (): void => {
+    const end = (): void => {
+      if (!run.ended) run.endWithError('drain', drainFailure!.error, ledger.undelivered(undefined));
+    };
+    const settling = writer.desiredSize === null ? undefined : ledger.settling();
+    if (settling === undefined) end();
+    else void settling.then(end);
   };
   // A drain that closes under us (closed before the splice, or closing and
   // now done) must end the splice: closing is propagated backward, as pipeTo.
@@ -152,7 +163,7 @@ export function pumpStreams(run: PumpedRun, readable: ReadableStream<Uint8Array>
     let lastYield = now();
     let iterations = 0;
     for (;;) {
-      if (drainFailure !== undefined) return run.endWithError('drain', drainFailure.error, ledger.undelivered(undefined));
+      if (drainFailure !== undefined) return endAtDrainFailure();
       if (sourceFailure !== undefined) return run.endWithError('source', sourceFailure.error);
       const stop = ctl.stopReason;
       if (stop !== undefined) return run.endWithStop(stop);

@@ -12,6 +12,8 @@
  * Bookkeeping is one array slot and one reaction per chunk, on the promise
  * `write()` returns anyway.
  */
+const noop = (): void => {};
+
 export class WriteLedger {
   /** Chunks the writable refused, in order. */
   refused: Uint8Array[] | undefined;
@@ -20,6 +22,8 @@ export class WriteLedger {
   #accepted = 0;
   /** Bytes counted when handed over and refused afterwards. */
   #refusedLate = 0;
+  /** The last write's promise, settled or not. */
+  #last: Promise<void> | undefined;
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #holdsWriter: () => boolean;
   readonly #onRefused: (error: unknown) => void;
@@ -50,6 +54,7 @@ export class WriteLedger {
       return false;
     }
     this.#unsettled.push(chunk);
+    this.#last = written;
     written.then(this.#onWritten, this.#onWriteFailed);
     return true;
   }
@@ -66,6 +71,16 @@ export class WriteLedger {
   /** Bytes of the chunks whose writes settled successfully (the sink took them). */
   get accepted(): number {
     return this.#accepted;
+  }
+
+  /**
+   * Once every write handed over has settled (`undefined`: they have). A
+   * closed or closing drain refuses a write a reaction after it was handed
+   * over: the splice waits for that before it ends, so such a chunk is not
+   * counted and comes back as `remainder`.
+   */
+  settling(): Promise<void> | undefined {
+    return this.#head < this.#unsettled.length ? this.#last!.then(noop, noop) : undefined;
   }
 
   /** The refused chunks, then `taken` (a chunk read and not handed over), as one remainder. */

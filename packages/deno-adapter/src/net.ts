@@ -1,104 +1,120 @@
 /**
- * `connect` / `listen`: open Deno conns (TCP, TLS, Unix) and hand them over
- * as {@link DenoSocket}s. Thin wrappers over `Deno.connect`, `Deno.connectTls`,
- * `Deno.listen` and `Deno.listenTls`
- * (https://docs.deno.com/api/deno/~/Deno.connect).
+ * `connect()` / `listen()`: open Deno conns (TCP, TLS, Unix) and hand them
+ * over as `SpliceSocket`s, with the addresses and options every adapter
+ * takes (docs/adapters.md#one-shape).
  */
-import { denoNamespace, type DenoAddr, type DenoListenerLike } from './_deno.ts';
-import { fromDenoConn, socketSettings, type DenoSocket, type DenoSocketOptions } from './socket.ts';
+import {
+  AcceptQueue,
+  formatAddress,
+  socketSettings,
+  socketTarget,
+  type ConnectOptions,
+  type ListenOptions,
+  type SocketSettings,
+  type SpliceListener,
+  type SpliceSocket,
+} from '@sosplice/core/socket';
+import { openConn, openListener, type DenoConnectTlsOptions, type DenoConnLike, type DenoListenerLike, type DenoListenTlsOptions } from './runtime.ts';
+import { wrapConn } from './socket.ts';
 
-/** Where {@link connect} goes. `tls` adds TLS over TCP. */
-export type DenoConnectOptions = DenoSocketOptions &
-  (
-    | { transport?: 'tcp'; hostname?: string; port: number; tls?: false }
-    | { transport?: 'tcp'; hostname?: string; port: number; tls: true; caCerts?: string[] }
-    | { transport: 'unix'; path: string }
-  );
-
-/** Where {@link listen} listens. `tls` (PEM cert and key) adds TLS over TCP. */
-export type DenoListenOptions = DenoSocketOptions &
-  (
-    | { transport?: 'tcp'; hostname?: string; port?: number; tls?: undefined }
-    | { transport?: 'tcp'; hostname?: string; port?: number; tls: { cert: string; key: string } }
-    | { transport: 'unix'; path: string }
-  );
-
-/** A listener whose connections arrive as {@link DenoSocket}s. */
-export interface DenoSocketListener extends AsyncIterable<DenoSocket> {
-  readonly addr: DenoAddr;
-  /** The next connection; rejects (`BadResource`) once the listener is closed. */
-  accept(): Promise<DenoSocket>;
-  /** Stops listening; open sockets stay open. */
-  close(): void;
+function invalid(name: string, expected: string, value: unknown): TypeError {
+  const got = value === null ? 'null' : typeof value;
+  return Object.assign(new TypeError(`The "${name}" property must be ${expected}. Received ${got}`), { code: 'ERR_INVALID_ARG_TYPE' });
 }
 
-/** The adapter's own options, checked before any conn is opened (a bad one leaks nothing). */
-function socketOptions(options: DenoSocketOptions): DenoSocketOptions {
-  return socketSettings(options);
-}
-
-function checkObject(name: string, value: unknown): void {
-  if (typeof value !== 'object' || value === null) {
-    throw Object.assign(new TypeError(`The "${name}" argument must be an object. Received ${value === null ? 'null' : typeof value}`), {
-      code: 'ERR_INVALID_ARG_TYPE',
-    });
-  }
+/** `tls`, checked: `undefined` for plain TCP or Unix. */
+function tlsOf<T extends object>(address: string | { tls?: unknown; path?: string }, allowTrue: boolean): T | undefined {
+  if (typeof address === 'string' || address.tls === undefined || address.tls === false) return undefined;
+  const { tls } = address;
+  if (address.path !== undefined) throw invalid('address.tls', 'left out with a Unix path', tls);
+  if (tls === true && allowTrue) return {} as T;
+  if (typeof tls !== 'object' || tls === null) throw invalid('address.tls', allowTrue ? 'true or an object' : 'an object ({ cert, key })', tls);
+  return tls as T;
 }
 
 /**
- * Connects and resolves once the conn is open (for TLS: handshake done, so
- * certificate errors surface here, not on the first read). Errors are
- * Deno's (`ConnectionRefused`, `InvalidData`, ...).
+ * Connects to `"host:port"`, `{ hostname, port }` or `{ path }` and
+ * resolves once connected (TLS, `tls: true` or `{ caCerts }`: once the
+ * handshake is done, so a certificate error rejects here). Rejects with
+ * Deno's own error (`ConnectionRefused`, code `ECONNREFUSED`, ...).
  */
-export async function connect(options: DenoConnectOptions): Promise<DenoSocket> {
-  checkObject('options', options);
-  const deno = denoNamespace('connect');
-  const adapt = socketOptions(options);
-  if (options.transport === 'unix') {
-    return fromDenoConn(await deno.connect({ transport: 'unix', path: options.path }), adapt);
-  }
-  const { hostname, port } = options;
-  if (options.tls !== true) return fromDenoConn(await deno.connect({ transport: 'tcp', hostname, port }), adapt);
-  const conn = await deno.connectTls({ hostname, port, caCerts: options.caCerts });
-  try {
-    await conn.handshake?.();
-  } catch (error) {
-    conn.close();
-    throw error;
-  }
-  return fromDenoConn(conn, adapt);
+export async function connect(address: string | ConnectOptions<DenoConnectTlsOptions>): Promise<SpliceSocket<DenoConnLike>> {
+  const target = socketTarget(address, 'address', { hostname: 'localhost' });
+  const settings = socketSettings(typeof address === 'string' ? undefined : address, 'address');
+  const conn = await openConn(target, tlsOf<DenoConnectTlsOptions>(address, true));
+  return wrapConn(conn, settings);
 }
 
-/** Listens (synchronously, as `Deno.listen`); accepted conns are adapted with the same options. */
-export function listen(options: DenoListenOptions): DenoSocketListener {
-  checkObject('options', options);
-  const deno = denoNamespace('listen');
-  const adapt = socketOptions(options);
-  let listener: DenoListenerLike;
-  if (options.transport === 'unix') {
-    listener = deno.listen({ transport: 'unix', path: options.path });
-  } else if (options.tls !== undefined) {
-    listener = deno.listenTls({ hostname: options.hostname, port: options.port ?? 0, ...options.tls });
-  } else {
-    listener = deno.listen({ transport: 'tcp', hostname: options.hostname, port: options.port ?? 0 });
+/**
+ * Listens on `"host:port"`, `{ hostname, port }` (default `127.0.0.1`, a
+ * free port) or `{ path }`, with TLS when `tls` (`{ cert, key }`, PEM) is
+ * given. Accepted conns come out of `for await (const socket of listener)`,
+ * wrapped with the same options.
+ */
+export async function listen(address: string | ListenOptions<DenoListenTlsOptions>): Promise<SpliceListener<SpliceSocket<DenoConnLike>>> {
+  const target = socketTarget(address, 'address', { hostname: '127.0.0.1', port: 0 });
+  const settings = socketSettings(typeof address === 'string' ? undefined : address, 'address');
+  return new DenoListener(openListener(target, tlsOf<DenoListenTlsOptions>(address, false)), settings);
+}
+
+const closeLate = (socket: SpliceSocket): void => void socket.close();
+
+class DenoListener implements SpliceListener<SpliceSocket<DenoConnLike>> {
+  readonly address: string;
+  readonly port: number | null;
+  readonly #listener: DenoListenerLike;
+  readonly #queue = new AcceptQueue<SpliceSocket<DenoConnLike>>();
+  #closing = false;
+
+  constructor(listener: DenoListenerLike, settings: SocketSettings) {
+    this.#listener = listener;
+    const addr = listener.addr;
+    this.port = addr.port ?? null;
+    this.address = addr.port === undefined ? (addr.path ?? '') : formatAddress({ hostname: addr.hostname ?? '', port: addr.port });
+    void this.#accept(settings);
   }
-  const accept = async (): Promise<DenoSocket> => fromDenoConn(await listener.accept(), adapt);
-  return {
-    addr: listener.addr,
-    accept,
-    close: () => listener.close(),
-    async *[Symbol.asyncIterator]() {
-      for (;;) {
-        let socket: DenoSocket;
-        try {
-          socket = await accept();
-        } catch (error) {
-          // Deno ends its own listener iteration the same way on close.
-          if ((error as Error | null)?.name === 'BadResource' || (error as Error | null)?.name === 'Interrupted') return;
-          throw error;
-        }
-        yield socket;
+
+  // One accept at a time, each conn wrapped and queued at once: nothing else per conn.
+  async #accept(settings: SocketSettings): Promise<void> {
+    let backoff = 0;
+    while (!this.#closing) {
+      let conn: DenoConnLike;
+      try {
+        conn = await this.#listener.accept();
+      } catch (error) {
+        // Closed (by close(), or by whoever holds the Deno listener): accepting is over.
+        const name = (error as Error | null)?.name;
+        if (this.#closing || name === 'BadResource' || name === 'Interrupted') break;
+        // Out of fds and the like: wait a little and accept again.
+        backoff = Math.min(1000, backoff === 0 ? 5 : backoff * 2);
+        await new Promise((resolve) => setTimeout(resolve, backoff));
+        continue;
       }
-    },
-  };
+      backoff = 0;
+      this.#queue.push(wrapConn(conn, settings), closeLate);
+    }
+    this.#queue.end();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<SpliceSocket<DenoConnLike>> {
+    return this.#queue[Symbol.asyncIterator]();
+  }
+
+  /** Stops accepting (sockets accepted already stay open); iteration ends. Never rejects. */
+  close(): Promise<void> {
+    if (!this.#closing) {
+      this.#closing = true;
+      try {
+        this.#listener.close();
+      } catch {
+        // closed already
+      }
+      this.#queue.end();
+    }
+    return Promise.resolve();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
 }

@@ -1,189 +1,123 @@
 /**
- * `fromDenoConn`: a `Deno.Conn` (TcpConn, TlsConn, UnixConn) as a
- * WinterCG-style socket that is also a sosplice endpoint (docs/adapters.md).
+ * `wrap()`: a `Deno.Conn` (TcpConn, TlsConn, UnixConn) as a `SpliceSocket`,
+ * the one shape of docs/adapters.md#one-shape, on the core's socket kit.
  * Reference: https://docs.deno.com/api/deno/~/Deno.Conn and
  * https://sockets-api.proposal.wintercg.org/#socket-section
  */
-import { checkUnshift, directSplice, spliceAddresses, type SpliceAddressable, type SpliceEndpoint } from '@sosplice/core';
-import type { DenoAddr, DenoConnLike } from './_deno.ts';
-import { isDenoConn } from './_deno.ts';
-import { ConnState } from './_conn.ts';
-import { DenoSpliceEnd } from './direct.ts';
-import { createReadable } from './readable.ts';
-import { createWritable } from './writable.ts';
+import { spliceAddresses, type SpliceAddressable, type SpliceAddresses } from '@sosplice/core';
+import {
+  socketAlreadyClosed,
+  SocketClosedError,
+  SocketEndpoint,
+  socketSettings,
+  socketWrapped,
+  type SocketInfo,
+  type SocketSettings,
+  type SpliceSocket,
+  type SpliceSocketOptions,
+} from '@sosplice/core/socket';
+import { denoDirectProvider } from './direct.ts';
+import { addressOf, DenoTransport, isDenoConn, type DenoConnLike } from './runtime.ts';
 
-/** Options of {@link fromDenoConn}. */
-export interface DenoSocketOptions {
-  /**
-   * Offer the direct dispatch path to splices between two conns of this
-   * adapter (default `true`); `false` keeps every splice on the stream path.
-   */
-  direct?: boolean;
-  /**
-   * The direct run's buffer while data flows (it waits for a quiet peer
-   * with 2 KiB), and the readable's starting size for default
-   * reads (which then adapts between a quarter and 4x this); default 65536.
-   * BYOB reads use the reader's own view.
-   */
-  readSize?: number;
-  /** The writable's high-water mark in bytes; default 65536. */
-  writeHighWaterMark?: number;
-}
+/**
+ * The conns wrapped so far: a conn's reads belong to one wrapper (a second
+ * one's read would take bytes meant for the first).
+ */
+const wrapped = new WeakMap<DenoConnLike, DenoTransport>();
 
-/** Addresses of an open socket, as WinterCG's `SocketInfo`. */
-export interface DenoSocketInfo {
-  readonly remoteAddress: string | null;
-  readonly localAddress: string | null;
-}
+/**
+ * One wrapped conn. Streams, promises and addresses are made when first
+ * asked for, so an accepted conn costs this object, its transport and the
+ * kit's two sides until used (issue #10). Asking for a stream or `closed`
+ * also starts the read that lets a reset of an idle conn surface.
+ */
+class DenoSocket extends SocketEndpoint implements SpliceSocket<DenoConnLike>, SpliceAddressable {
+  readonly socket: DenoConnLike;
+  readonly #t: DenoTransport;
+  readonly #linger: number;
+  #opened: Promise<SocketInfo> | undefined;
 
-/** The adapter's own counters: what it holds in memory right now, and totals. */
-export interface DenoSocketStats {
-  /** Read from the kernel, not yet handed to a reader or a drain. */
-  readonly readBuffered: number;
-  /** Accepted by the writable or a direct run, not yet taken by the kernel. */
-  readonly writeBuffered: number;
-  /** `readBuffered + writeBuffered`. */
-  readonly bufferedAmount: number;
-  readonly bytesRead: number;
-  readonly bytesWritten: number;
-}
-
-/** A `Deno.Conn` as a splice endpoint and a WinterCG-style socket. */
-export interface DenoSocket extends SpliceEndpoint, SpliceAddressable {
-  /** Byte stream (BYOB); EOF closes it but not the conn. */
-  readonly readable: ReadableStream<Uint8Array>;
-  /** Byte-counted; `close()` sends FIN only; `abort()` destroys the conn. */
-  readonly writable: WritableStream<Uint8Array>;
-  /** Resolves once the conn is open (at once: the conn exists already). */
-  readonly opened: Promise<DenoSocketInfo>;
-  /** Resolves once the conn is closed; rejects with the runtime's error if it failed. */
-  readonly closed: Promise<void>;
-  /** Closes the conn now: the readable ends, further writes fail with `ERR_SOCKET_CLOSED`. */
-  close(): Promise<void>;
-  /**
-   * `true` once the conn was destroyed (`writable.abort()`, `readable.cancel()`,
-   * `close()`, or a runtime error), rather than closed by finishing both directions.
-   */
-  readonly destroyed: boolean;
-  /**
-   * Puts `bytes` back at the front of `readable` (docs/contract.md#header-then-splice): the next read,
-   * or the next splice from it, takes them first, and a splice counts them.
-   * Throws `ERR_SPLICE_BUSY` while the readable is spliced or locked (or still
-   * holds bytes a partial BYOB read left in its queue), and
-   * `ERR_SOCKET_CLOSED` once the readable has ended.
-   */
-  unshift(bytes: Uint8Array): void;
-  /** The wrapped conn. Reading or writing it directly bypasses the adapter. */
-  readonly conn: DenoConnLike;
-  /** Live counters, for memory assertions and monitoring. */
-  readonly stats: DenoSocketStats;
-}
-
-function addressOf(addr: DenoAddr | undefined): string | null {
-  if (addr === undefined) return null;
-  if (addr.transport === 'unix' || addr.transport === 'unixpacket') return addr.path ?? null;
-  if (addr.hostname === undefined) return null;
-  const host = addr.hostname.includes(':') ? `[${addr.hostname}]` : addr.hostname;
-  return `${host}:${addr.port}`;
-}
-
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number') {
-    throw Object.assign(new TypeError(`The "options.${name}" property must be a number. Received ${typeof value}`), {
-      code: 'ERR_INVALID_ARG_TYPE',
-    });
+  constructor(conn: DenoConnLike, transport: DenoTransport, settings: SocketSettings) {
+    // paused: Deno reads only when asked (the kit resumes the read loop when it wants bytes).
+    super(transport, settings.highWaterMark, settings.direct ? denoDirectProvider : undefined, true);
+    transport.readSide = this.read;
+    transport.writeSide = this.write;
+    this.socket = conn;
+    this.#t = transport;
+    this.#linger = settings.linger;
   }
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw Object.assign(new RangeError(`The "options.${name}" property must be a positive integer. Received ${value}`), {
-      code: 'ERR_OUT_OF_RANGE',
-    });
+
+  override get readable(): ReadableStream<Uint8Array> {
+    this.#t.watch();
+    return super.readable;
   }
-  return value;
+
+  override get writable(): WritableStream<Uint8Array> {
+    this.#t.watch();
+    return super.writable;
+  }
+
+  /** Resolves at once: the conn exists already (a TLS handshake finishes on first I/O, or in `connect()`). */
+  get opened(): Promise<SocketInfo> {
+    return (this.#opened ??= Promise.resolve(this.#info()));
+  }
+
+  get closed(): Promise<void> {
+    this.#t.watch();
+    return this.#t.closed;
+  }
+
+  close(): Promise<void> {
+    return this.#t.close(this.#linger);
+  }
+
+  override unshift(bytes: Uint8Array): void {
+    if (this.#t.closing) throw new SocketClosedError('unshift(): the socket is closed');
+    super.unshift(bytes);
+  }
+
+  #info(): SocketInfo {
+    return { remoteAddress: addressOf(this.socket.remoteAddr), localAddress: addressOf(this.socket.localAddr) };
+  }
+
+  // Names the conn in the core's diagnostics messages (docs/observability.md).
+  [spliceAddresses](): SpliceAddresses {
+    const info = this.#info();
+    return { local: info.localAddress, remote: info.remoteAddress };
+  }
 }
 
-/** Checks the options (before any conn is opened, so a bad option leaks nothing). */
-export function socketSettings(options: DenoSocketOptions | undefined): { direct: boolean; readSize: number; writeHighWaterMark: number } {
-  if (options === undefined) return { direct: true, readSize: 65536, writeHighWaterMark: 65536 };
-  if (typeof options !== 'object' || options === null) {
-    throw Object.assign(new TypeError(`The "options" argument must be an object. Received ${options === null ? 'null' : typeof options}`), {
-      code: 'ERR_INVALID_ARG_TYPE',
-    });
-  }
-  return {
-    direct: options.direct !== false,
-    readSize: positiveInteger('readSize', options.readSize, 65536),
-    writeHighWaterMark: positiveInteger('writeHighWaterMark', options.writeHighWaterMark, 65536),
-  };
+/** `wrap()` with options checked already (`listen()` checks them once for every conn it accepts). */
+export function wrapConn(conn: DenoConnLike, settings: SocketSettings): SpliceSocket<DenoConnLike> {
+  const known = wrapped.get(conn);
+  if (known !== undefined) throw known.connClosed ? socketAlreadyClosed('socket') : socketWrapped('socket', conn);
+  const transport = new DenoTransport(conn, settings.highWaterMark);
+  wrapped.set(conn, transport);
+  return new DenoSocket(conn, transport, settings);
 }
 
 /**
- * Wraps a `Deno.Conn` (TCP, TLS or Unix) as a {@link DenoSocket}. From then
- * on the adapter owns the conn's reads and writes; do not use
- * `conn.readable` / `conn.writable` as well.
+ * Wraps a `Deno.Conn` (TCP, TLS or Unix) as a `SpliceSocket`. From then on
+ * the adapter owns the conn's reads and writes: use the socket's streams,
+ * not the conn's. Refused: a conn wrapped already (`ERR_SOCKET_WRAPPED`), or
+ * closed by this adapter (`SocketClosedError`). A conn closed elsewhere
+ * cannot be told apart synchronously on Deno: its first read or write fails
+ * with `ERR_SOCKET_CLOSED`.
  *
  * @example
  * ```ts
  * import { spliceBidirectional } from '@sosplice/core';
- * import { fromDenoConn } from '@sosplice/deno-adapter';
- * const client = fromDenoConn(await listener.accept());
- * const server = fromDenoConn(await Deno.connect({ port: 8080 }));
+ * import { connect, wrap } from '@sosplice/deno-adapter';
+ * const client = wrap(await listener.accept());
+ * const server = await connect('127.0.0.1:8080');
  * const [up, down] = await spliceBidirectional(client, server, { idle: 30_000 }).done;
+ * await Promise.all([client.close(), server.close()]);
  * ```
  */
-export function fromDenoConn(conn: DenoConnLike, options: DenoSocketOptions = {}): DenoSocket {
+export function wrap(conn: DenoConnLike, options?: SpliceSocketOptions): SpliceSocket<DenoConnLike> {
   if (!isDenoConn(conn)) {
-    throw Object.assign(new TypeError(`The "conn" argument must be a Deno.Conn. Received ${conn === null ? 'null' : typeof conn}`), {
-      code: 'ERR_INVALID_ARG_TYPE',
-    });
+    const got = conn === null ? 'null' : typeof conn;
+    throw Object.assign(new TypeError(`The "socket" argument must be a Deno.Conn. Received ${got}`), { code: 'ERR_INVALID_ARG_TYPE' });
   }
-  const { direct, readSize, writeHighWaterMark } = socketSettings(options);
-  const state = new ConnState(conn);
-  const readable = createReadable(state, readSize);
-  const writable = createWritable(state, writeHighWaterMark);
-  state.readable = readable;
-  state.watch();
-  if (direct) {
-    const end = new DenoSpliceEnd(state, readSize);
-    Object.defineProperty(readable, directSplice, { value: end });
-    Object.defineProperty(writable, directSplice, { value: end });
-  }
-  const info: DenoSocketInfo = { remoteAddress: addressOf(conn.remoteAddr), localAddress: addressOf(conn.localAddr) };
-  const stats: DenoSocketStats = {
-    get readBuffered() {
-      return state.pending.size;
-    },
-    get writeBuffered() {
-      return state.queued + state.writing;
-    },
-    get bufferedAmount() {
-      return state.pending.size + state.queued + state.writing;
-    },
-    get bytesRead() {
-      return state.bytesRead;
-    },
-    get bytesWritten() {
-      return state.bytesWritten;
-    },
-  };
-  return {
-    readable,
-    writable,
-    opened: Promise.resolve(info),
-    closed: state.closed,
-    close() {
-      state.close();
-      return state.closed.catch(() => undefined);
-    },
-    get destroyed() {
-      return state.destroyed;
-    },
-    unshift(bytes: Uint8Array) {
-      state.putBack(checkUnshift(readable, bytes, state.streamQueued));
-    },
-    conn,
-    stats,
-    // Names the conn in the core's diagnostics messages (docs/observability.md).
-    [spliceAddresses]: () => ({ local: info.localAddress, remote: info.remoteAddress }),
-  };
+  return wrapConn(conn, socketSettings(options));
 }

@@ -11,7 +11,7 @@
  * Unix socket, which has no RST) `abort()` closes with a FIN, as the README
  * says. Only run on an abort: the lookup reads /proc, a cost no data path pays.
  */
-import type { DenoConnLike } from './_deno.ts';
+import type { DenoConnLike } from './runtime.ts';
 
 interface DenoResetApi {
   readonly build?: { readonly os?: string };
