@@ -83,10 +83,10 @@ class DirectRun implements DirectSpliceRun, ReadConsumer, WriteWatcher {
     this.drain.watch(this);
     if (!this.drain.writable) return this.#drainUnusable();
     // One listener for the whole run, as pipe() does: no once() per full buffer.
-    this.drain.state.socket.on('drain', this.#onDrain);
+    this.drain.transport.on('drain', this.#onDrain);
     await this.source.reclaim(reader);
     if (this.#stopped) return;
-    if (this.source.phase === 'errored') return this.#control.sourceErrored(this.source.state.closedError());
+    if (this.source.phase === 'errored') return this.#control.sourceErrored(this.source.transport.closedError());
     this.source.attach(this);
     this.#flush();
   }
@@ -133,7 +133,7 @@ class DirectRun implements DirectSpliceRun, ReadConsumer, WriteWatcher {
    */
   #send(chunk: Uint8Array): void {
     this.#control.count(chunk.byteLength);
-    const room = this.drain.state.socket.write(chunk);
+    const room = this.drain.transport.write(chunk);
     // Stopped meanwhile: the readable owns the source's flow again (stop()).
     if (room || this.#stopped) return;
     this.#blocked = true;
@@ -142,7 +142,7 @@ class DirectRun implements DirectSpliceRun, ReadConsumer, WriteWatcher {
 
   /** Reports the drain's failure; if it is still on its way (destroyed this tick), `watch` reports it. */
   #drainUnusable(): void {
-    if (!this.drain.failurePending) this.#control.drainErrored(this.drain.state.closedError());
+    if (!this.drain.failurePending) this.#control.drainErrored(this.drain.transport.closedError());
   }
 
   #onDrain = (): void => {
@@ -165,7 +165,7 @@ class DirectRun implements DirectSpliceRun, ReadConsumer, WriteWatcher {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.drain.state.socket.off('drain', this.#onDrain);
+    this.drain.transport.off('drain', this.#onDrain);
     this.drain.watch(undefined);
     // Gives live 'data' back to the readable, which resumes or pauses the
     // socket by its own buffer (docs/contract.md#how-a-splice-ends: released, open, usable).

@@ -49,8 +49,8 @@ function kernelFd(socket: net.Socket): number | undefined {
  */
 export function kernelRun(source: ReadSide, drain: WriteSide, task: DirectSpliceTask, fallback: () => DirectSpliceRun): DirectSpliceRun | undefined {
   if (source.phase !== 'open' || !drain.writable) return undefined;
-  const sourceFd = kernelFd(source.state.socket);
-  const drainFd = kernelFd(drain.state.socket);
+  const sourceFd = kernelFd(source.transport.socket);
+  const drainFd = kernelFd(drain.transport.socket);
   if (!kernelEligible(task.source, task.drain, sourceFd, drainFd, task.control)) return undefined;
   return new KernelRun(source, drain, task, fallback, [sourceFd as number, drainFd as number]);
 }
@@ -89,7 +89,7 @@ class KernelRun extends KernelHandover implements ReadConsumer, WriteWatcher {
     if (!this.drain.writable) return this.drainUnusable();
     await this.source.reclaim(reader);
     if (this.over) return;
-    if (this.source.phase === 'errored') return this.control.sourceErrored(this.source.state.closedError());
+    if (this.source.phase === 'errored') return this.control.sourceErrored(this.source.transport.closedError());
     this.source.attach(this);
     // docs/contract.md#starting-a-splice: what was queued in userspace goes first, oldest first: the
     // adapter's buffer, then Node's (taken by #takeOver() through data()).
@@ -99,9 +99,9 @@ class KernelRun extends KernelHandover implements ReadConsumer, WriteWatcher {
     if (this.over) return;
     if (this.source.phase !== 'open') return this.finish(undefined);
     // The thread must be the drain's only writer: wait until Node handed the kernel everything.
-    const socket = this.drain.state.socket;
+    const socket = this.drain.transport.socket;
     while (socket.writableLength > 0 && this.drain.writable && !this.over) {
-      await new Promise<void>((resolve) => socket.write(EMPTY, () => resolve()));
+      await new Promise<void>((resolve) => this.drain.transport.write(EMPTY, resolve));
     }
     if (this.over) return;
     if (!this.drain.writable && this.pending === undefined) return this.drainUnusable();
@@ -110,7 +110,7 @@ class KernelRun extends KernelHandover implements ReadConsumer, WriteWatcher {
 
   /** Stops Node reading the source and collects what it had buffered; false if it cannot. */
   #takeOver(): boolean {
-    const socket = this.source.state.socket;
+    const socket = this.source.transport.socket;
     const handle = handleOf(socket);
     this.source.pause();
     if (handle === undefined || socket.destroyed) {
@@ -135,9 +135,9 @@ class KernelRun extends KernelHandover implements ReadConsumer, WriteWatcher {
   /** Node reads the source again; what is left of the prefix goes back in front. */
   protected giveBack(): Promise<void> | undefined {
     this.drain.watch(undefined);
-    const handle = handleOf(this.source.state.socket);
+    const handle = handleOf(this.source.transport.socket);
     let reading = false;
-    if (this.#takenOver && handle !== undefined && !this.source.state.socket.destroyed) {
+    if (this.#takenOver && handle !== undefined && !this.source.transport.socket.destroyed) {
       this.#takenOver = false;
       handle.reading = true;
       reading = handle.readStart() === 0;
@@ -155,21 +155,21 @@ class KernelRun extends KernelHandover implements ReadConsumer, WriteWatcher {
 
   protected drainUnusable(): void {
     if (this.drain.failurePending) this.#parked = true;
-    else this.control.drainErrored(this.drain.state.closedError());
+    else this.control.drainErrored(this.drain.transport.closedError());
   }
 
   protected writeToDrain(bytes: Uint8Array): void {
-    this.drain.state.socket.write(bytes);
+    this.drain.transport.write(bytes);
   }
 
   protected failSocket(side: 'source' | 'drain', error: unknown): void {
     // Node never read the reset: the socket fails as if it had (docs/adapters.md: the runtime's error, with its code).
-    (side === 'source' ? this.source : this.drain).state.socket.destroy(error as Error);
+    (side === 'source' ? this.source : this.drain).transport.destroyWith(error);
   }
 
   protected endedBeforeKernel(): void {
     if (this.source.phase === 'ended' || this.source.phase === 'closed') this.control.sourceEnded();
-    else if (this.source.phase === 'errored') this.control.sourceErrored(this.source.state.closedError());
+    else if (this.source.phase === 'errored') this.control.sourceErrored(this.source.transport.closedError());
   }
 
   // --- ReadConsumer / WriteWatcher: socket events while this run holds the source ---

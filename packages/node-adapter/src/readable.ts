@@ -13,7 +13,7 @@
  * takes bytes from (./direct.ts).
  * Node API: https://nodejs.org/api/net.html#event-data
  */
-import type { SocketState } from './_state.ts';
+import type { NodeTransport } from './runtime.ts';
 
 /** What the direct dispatch path registers to take bytes instead of the stream. */
 export interface ReadConsumer {
@@ -35,18 +35,20 @@ export class ReadSide {
   #consumer: ReadConsumer | undefined;
   /** Reads are held back while bytes from the stream's queue are being reclaimed. */
   #held = false;
+  /** close() was called: no more bytes are delivered. */
+  #dropping = false;
 
-  constructor(readonly state: SocketState, readonly highWaterMark: number) {
+  constructor(readonly transport: NodeTransport, readonly highWaterMark: number) {
     // This object is the underlying source (its start, pull and cancel
     // below): no closures per socket, which at thousands of idle
     // connections are a measurable share of the memory (issue 6). The
-    // socket's events reach us through the shared listeners of ./socket.ts.
+    // socket's events reach us through the shared listeners of ./runtime.ts.
     this.stream = new ReadableStream(this as UnderlyingByteSource, { highWaterMark: 0 });
     // The peer's FIN was consumed before we were given the socket ('end'
     // fired, so Node holds no bytes any more): it will never come again,
     // so the readable starts at EOF. A FIN still behind buffered bytes
     // needs nothing: those bytes come through 'data', then 'end'.
-    if (state.socket.readableEnded) this.#phase = 'ended';
+    if (transport.socket.readableEnded) this.#phase = 'ended';
   }
 
   /** Underlying source: a byte stream. */
@@ -68,13 +70,13 @@ export class ReadSide {
   cancel(reason: unknown): void {
     this.#phase = 'closed';
     this.#clear();
-    this.state.destroy(reason);
+    this.transport.destroy(reason);
   }
 
   /** Bytes held in userspace and not read yet: ours, the stream's queue, Node's. */
   get buffered(): number {
     const queued = this.#controller.desiredSize;
-    return this.#bytes + (queued !== null && queued < 0 ? -queued : 0) + this.state.socket.readableLength;
+    return this.#bytes + (queued !== null && queued < 0 ? -queued : 0) + this.transport.readableLength;
   }
 
   /** Bytes a released reader left in the stream's own queue (see direct.ts). */
@@ -106,7 +108,7 @@ export class ReadSide {
    * go first; a read left pending by a released reader is served with them.
    */
   putBack(bytes: Uint8Array): void {
-    if (this.#phase === 'closed' || this.#phase === 'errored') throw this.state.closedError();
+    if (this.#phase === 'closed' || this.#phase === 'errored') throw this.transport.closedError();
     this.unshift(bytes);
     if (this.#waiting && !this.#held && this.#consumer === undefined) this.#serve();
     else this.#flow();
@@ -149,11 +151,11 @@ export class ReadSide {
 
   /** Lets the socket read (used by the direct path while it consumes). */
   resume(): void {
-    if (this.#phase === 'open') this.state.socket.resume();
+    if (this.#phase === 'open') this.transport.resume();
   }
 
   pause(): void {
-    this.state.socket.pause();
+    this.transport.pause();
   }
 
   #pull(): void {
@@ -168,13 +170,15 @@ export class ReadSide {
   }
 
   onData(chunk: Uint8Array): void {
+    // After close(): bytes nobody will read; reading on is how the peer's FIN is seen.
+    if (this.#dropping) return;
     if (this.#consumer !== undefined) return this.#consumer.data(chunk);
     this.#chunks.push(chunk);
     this.#bytes += chunk.byteLength;
     if (this.#waiting && !this.#held) this.#serve();
     // Real backpressure (docs/adapters.md): above the mark the socket stops
     // reading, and once Node's own buffer fills it stops reading the kernel.
-    if (this.#bytes >= this.highWaterMark) this.state.socket.pause();
+    if (this.#bytes >= this.highWaterMark) this.transport.pause();
   }
 
   /**
@@ -202,9 +206,28 @@ export class ReadSide {
 
   /** Resumes the socket when our buffer has room and nobody else paused it. */
   #flow(): void {
+    if (this.#dropping) return this.transport.resume();
     if (this.#consumer !== undefined || this.#phase !== 'open') return;
-    if (this.#bytes < this.highWaterMark) this.state.socket.resume();
-    else this.state.socket.pause();
+    if (this.#bytes < this.highWaterMark) this.transport.resume();
+    else this.transport.pause();
+  }
+
+  /**
+   * close() (docs/adapters.md#closing): no more reads are delivered. The
+   * readable ends (bytes already in the stream's own queue are still read,
+   * then EOF), a splice from it ends at EOF, what we buffered is dropped,
+   * and the socket reads on, dropping, so that the peer's FIN is seen.
+   */
+  shut(): void {
+    this.#dropping = true;
+    this.#chunks = [];
+    this.#bytes = 0;
+    const wasOpen = this.#phase === 'open';
+    if (wasOpen) this.#phase = 'ended';
+    if (this.#consumer !== undefined) {
+      if (wasOpen) this.#consumer.end();
+    } else if (this.#phase === 'ended') this.#close();
+    this.transport.resume();
   }
 
   onEnd(): void {
@@ -227,7 +250,6 @@ export class ReadSide {
   }
 
   onError(error: unknown): void {
-    this.state.fail(error);
     this.#fail(error);
   }
 
@@ -236,15 +258,8 @@ export class ReadSide {
       if (this.#phase === 'ended' && this.#chunks.length === 0 && this.#waiting) this.#close();
       return;
     }
-    // Closed by our own close(): the readable ends; otherwise it was
-    // destroyed underneath the stream, which is a failure (docs/contract.md#how-a-splice-ends).
-    if (this.state.closing && !this.state.failed) {
-      this.#phase = 'ended';
-      if (this.#consumer !== undefined) return this.#consumer.end();
-      if (this.#chunks.length === 0) this.#close();
-      return;
-    }
-    this.#fail(this.state.closedError());
+    // Destroyed underneath the stream: a failure (docs/contract.md#how-a-splice-ends).
+    this.#fail(this.transport.closedError());
   }
 
   #fail(error: unknown): void {
