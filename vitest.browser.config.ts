@@ -16,6 +16,7 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 const inPage = {
   include: [
     'test/conformance/memory.test.ts',
+    'test/conformance/kit.test.ts',
     'test/transform.test.ts',
     'test/validation.test.ts',
     'test/regressions.test.ts',
@@ -26,7 +27,13 @@ const inPage = {
 const page = { headless: true, screenshotFailures: false, api: { host: '127.0.0.1' } };
 
 export default defineConfig({
-  resolve: { alias: { '@sosplice/core': src('core') } },
+  resolve: {
+    alias: {
+      // Before '@sosplice/core', which would match it as a prefix.
+      '@sosplice/core/socket': fileURLToPath(new URL('./packages/core/src/socket/index.ts', import.meta.url)),
+      '@sosplice/core': src('core'),
+    },
+  },
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,

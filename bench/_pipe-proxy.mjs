@@ -14,6 +14,7 @@ const server = net.createServer({ allowHalfOpen: true }, (client) => {
   let closed = 0;
   const done = () => ++closed === 2 && console.log(`${peer} up ${upstream.bytesWritten} B (eof), down ${client.bytesWritten} B (eof), 0.000 s`);
   for (const s of [client, upstream]) {
+    s.setNoDelay(true); // as the sosplice command does
     s.on('error', () => {
       client.destroy();
       upstream.destroy();

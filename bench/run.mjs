@@ -1,18 +1,24 @@
 // `pnpm bench`: every proxy benchmark for every installed runtime, the
-// native baselines (socat, haproxy) when installed, and the scale section,
-// in one run. Writes bench/results/latest.json, latest.md and chart.svg,
-// and the latest table into bench/README.md.
+// native baselines (socat, haproxy) when installed, the scale section and
+// the connection benchmarks (bench/connections.mjs), in one run. Writes
+// bench/results/latest.json, latest.md and chart.svg, and the latest table
+// into bench/README.md; the connection figures go to results/connections.*
+// and their own README section.
 //
-// Usage: node bench/run.mjs [--gib 2] [--runs 3] [--scale-gib 1] [--only node,bun,deno,external,scale] [--quick]
-//        node bench/run.mjs --render   (rewrite the Markdown, chart and README from results/latest.json)
-// `--quick`: 0.5 GiB per proxy run and 0.25 GiB per scale run (about a
-// third of the time), still medians of 3.
+// Usage: node bench/run.mjs [--gib 2] [--runs 3] [--scale-gib 1] [--only node,bun,deno,external,scale,connections] [--quick]
+//        node bench/run.mjs --render   (rewrite the Markdown, chart and README from results/latest.json and connections.json)
+// `--quick`: 0.5 GiB per proxy run, 0.25 GiB per scale run, 1,000 requests
+// per ab run and 200 idle connections (about a third of the time), still medians of 3.
+// `--only connections` runs the connection benchmarks alone (for every
+// runtime) and leaves latest.* as they were; beside runtimes
+// (`--only bun,connections`) they run for those runtimes only.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { RUNTIMES, root, runtimeBinary } from '../examples/_runtimes.mjs';
 import { chartSvg, kindOf, labelOf, parseProxyTable } from './_report.mjs';
+import { runConnections, writeConnections } from './connections.mjs';
 import { externalProxies, runExternal, which } from './external.mjs';
 import { runScale, scaleTable } from './scale.mjs';
 
@@ -21,7 +27,7 @@ const { values } = parseArgs({
     gib: { type: 'string' },
     runs: { type: 'string', default: '3' },
     'scale-gib': { type: 'string' },
-    only: { type: 'string', default: 'node,bun,deno,external,scale' },
+    only: { type: 'string', default: 'node,bun,deno,external,scale,connections' },
     quick: { type: 'boolean', default: false },
     render: { type: 'boolean', default: false },
   },
@@ -30,6 +36,8 @@ const GIB = Number(values.gib ?? (values.quick ? '0.5' : '2'));
 const SCALE_GIB = Number(values['scale-gib'] ?? (values.quick ? '0.25' : '1'));
 const RUNS = Math.max(3, Number(values.runs)); // medians of at least 3
 const only = new Set(values.only.split(','));
+// The connection benchmarks alone: the throughput and scale figures of latest.* stay as they were.
+const connectionsOnly = only.size === 1 && only.has('connections');
 const results = `${root}bench/results/`;
 const tmp = `${results}tmp/`; // git-ignored
 mkdirSync(tmp, { recursive: true });
@@ -80,14 +88,16 @@ function runBench(argv) {
   });
 }
 
-async function measure() {
-  // Every proxy imports the built packages (packages/*/dist): without them each step would fail alone.
+// Every proxy imports the built packages (packages/*/dist): without them each step would fail alone.
+function checkBuilt() {
   const missing = ['core', ...RUNTIMES.map((r) => `${r}-adapter`)].filter((p) => !existsSync(`${root}packages/${p}/dist/index.js`));
   if (missing.length > 0) {
     console.error(`bench: packages/{${missing.join(',')}}/dist missing: run \`pnpm build\` first (\`pnpm bench\` does).`);
     process.exit(1);
   }
+}
 
+async function measure() {
   const report = { machine: machine(), settings: { gib: GIB, runs: RUNS, scaleGib: SCALE_GIB }, proxy: {}, external: [], scale: {}, errors: [] };
   const firstLine = (error) => String(error?.message ?? error).split('\n')[0];
   const step = (text) => console.error(`\n== ${text}`);
@@ -125,6 +135,15 @@ async function measure() {
     }
   }
   return report;
+}
+
+/** The connection benchmarks, for the runtimes in --only (all of them when --only is `connections` alone). */
+async function measureConnections() {
+  const runtimes = connectionsOnly ? RUNTIMES : RUNTIMES.filter((r) => only.has(r));
+  console.error(`\n== connections: ab against nginx through the sosplice command and hand-written proxies, idle RSS (${RUNS} rounds)`);
+  const report = await runConnections({ runtimes, quick: values.quick, rounds: RUNS });
+  writeConnections(report);
+  return report.errors.map((e) => `connections, ${e}`);
 }
 
 /** Writes latest.md, chart.svg and the README's section from a report; returns the Markdown. */
@@ -199,7 +218,16 @@ ${report.errors.length ? `\n## Not measured\n\n${report.errors.map((e) => `- ${e
   return md;
 }
 
-const report = values.render ? JSON.parse(readFileSync(`${results}latest.json`, 'utf8')) : await measure();
-if (!values.render) writeFileSync(`${results}latest.json`, `${JSON.stringify(report, null, 2)}\n`);
-console.log(render(report));
-process.exit(report.errors.length ? 1 : 0);
+if (values.render) {
+  console.log(render(JSON.parse(readFileSync(`${results}latest.json`, 'utf8'))));
+  if (existsSync(`${results}connections.json`)) console.log(writeConnections(JSON.parse(readFileSync(`${results}connections.json`, 'utf8'))));
+  process.exit(0);
+}
+checkBuilt();
+const report = connectionsOnly ? undefined : await measure();
+const errors = only.has('connections') ? await measureConnections() : [];
+if (report !== undefined) {
+  writeFileSync(`${results}latest.json`, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(render(report));
+}
+process.exit(report?.errors.length || errors.length ? 1 : 0);

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spliceBidirectional, spliceStreams, type SpliceDiagnosticsMessage } from '@sosplice/core';
 import type { HarnessFactory } from './conformance/_harness';
 import { memoryEndpoint } from './harness/memory';
+import { kitEndpoint } from './harness/kit';
 import { text } from './harness/_util';
 
 const g = globalThis as { Bun?: unknown; Deno?: unknown };
@@ -93,4 +94,28 @@ describe('diagnostics channels', () => {
       for (const m of ends) expect(m.durationMs).toBeGreaterThanOrEqual(0);
     });
   }
+
+  it('lazy endpoints (docs/contract.md#lazy-endpoints): the direct path through leases publishes the endpoints and no streams', async () => {
+    const { starts, ends } = listen();
+    const a = kitEndpoint({ direct: true });
+    const b = kitEndpoint({ direct: true });
+    const pair = spliceBidirectional(a.endpoint, b.endpoint);
+    expect(starts.map((m) => m.path)).toEqual(['direct', 'direct']);
+    expect(starts[0]).toMatchObject({ source: a.endpoint, drain: b.endpoint });
+    expect(starts[0]!.readable).toBeUndefined();
+    expect(starts[0]!.writable).toBeUndefined();
+    await a.peer.end();
+    await b.peer.end();
+    await pair.done;
+    await Promise.resolve();
+    expect(ends.map((m) => m.result?.reason)).toEqual(['eof', 'eof']);
+    // One side a plain stream pair: the stream path, with the streams it ran on.
+    const plain = memoryEndpoint({ impl: 'native', byteStream: true });
+    const mixed = spliceBidirectional(a.endpoint, plain.endpoint);
+    expect(starts.slice(2).map((m) => [m.path, m.readable === a.endpoint.readable || m.readable === plain.endpoint.readable])).toEqual([
+      ['stream', true],
+      ['stream', true],
+    ]);
+    await mixed.unsplice();
+  });
 });

@@ -9,6 +9,7 @@ import net from 'node:net';
 import { Duplex } from 'node:stream';
 import { spliceBidirectional } from '@sosplice/core';
 import { connect, listen } from '@sosplice/bun-adapter';
+import { handProxy } from './_hand-proxy.js';
 
 const [variant = 'native', upstreamPortText = '0'] = process.argv.slice(2);
 const upstreamPort = Number(upstreamPortText);
@@ -16,71 +17,9 @@ const host = '127.0.0.1';
 let cpuStart: NodeJS.CpuUsage | undefined;
 const started = (): void => void (cpuStart ??= process.cpuUsage());
 
-type Sock = {
-  data: { peer?: Sock; pending?: Uint8Array[]; paused?: boolean };
-  write(d: Uint8Array): number;
-  pause(): void;
-  resume(): void;
-  shutdown(): void;
-  end(): void;
-};
-
-/** The hand-written Bun proxy: data → write, keep the unwritten tail, pause the source, resume on drain. */
+/** The hand-written Bun proxy (`_hand-proxy.ts`). */
 function native(): number {
-  const bun = (globalThis as unknown as { Bun: { listen(o: unknown): { port: number }; connect(o: unknown): Promise<Sock> } }).Bun;
-  const pipe = {
-    data(s: Sock, d: Uint8Array) {
-      const peer = s.data.peer!;
-      const pending = peer.data.pending;
-      if (pending !== undefined && pending.length > 0) {
-        pending.push(d);
-        return;
-      }
-      const n = peer.write(d);
-      if (n < d.byteLength) {
-        peer.data.pending = [d.subarray(Math.max(n, 0))];
-        s.pause();
-      }
-    },
-    drain(s: Sock) {
-      const pending = s.data.pending;
-      while (pending !== undefined && pending.length > 0) {
-        const head = pending[0]!;
-        const n = s.write(head);
-        if (n < head.byteLength) {
-          pending[0] = head.subarray(Math.max(n, 0));
-          return;
-        }
-        pending.shift();
-      }
-      s.data.peer?.resume();
-    },
-    end(s: Sock) {
-      s.data.peer?.shutdown();
-    },
-    close(s: Sock) {
-      s.data.peer?.end();
-    },
-    error() {},
-  };
-  const server = bun.listen({
-    hostname: host,
-    port: 0,
-    allowHalfOpen: true,
-    socket: {
-      ...pipe,
-      open(down: Sock) {
-        started();
-        down.data = {};
-        down.pause();
-        void bun.connect({ hostname: host, port: upstreamPort, allowHalfOpen: true, data: { peer: down }, socket: pipe }).then((up) => {
-          down.data.peer = up;
-          down.resume();
-        });
-      },
-    },
-  });
-  return server.port;
+  return handProxy({ hostname: host, port: 0, target: { hostname: host, port: upstreamPort } }, { onOpen: started });
 }
 
 /** node:net under Bun: `a.pipe(b)` both ways. */

@@ -5,8 +5,8 @@
  *
  * - `pipeTo`:  Deno's own `conn.readable.pipeTo(other.writable)`, both ways
  *   (loses a reply after FIN, docs/runtimes.md; fine for a one-way bulk bench);
- * - `loop`:    a hand-written `read()` / `write()` loop per direction, one
- *   64 KiB buffer, `closeWrite()` at EOF: the reference for the direct path;
+ * - `loop`:    the hand-written `read()` / `write()` loop of `_hand-proxy.ts`
+ *   (one 64 KiB buffer per direction, half-close safe): the reference for the direct path;
  * - `generic`: `spliceBidirectional` over the adapter, Web Streams path;
  * - `direct`:  `spliceBidirectional` over the adapter, direct dispatch path;
  * - `adapterPipeTo`: `pipeTo` between the adapter's streams (isolates the
@@ -18,17 +18,7 @@
 import { spliceBidirectional } from '@sosplice/core';
 import { fromDenoConn } from '../../packages/deno-adapter/src/index.js';
 import { D, type BenchConn as Conn } from './_deno.js';
-
-async function loop(from: Conn, to: Conn): Promise<void> {
-  const buf = new Uint8Array(65536);
-  for (;;) {
-    const n = await from.read(buf);
-    if (n === null) break;
-    let off = 0;
-    while (off < n) off += await to.write(buf.subarray(off, n));
-  }
-  await to.closeWrite();
-}
+import { relay } from './_hand-proxy.js';
 
 async function serve(engine: string, client: Conn, upstreamPort: number): Promise<void> {
   const upstream = await D.connect({ hostname: '127.0.0.1', port: upstreamPort });
@@ -37,9 +27,7 @@ async function serve(engine: string, client: Conn, upstreamPort: number): Promis
       await Promise.allSettled([client.readable.pipeTo(upstream.writable), upstream.readable.pipeTo(client.writable)]);
       return;
     case 'loop':
-      await Promise.allSettled([loop(client, upstream), loop(upstream, client)]);
-      client.close();
-      upstream.close();
+      await relay(client, upstream);
       return;
     case 'adapterPipeTo': {
       const a = fromDenoConn(client, { direct: false });

@@ -23,6 +23,8 @@ const { values: args } = parseArgs({
   },
 });
 const GIB = Number(args.gib);
+// Whole bytes: a fractional --gib (0.3) left a fraction of a byte the writer could never send (a hang).
+const BYTES = Math.floor(GIB * 2 ** 30);
 const RUNS = Number(args.runs);
 const OUT = args.out;
 const ENGINES = args.engines.split(',');
@@ -32,7 +34,7 @@ const ratios = new Map<string, number[]>(ENGINES.map((e) => [e, []]));
 for (let round = 0; round < RUNS; round++) {
   const cpu = new Map<string, number>();
   for (const engine of ENGINES) {
-    const r = await measureRun(engine, GIB * 2 ** 30);
+    const r = await measureRun(engine, BYTES);
     results.get(engine)!.push(r);
     cpu.set(engine, r.cpuPerGiB);
     console.error(

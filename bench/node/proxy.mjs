@@ -35,7 +35,8 @@ const RUNS = Number(args.runs);
 const nodeBins = args.node.split(',');
 const variants = args.variants.split(',');
 const out = args.out;
-const TOTAL = GIB * 2 ** 30;
+// Whole bytes: a fractional --gib (0.3) left a fraction of a byte the loops could never send (a hang).
+const TOTAL = Math.floor(GIB * 2 ** 30);
 const child = fileURLToPath(new URL('./_proxy-child.mjs', import.meta.url));
 // Extra flags for the proxy process only, e.g. BENCH_PROXY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
 const childArgs = (process.env.BENCH_PROXY_NODE_ARGS ?? '').split(' ').filter(Boolean);

@@ -21,6 +21,7 @@ import { resetsSection } from './_suite-resets';
 import { linkedSection } from './_suite-linked';
 import { unshiftSection } from './_suite-unshift';
 import { endedSection } from './_suite-ended';
+import { lazySection } from './_suite-lazy';
 
 /**
  * Declares the suite for one harness. `label` names the enclosing describe
@@ -49,5 +50,6 @@ export function describeConformance(factory: HarnessFactory, label = 'conformanc
     unshiftSection(ctx);
     racesSection(ctx);
     endedSection(ctx);
+    lazySection(ctx, factory.lazy === true);
   });
 }

@@ -16,7 +16,20 @@
  * front of the source and the splice ends with 'max'.
  */
 import type { DirectSpliceEnd, DirectSpliceProvider, DirectSpliceRun, SpliceControl } from './direct.ts';
-import type { DatagramEndpoint } from './datagram-endpoint.ts';
+import type { DatagramTransport } from './datagram-options.ts';
+
+/** What the direct path uses of a datagram endpoint (./datagram-endpoint.ts), declared here so the two files do not import each other. */
+interface DatagramEndpoint {
+  readonly transport: DatagramTransport;
+  readonly queueLimit: number;
+  dropped: number;
+  divert: ((datagram: Uint8Array) => void) | undefined;
+  onClose: (() => void) | undefined;
+  take(): Uint8Array | undefined;
+  putBack(datagram: Uint8Array): void;
+  whenWritesSettled(callback: () => void): void;
+  releaseStream(): boolean;
+}
 
 type DatagramEnd = DirectSpliceEnd & { readonly endpoint?: DatagramEndpoint };
 

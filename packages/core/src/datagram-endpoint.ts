@@ -15,32 +15,9 @@ import { datagramSplice, type DatagramMark } from './datagram.ts';
 import { directSplice, type DirectSpliceEnd } from './direct.ts';
 import { datagramDirectProvider } from './datagram-direct.ts';
 import { checkUnshift } from './unshift.ts';
-import type { DatagramAddress } from './datagram-options.ts';
+import type { DatagramAddress, DatagramQueueOptions, DatagramTransport } from './datagram-options.ts';
 
-/** What an adapter gives the endpoint: its socket, reduced to three calls. */
-export interface DatagramTransport {
-  /** Sends one datagram to the peer; settles when the runtime took it (rejects with e.g. `EMSGSIZE`). */
-  send(datagram: Uint8Array): Promise<void> | void;
-  /**
-   * Optional, the same as `send` with a callback instead of a promise: the
-   * direct path uses it when present (Node's `dgram` reports a send by
-   * callback; no promise per datagram).
-   */
-  sendWithCallback?(datagram: Uint8Array, done: (error?: unknown) => void): void; // done(undefined or null) on success
-  /** Whether sends have a peer (connected, or a fixed peer address). */
-  connected(): boolean;
-  /** Closes the runtime socket; idempotent. */
-  close(): void;
-  /** Sends one datagram to `hostname`:`port` over the same socket (for {@link DatagramEndpoint.peer}). */
-  sendTo(datagram: Uint8Array, hostname: string, port: number): Promise<void> | void;
-}
-
-export interface DatagramQueueOptions {
-  /** Datagrams kept while nobody reads; more are dropped and counted in `dropped`. Default 1024. */
-  queueLimit?: number;
-  /** Offer the direct path between two datagram endpoints (default true; false forces the stream path). */
-  direct?: boolean;
-}
+export type { DatagramQueueOptions, DatagramTransport } from './datagram-options.ts';
 
 /** Bytes the writable queues before `desiredSize` goes to 0. */
 const WRITE_HIGH_WATER = 64 * 1024;

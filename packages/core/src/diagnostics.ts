@@ -27,8 +27,12 @@ export interface SpliceAddressable {
 /** The message published on both channels; the end publishes the same object, completed. */
 export interface SpliceDiagnosticsMessage {
   splice: Splice;
-  readable: ReadableStream<Uint8Array>;
-  writable: WritableStream<Uint8Array>;
+  /**
+   * The streams spliced; absent when the splice runs between two endpoints
+   * of one provider without creating their streams (docs/contract.md#direct-dispatch).
+   */
+  readable?: ReadableStream<Uint8Array>;
+  writable?: WritableStream<Uint8Array>;
   /** The endpoints, when the splice is a direction of `spliceBidirectional`. */
   source?: SpliceEndpoint;
   drain?: SpliceEndpoint;
@@ -64,7 +68,7 @@ function addressesOf(endpoint: SpliceEndpoint | undefined): SpliceAddresses | un
 /** Publishes `splice`'s start now and its end when `done` settles, if anyone listens. */
 export function publishSplice(
   splice: Splice,
-  streams: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array>; source?: SpliceEndpoint; drain?: SpliceEndpoint },
+  streams: { readable?: ReadableStream<Uint8Array>; writable?: WritableStream<Uint8Array>; source?: SpliceEndpoint; drain?: SpliceEndpoint },
   path: 'direct' | 'stream',
   limits: { max: number; idle: number },
 ): void {

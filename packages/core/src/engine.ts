@@ -1,10 +1,26 @@
 /**
- * One splice from start to result: locks, the signal, the path that moves
- * the bytes (the stream pump, or an adapter's direct dispatch), and the
- * ending policy of docs/contract.md#how-a-splice-ends, shared by both paths.
+ * One splice from start to result: what it holds (a reader and a writer, or
+ * two endpoint leases), the signal, the path that moves the bytes (the
+ * stream pump, or an adapter's direct dispatch), and the ending policy of
+ * docs/contract.md#how-a-splice-ends, shared by every path.
+ *
+ * The splice's state is one `phase`, and every transition is in this file:
+ *
+ *   new ──start()──> starting ──provider took it──> running
+ *    │                  └──declined──> running (stream path)
+ *    └──signal already aborted──> settled
+ *   running ──direct path: an event──> stopping ──provider stopped──> ending
+ *   running ──stream path: max / idle / unsplice / eof / error──> ending
+ *   ending ──both sides released──> settled
+ *   ending ──eof, drain to close──> closing ──close settled, or unsplice()──> settled
+ *
+ * `ending` lasts while the decided ending is applied, synchronously: a hook
+ * it calls (a linked pair's other direction) cannot start a second one.
  */
 import { SpliceController, type SpliceEvent, type StopReason } from './controller.ts';
-import { matchDirectProvider, type DirectSpliceEnd, type DirectSpliceRun } from './direct.ts';
+import type { DirectSpliceRun } from './direct.ts';
+import { SpliceHolds } from './holds.ts';
+import { offerEndpoints, offerStreams, type LeasedEnds, type Offer } from './dispatch.ts';
 import { pumpStreams } from './stream-pump.ts';
 import { datagramMark } from './datagram.ts';
 import type { NormalizedOptions } from './validate.ts';
@@ -12,17 +28,14 @@ import type { SpliceReason, SpliceResult } from './types.ts';
 
 const noop = (): void => {};
 
+/** Where a splice is in its life; see the module comment. */
+export type SplicePhase = 'new' | 'starting' | 'running' | 'stopping' | 'ending' | 'closing' | 'settled';
+
 /** The running state of one splice; `Splice` is its public face. */
-export class SpliceRun {
+export class SpliceRun extends SpliceHolds {
   readonly ctl: SpliceController;
   readonly options: NormalizedOptions;
-  readonly readable: ReadableStream<Uint8Array>;
-  readonly writable: WritableStream<Uint8Array>;
-  reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader | undefined;
-  writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
   readonly done: Promise<SpliceResult>;
-  /** Set once an ending is decided; the paths stop moving bytes from then on. */
-  ended = false;
   /**
    * The bytes an error ending counts, from the stream path (issue 16):
    * handed to the writable and kept there, or, when the splice aborts it
@@ -30,7 +43,7 @@ export class SpliceRun {
    * whose provider counts what it sent.
    */
   deliveredBytes: ((aborting: boolean) => number) | undefined;
-  /** Called by the controller's `stop` event: interrupts whatever the path waits on. */
+  /** Called by the controller's `stop` event on the stream path: interrupts whatever the pump waits on. */
   interrupt: (reason: StopReason) => void = noop;
   /**
    * Told once, synchronously, when this splice's ending is decided, before
@@ -38,20 +51,37 @@ export class SpliceRun {
    * docs/contract.md#linked-pairs, ./linked.ts).
    */
   onEnding: ((reason: SpliceReason) => void) | undefined;
+  #phase: SplicePhase = 'new';
+  #leased: LeasedEnds | undefined;
   #result: SpliceResult | undefined;
   #resolve!: (result: SpliceResult) => void;
-  #closingWriter = false;
   #direct: DirectSpliceRun | undefined;
-  /** While a provider's `splice()` runs, events it causes wait here. */
-  #starting = false;
+  /** The first event a provider caused while its `splice()` ran (phase 'starting'). */
   #early: SpliceEvent | undefined;
 
-  constructor(readable: ReadableStream<Uint8Array>, writable: WritableStream<Uint8Array>, options: NormalizedOptions) {
-    this.readable = readable;
-    this.writable = writable;
+  constructor(ends: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> } | LeasedEnds, options: NormalizedOptions) {
+    super();
+    if ('sourceLease' in ends) {
+      this.#leased = ends;
+      this.sourceLease = ends.sourceLease;
+      this.drainLease = ends.drainLease;
+    } else {
+      this.readable = ends.readable;
+      this.writable = ends.writable;
+    }
     this.options = options;
     this.ctl = new SpliceController(options, this.#onEvent);
     this.done = new Promise((resolve) => (this.#resolve = resolve));
+  }
+
+  get phase(): SplicePhase {
+    return this.#phase;
+  }
+
+  /** The ending is decided: the paths stop moving bytes from here on. */
+  get ended(): boolean {
+    const phase = this.#phase;
+    return phase !== 'new' && phase !== 'starting' && phase !== 'running';
   }
 
   get result(): SpliceResult | undefined {
@@ -63,61 +93,66 @@ export class SpliceRun {
     return this.#direct !== undefined;
   }
 
-  /** Takes both locks and starts moving bytes. Arguments are validated already. */
+  /** Takes what it needs and starts moving bytes. Arguments are validated and both sides free. */
   start(): void {
     const { signal } = this.options;
     if (signal?.aborted) {
-      // docs/contract.md#starting-a-splice: an already-aborted signal leaves both streams untouched.
+      // docs/contract.md#starting-a-splice: an already-aborted signal leaves both sides untouched.
+      this.releaseSource();
+      this.releaseDrain();
       this.#settle({ reason: 'unsplice', bytes: 0 });
       return;
     }
     signal?.addEventListener('abort', this.#onAbort);
-    const match = matchDirectProvider(this.readable, this.writable);
-    if (match !== undefined) {
-      const reader = this.readable.getReader();
-      const writer = this.writable.getWriter();
-      this.reader = reader;
-      this.writer = writer;
-      // A drain that can take nothing now (closed: desiredSize 0; errored:
-      // null; or full) goes to the stream path, which reports a closed or
-      // failed drain the same way on every transport (issue 16).
-      const run = (writer.desiredSize ?? 0) > 0 ? this.#dispatch(match, reader, writer) : undefined;
-      if (run !== undefined) {
-        this.#direct = run;
-        this.ctl.start();
-        // The provider may have delivered (or hit EOF) before it returned.
-        if (this.#early !== undefined) this.#onEvent(this.#early);
-        return;
-      }
-      // Declined: the stream path takes its own locks (a BYOB reader for max).
-      reader.releaseLock();
-      writer.releaseLock();
-      this.reader = this.writer = undefined;
+    const leased = this.#leased;
+    if (leased !== undefined) {
+      // SPEC 6.2: the provider takes the endpoints; declined, the splice falls back to their streams.
+      const run = offerEndpoints(leased, this.ctl, this.#offer);
+      if (run !== undefined) return this.#running(run);
+      this.releaseSource();
+      this.releaseDrain();
+      this.#leased = undefined;
+      // Created here if they did not exist yet; free, since the leases were.
+      this.readable = leased.source.readable;
+      this.writable = leased.drain.writable;
     }
+    const taken = offerStreams(this.readable!, this.writable!, this.ctl, this.#offer);
+    if (taken !== undefined) {
+      this.reader = taken.reader;
+      this.writer = taken.writer;
+      return this.#running(taken.run);
+    }
+    this.#phase = 'running';
     this.ctl.start();
-    pumpStreams(this);
+    pumpStreams(this, this.readable!, this.writable!);
   }
 
-  /** Offers the splice to the streams' direct provider; `undefined` if it declined. */
-  #dispatch(
-    match: { source: DirectSpliceEnd; drain: DirectSpliceEnd },
-    reader: ReadableStreamDefaultReader<Uint8Array>,
-    writer: WritableStreamDefaultWriter<Uint8Array>,
-  ): DirectSpliceRun | undefined {
-    this.#starting = true;
+  /** Asks a provider; events it causes before it returns wait in `#early`. */
+  #offer: Offer = (splice) => {
+    this.#phase = 'starting';
     try {
-      return match.source.provider.splice({ ...match, reader, writer, control: this.ctl });
+      return splice();
     } finally {
-      this.#starting = false;
+      this.#phase = 'new';
     }
+  };
+
+  #running(run: DirectSpliceRun): void {
+    this.#direct = run;
+    this.#phase = 'running';
+    this.ctl.start();
+    // The provider may have delivered (or hit EOF) before it returned.
+    const early = this.#early;
+    this.#early = undefined;
+    if (early !== undefined) this.#onEvent(early);
   }
 
   /** `unsplice()`: docs/contract.md#unsplice. */
   unsplice(): Promise<SpliceResult> {
-    if (this.#result !== undefined) return this.done;
-    if (this.#closingWriter) {
+    if (this.#phase === 'settled') return this.done;
+    if (this.#phase === 'closing') {
       // docs/contract.md#unsplice: an unsplice during the EOF close resolves at once, still 'eof'; the close goes on.
-      this.releaseWriter();
+      this.releaseDrain();
       this.#settle({ reason: 'eof', bytes: this.ctl.bytes });
     } else {
       this.ctl.stop('unsplice');
@@ -125,15 +160,21 @@ export class SpliceRun {
     return this.done;
   }
 
-  /** Ends with a stop reason: both streams released, open. */
+  /** Enters 'ending' if no ending was applied yet (a direct run's decided one may be, once it stopped). */
+  #beginEnding(): boolean {
+    if (this.#phase !== 'running' && this.#phase !== 'stopping') return false;
+    this.#phase = 'ending';
+    return true;
+  }
+
+  /** Ends with a stop reason: both sides released, open. */
   endWithStop(reason: StopReason, remainder?: Uint8Array): void {
-    if (this.ended) return;
-    this.ended = true;
+    if (!this.#beginEnding()) return;
     this.#ending(reason);
-    this.releaseReader();
-    this.releaseWriter();
+    this.releaseSource();
+    this.releaseDrain();
     // docs/datagrams.md: a datagram that did not fit goes back to the front of a source that takes it back.
-    const giveBack = remainder === undefined ? undefined : datagramMark(this.readable)?.unshift;
+    const giveBack = remainder === undefined || this.readable === undefined ? undefined : datagramMark(this.readable)?.unshift;
     if (giveBack !== undefined) {
       giveBack(remainder!);
       remainder = undefined;
@@ -143,49 +184,43 @@ export class SpliceRun {
     this.#settle(result);
   }
 
-  /** The source reached EOF: close the writable unless `preventClose` (docs/contract.md#how-a-splice-ends). */
+  /** The source reached EOF: close the drain unless `preventClose` (docs/contract.md#how-a-splice-ends). */
   endWithEof(): void {
-    if (this.ended) return;
-    this.ended = true;
+    if (!this.#beginEnding()) return;
     this.#ending('eof');
-    this.releaseReader();
-    const writer = this.writer;
-    if (this.options.preventClose || writer === undefined) {
-      this.releaseWriter();
+    this.releaseSource();
+    if (this.options.preventClose || !this.holdsDrain) {
+      this.releaseDrain();
       this.#settle({ reason: 'eof', bytes: this.ctl.bytes });
       return;
     }
     // docs/contract.md#unsplice: 'eof' without preventClose waits for the close (flush, FIN).
-    this.#closingWriter = true;
+    this.#phase = 'closing';
     this.ctl.close();
-    writer.close().then(
+    this.closeDrain().then(
       () => {
-        this.releaseWriter();
+        this.releaseDrain();
         this.#settle({ reason: 'eof', bytes: this.ctl.bytes });
       },
       (error: unknown) => {
-        this.releaseWriter();
+        this.releaseDrain();
         this.#settle({ reason: 'error', bytes: this.deliveredBytes?.(false) ?? this.ctl.bytes, error });
       },
     );
   }
 
   /**
-   * A stream failed: propagate per `preventAbort` / `preventCancel` (docs/contract.md#how-a-splice-ends).
+   * A side failed: propagate per `preventAbort` / `preventCancel` (docs/contract.md#how-a-splice-ends).
    * `remainder`: a chunk already taken from the source that the failed drain
    * can no longer take (only with `preventCancel`, where the source lives on).
    */
   endWithError(side: 'source' | 'drain', error: unknown, remainder?: Uint8Array): void {
-    if (this.ended) return;
-    this.ended = true;
+    if (!this.#beginEnding()) return;
     this.#ending('error');
-    if (side === 'source' && !this.options.preventAbort) this.writer?.abort(error).catch(noop);
-    if (side === 'drain' && !this.options.preventCancel) {
-      // The reader may have been released already to interrupt a read.
-      (this.reader ?? this.readable).cancel(error).catch(noop);
-    }
-    this.releaseReader();
-    this.releaseWriter();
+    if (side === 'source' && !this.options.preventAbort) this.abortDrain(error);
+    if (side === 'drain' && !this.options.preventCancel) this.cancelSource(error);
+    this.releaseSource();
+    this.releaseDrain();
     const bytes = this.deliveredBytes?.(side === 'source' && !this.options.preventAbort) ?? this.ctl.bytes;
     const result: SpliceResult =
       remainder !== undefined && remainder.byteLength > 0 && this.options.preventCancel
@@ -194,33 +229,12 @@ export class SpliceRun {
     this.#settle(result);
   }
 
-  releaseReader(): void {
-    const reader = this.reader;
-    if (reader === undefined) return;
-    this.reader = undefined;
-    try {
-      // Current spec: a pending read is rejected and its data stays queued.
-      reader.releaseLock();
-    } catch {
-      // An older implementation refusing to release with a read pending; the
-      // read will settle and the lock goes with the stream's end.
-    }
-  }
-
-  releaseWriter(): void {
-    const writer = this.writer;
-    if (writer === undefined) return;
-    this.writer = undefined;
-    // Chunks already written stay queued and reach the sink (docs/contract.md#unsplice).
-    writer.releaseLock();
-  }
-
   #onAbort = (): void => {
     void this.unsplice();
   };
 
   #onEvent = (event: SpliceEvent): void => {
-    if (this.#starting) {
+    if (this.#phase === 'starting') {
       this.#early ??= event;
       return;
     }
@@ -229,9 +243,10 @@ export class SpliceRun {
       if (event.type === 'stop') this.interrupt(event.reason);
       return;
     }
-    if (this.ended) return;
-    // Direct path: stop the provider, then apply the same ending policy.
+    if (this.#phase !== 'running') return;
+    // Direct path: stop the provider (exactly once), then apply the same ending policy.
     this.#direct = undefined;
+    this.#phase = 'stopping';
     this.#ending(event.type === 'stop' ? event.reason : event.type);
     const finish = (): void => {
       if (event.type === 'stop') this.endWithStop(event.reason);
@@ -256,8 +271,8 @@ export class SpliceRun {
   }
 
   #settle(result: SpliceResult): void {
-    if (this.#result !== undefined) return;
-    this.ended = true;
+    if (this.#phase === 'settled') return;
+    this.#phase = 'settled';
     this.#result = result;
     this.ctl.close();
     this.options.signal?.removeEventListener('abort', this.#onAbort);

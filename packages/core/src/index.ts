@@ -7,8 +7,12 @@ export { SpliceTransform, type SpliceTransformOptions } from './transform.ts';
 export { SpliceController, type SpliceEvent, type SpliceLimits, type StopReason } from './controller.ts';
 export {
   directSplice,
+  type DirectDrainLease,
+  type DirectEndpointTask,
+  type DirectSourceLease,
   type DirectSpliceCapable,
   type DirectSpliceEnd,
+  type DirectSpliceEndpoint,
   type DirectSpliceProvider,
   type DirectSpliceRun,
   type DirectSpliceTask,

@@ -4,6 +4,7 @@
  */
 import { publishSplice } from './diagnostics.ts';
 import { SpliceRun } from './engine.ts';
+import { matchDirectEndpoints, type DirectDrainLease, type DirectSourceLease, type DirectSpliceEndpoint } from './direct.ts';
 import { invalidArgType, spliceBusy } from './errors.ts';
 import type { Splice, SpliceEndpoint, SpliceOptions, SplicePair, SpliceResult } from './types.ts';
 import { assertUnlocked, type NormalizedOptions, validateOptions, validateReadable, validateWritable } from './validate.ts';
@@ -40,12 +41,16 @@ class SpliceHandle implements Splice {
 class SplicePairHandle implements SplicePair {
   readonly aToB: Splice;
   readonly bToA: Splice;
-  readonly done: Promise<[SpliceResult, SpliceResult]>;
+  #done: Promise<[SpliceResult, SpliceResult]> | undefined;
 
   constructor(aToB: Splice, bToA: Splice) {
     this.aToB = aToB;
     this.bToA = bToA;
-    this.done = Promise.all([aToB.done, bToA.done]);
+  }
+
+  // Made when asked: a proxy holding thousands of pairs may never await it.
+  get done(): Promise<[SpliceResult, SpliceResult]> {
+    return (this.#done ??= Promise.all([this.aToB.done, this.bToA.done]));
   }
 
   unsplice(): Promise<[SpliceResult, SpliceResult]> {
@@ -64,32 +69,19 @@ function handleOf(run: SpliceRun, options: NormalizedOptions, source?: SpliceEnd
   return handle;
 }
 
-function startSplice(
-  readable: ReadableStream<Uint8Array>,
-  writable: WritableStream<Uint8Array>,
-  options: NormalizedOptions,
-  source?: SpliceEndpoint,
-  drain?: SpliceEndpoint,
-): Splice {
-  const run = new SpliceRun(readable, writable, options);
-  run.start();
-  return handleOf(run, options, source, drain);
-}
+type Ends = ConstructorParameters<typeof SpliceRun>[0];
 
 /**
- * Both directions of a pair (`ea`, `eb` are `a`, `b`'s validated streams);
- * with `linked`, tied together before either starts (./linked.ts).
+ * Both directions of a pair; with `linked`, tied together before either
+ * starts (./linked.ts).
  */
-function startPair(a: SpliceEndpoint, b: SpliceEndpoint, ea: SpliceEndpoint, eb: SpliceEndpoint, options: NormalizedOptions): SplicePair {
-  if (!options.linked) {
-    return new SplicePairHandle(startSplice(ea.readable, eb.writable, options, a, b), startSplice(eb.readable, ea.writable, options, b, a));
-  }
-  const aToB = new SpliceRun(ea.readable, eb.writable, options);
-  const bToA = new SpliceRun(eb.readable, ea.writable, options);
-  const link = linkRuns(aToB, bToA);
+function startPair(a: SpliceEndpoint, b: SpliceEndpoint, aToBEnds: Ends, bToAEnds: Ends, options: NormalizedOptions): SplicePair {
+  const aToB = new SpliceRun(aToBEnds, options);
+  const bToA = new SpliceRun(bToAEnds, options);
+  const link = options.linked ? linkRuns(aToB, bToA) : undefined;
   aToB.start();
   bToA.start();
-  link.started();
+  link?.started();
   return new SplicePairHandle(handleOf(aToB, options, a, b), handleOf(bToA, options, b, a));
 }
 
@@ -126,7 +118,9 @@ export function spliceStreams(
   const normalized = validateOptions(options);
   assertUnlocked(source, 'readable');
   assertUnlocked(drain, 'writable');
-  return startSplice(source, drain, normalized);
+  const run = new SpliceRun({ readable: source, writable: drain }, normalized);
+  run.start();
+  return handleOf(run, normalized);
 }
 
 function validateEndpoint(value: unknown, name: string): { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> } {
@@ -157,6 +151,21 @@ function validateEndpoint(value: unknown, name: string): { readable: ReadableStr
  * ```
  */
 export function spliceBidirectional(a: SpliceEndpoint, b: SpliceEndpoint, options?: SpliceOptions): SplicePair {
+  if (typeof a !== 'object' || a === null) throw invalidArgType('a', 'an object with readable and writable streams', a);
+  if (typeof b !== 'object' || b === null) throw invalidArgType('b', 'an object with readable and writable streams', b);
+  // SPEC 6.2: two endpoints of one provider are spliced through leases, without their streams.
+  const marks = matchDirectEndpoints(a, b);
+  if (marks !== undefined) {
+    const normalized = validateOptions(options);
+    const [aSource, bDrain, bSource, aDrain] = takeLeases(marks.a, marks.b);
+    return startPair(
+      a,
+      b,
+      { source: a, drain: b, sourceMark: marks.a, drainMark: marks.b, sourceLease: aSource, drainLease: bDrain },
+      { source: b, drain: a, sourceMark: marks.b, drainMark: marks.a, sourceLease: bSource, drainLease: aDrain },
+      normalized,
+    );
+  }
   const ea = validateEndpoint(a, 'a');
   const eb = validateEndpoint(b, 'b');
   const normalized = validateOptions(options);
@@ -167,5 +176,28 @@ export function spliceBidirectional(a: SpliceEndpoint, b: SpliceEndpoint, option
   // The same stream in both directions would be spliced twice.
   if (ea.readable === eb.readable) throw spliceBusy('b.readable');
   if (ea.writable === eb.writable) throw spliceBusy('b.writable');
-  return startPair(a, b, ea, eb, normalized);
+  return startPair(a, b, { readable: ea.readable, writable: eb.writable }, { readable: eb.readable, writable: ea.writable }, normalized);
+}
+
+/**
+ * The four sides of a pair, in the order the stream path checks them; a
+ * side taken already throws `ERR_SPLICE_BUSY` naming it, after giving back
+ * the leases taken before it (no partial lock: docs/contract.md#starting-a-splice).
+ */
+function takeLeases(a: DirectSpliceEndpoint, b: DirectSpliceEndpoint): [DirectSourceLease, DirectDrainLease, DirectSourceLease, DirectDrainLease] {
+  const taken: Array<DirectSourceLease | DirectDrainLease> = [];
+  const take = <L extends DirectSourceLease | DirectDrainLease>(lease: L | undefined, name: string): L => {
+    if (lease === undefined) {
+      for (const held of taken) held.release();
+      throw spliceBusy(name);
+    }
+    taken.push(lease);
+    return lease;
+  };
+  return [
+    take(a.leaseSource(), 'a.readable'),
+    take(b.leaseDrain(), 'b.writable'),
+    take(b.leaseSource(), 'b.readable'),
+    take(a.leaseDrain(), 'a.writable'),
+  ];
 }

@@ -11,11 +11,10 @@
  * never awaits a write: like `pipeTo` it only waits for `writer.ready`, so
  * writes overlap reads. Measured against `pipeTo` in `bench/`.
  */
-import type { SpliceRun } from './engine.ts';
 import { now } from './idle-clock.ts';
 import { drainClosed, invalidArgType } from './errors.ts';
 import { WriteLedger } from './write-ledger.ts';
-import type { StopReason } from './controller.ts';
+import type { SpliceController, StopReason } from './controller.ts';
 import { datagramMark } from './datagram.ts';
 
 /** Size of a BYOB read when the budget allows (the usual socket chunk). */
@@ -27,9 +26,25 @@ const noop = (): void => {};
 
 type Pending = 'none' | 'read' | 'ready' | 'yield';
 
-/** Runs the stream path of `run` until it ends; never throws. */
-export function pumpStreams(run: SpliceRun): void {
-  const { readable, writable, ctl } = run;
+/** What the pump needs of its splice (./engine.ts's `SpliceRun`), declared here so the two files do not import each other. */
+export interface PumpedRun {
+  readonly ctl: SpliceController;
+  /** The ending is decided: stop moving bytes. */
+  readonly ended: boolean;
+  reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader | undefined;
+  writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  deliveredBytes: ((aborting: boolean) => number) | undefined;
+  interrupt: (reason: StopReason) => void;
+  releaseReader(): void;
+  releaseWriter(): void;
+  endWithStop(reason: StopReason, remainder?: Uint8Array): void;
+  endWithEof(): void;
+  endWithError(side: 'source' | 'drain', error: unknown, remainder?: Uint8Array): void;
+}
+
+/** Runs the stream path of `run` from `readable` into `writable` until it ends; never throws. */
+export function pumpStreams(run: PumpedRun, readable: ReadableStream<Uint8Array>, writable: WritableStream<Uint8Array>): void {
+  const { ctl } = run;
   // docs/datagrams.md: a stream of datagrams is read whole, one chunk per datagram.
   const datagrams = datagramMark(readable) !== undefined;
   let byob: ReadableStreamBYOBReader | undefined;

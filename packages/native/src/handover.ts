@@ -26,7 +26,12 @@ export interface Interruption {
   readonly error?: unknown;
 }
 
-export abstract class KernelHandover implements DirectSpliceRun {
+/**
+ * `Task`: the core's task for the splice, stream level (`DirectSpliceTask`,
+ * with the core's reader and writer) or endpoint level (`DirectEndpointTask`,
+ * with the endpoints' leases); only its `control` is used here.
+ */
+export abstract class KernelHandover<Task extends { readonly control: SpliceControl } = DirectSpliceTask> implements DirectSpliceRun {
   /** Bytes taken from the source before the thread started, not yet handed to the drain, oldest first. */
   protected prefix: Uint8Array[] = [];
   protected readonly control: SpliceControl;
@@ -40,7 +45,7 @@ export abstract class KernelHandover implements DirectSpliceRun {
   #settling: Promise<void> | undefined;
 
   constructor(
-    protected readonly task: DirectSpliceTask,
+    protected readonly task: Task,
     private readonly fds: readonly [source: number, drain: number],
     private readonly fallback: () => DirectSpliceRun,
   ) {

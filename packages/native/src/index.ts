@@ -115,8 +115,12 @@ export function setNativeEnabled(value: boolean, endpoint?: StreamPair): void {
     });
   }
   // The adapters ask by the mark on the streams (the core's directSplice), which they see in a splice.
-  for (const stream of [endpoint.readable, endpoint.writable]) {
-    const end = (stream as DirectSpliceCapable)[directSplice];
+  // A lazy endpoint of the socket kit (@sosplice/core/socket) names its two
+  // sides, which are its streams' marks, on its own mark: read there, so the
+  // streams are not created for this.
+  const mark = (endpoint as DirectSpliceCapable)[directSplice] as { read?: DirectSpliceEnd; write?: DirectSpliceEnd } | undefined;
+  const ends = mark?.read !== undefined && mark.write !== undefined ? [mark.read, mark.write] : [endpoint.readable, endpoint.writable].map((stream) => (stream as DirectSpliceCapable)[directSplice]);
+  for (const end of ends) {
     if (end === undefined) continue;
     if (value) shared.off.delete(end);
     else shared.off.add(end);
@@ -129,10 +133,11 @@ export function nativeStats(): NativeStats {
 
 /**
  * For adapters: whether a splice between these two marked ends (the task's
- * `source` and `drain`) over these kernel fds may take the kernel path now.
+ * `source` and `drain`, or a socket kit's read and write sides, which are its
+ * streams' marks) over these kernel fds may take the kernel path now.
  * Synchronous and side-effect free, as a direct provider's decision must be.
  */
-export function kernelEligible(source: DirectSpliceEnd, drain: DirectSpliceEnd, sourceFd: unknown, drainFd: unknown, control: SpliceControl): boolean {
+export function kernelEligible(source: object, drain: object, sourceFd: unknown, drainFd: unknown, control: SpliceControl): boolean {
   if (addon === undefined || !shared.enabled || shared.off.has(source) || shared.off.has(drain)) return false;
   if (typeof sourceFd !== 'number' || typeof drainFd !== 'number' || sourceFd < 0 || drainFd < 0) return false;
   // A core older than the liveProgress seam cannot show the thread's progress.

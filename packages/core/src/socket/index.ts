@@ -8,3 +8,9 @@ export type { ConnectOptions, ListenOptions, SocketAddressOptions, SocketInfo, S
 export { SocketClosedError, socketAlreadyClosed, socketWrapped, wrongRuntime, type SocketErrorCode } from './errors.ts';
 export { DEFAULT_HIGH_WATER_MARK, DEFAULT_LINGER_MS, formatAddress, socketSettings, socketTarget, type SocketSettings, type SocketTarget } from './options.ts';
 export { AcceptQueue } from './accept-queue.ts';
+export { ByteQueue } from './byte-queue.ts';
+export type { SocketTransport } from './transport.ts';
+export { SocketReadSide, type ReadConsumer, type ReadPhase } from './read-side.ts';
+export { SocketWriteSide, type DrainWatcher, type WritePhase } from './write-side.ts';
+export { SocketDirectRun, SocketEndpointMark, createSocketDirectProvider, type SocketDirectHook } from './direct-run.ts';
+export { SocketEndpoint } from './endpoint.ts';

@@ -1,0 +1,64 @@
+/**
+ * The leases a kit side grants a direct splice between two endpoints
+ * (docs/contract.md#direct-dispatch, SPEC 6.2). Each keeps an internal
+ * reader or writer (`hold`) on the side's stream, if one exists or is
+ * created meanwhile, so that the stream reads as locked until `release()`.
+ */
+import type { DirectDrainLease, DirectSourceLease } from '../direct.ts';
+
+const noop = (): void => {};
+
+/** What a read lease needs of its side (./read-side.ts). */
+interface LeasedReadSide {
+  endLease(lease: ReadLease): void;
+  cancel(reason: unknown): void;
+}
+
+/** What a write lease needs of its side (./write-side.ts). */
+interface LeasedWriteSide {
+  endLease(lease: WriteLease): void;
+  shutdown(): Promise<void>;
+  abort(reason: unknown): void;
+}
+
+export class ReadLease implements DirectSourceLease {
+  hold: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  readonly #side: LeasedReadSide;
+
+  constructor(side: LeasedReadSide) {
+    this.#side = side;
+  }
+
+  release(): void {
+    this.#side.endLease(this);
+  }
+
+  cancel(reason: unknown): void {
+    // Through the stream when there is one, so that it reads as cancelled too.
+    if (this.hold !== undefined) this.hold.cancel(reason).catch(noop);
+    else this.#side.cancel(reason);
+  }
+}
+
+export class WriteLease implements DirectDrainLease {
+  hold: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  readonly #side: LeasedWriteSide;
+
+  constructor(side: LeasedWriteSide) {
+    this.#side = side;
+  }
+
+  release(): void {
+    this.#side.endLease(this);
+  }
+
+  close(): Promise<void> {
+    // Through the stream when there is one: after its queued chunks, and it reads as closed.
+    return this.hold !== undefined ? this.hold.close() : this.#side.shutdown();
+  }
+
+  abort(reason: unknown): void {
+    if (this.hold !== undefined) this.hold.abort(reason).catch(noop);
+    else this.#side.abort(reason);
+  }
+}
