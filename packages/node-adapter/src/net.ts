@@ -20,7 +20,7 @@ import {
   type SpliceSocket,
 } from '@sosplice/core/socket';
 import { wrapSocket } from './socket.ts';
-import { invalidArg } from './writable.ts';
+import { invalidArg } from './socket.ts';
 
 /**
  * Connects (TCP, Unix, or TLS with `tls: true` or `tls.connect()` options)

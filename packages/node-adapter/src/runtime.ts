@@ -1,19 +1,17 @@
 /**
  * The transport: the one file that calls Node's socket API
- * (https://nodejs.org/api/net.html#class-netsocket). It owns a wrapped
- * socket's events, its flow, its writes and its ending (`close()` with FIN
- * and a bounded linger, docs/adapters.md#closing), and records why the
- * socket failed, so that a stream closed underneath reports the reason it
- * was given. The read side (./readable.ts), the write side (./writable.ts)
- * and the direct paths (./direct.ts, ./kernel.ts) reach the socket through
- * it.
+ * (https://nodejs.org/api/net.html#class-netsocket) for the socket kit of
+ * `@sosplice/core/socket`. It feeds the socket's events to the kit's read
+ * and write sides, writes and half-closes for them, closes the socket
+ * (`close()` with FIN and a bounded linger, docs/adapters.md#closing), and
+ * records why the socket failed, so that a stream closed underneath reports
+ * the reason it was given. The kernel hook (./kernel.ts) also reaches the
+ * socket's handle, for the fd.
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { SocketClosedError, formatAddress, type SocketInfo } from '@sosplice/core/socket';
-import type { ReadSide } from './readable.ts';
+import { SocketClosedError, formatAddress, type SocketInfo, type SocketReadSide, type SocketTransport, type SocketWriteSide } from '@sosplice/core/socket';
 import { resetAndDestroy, resetBehindEof } from './reset.ts';
-import type { WriteSide } from './writable.ts';
 
 /** The transport of each wrapped socket; also what tells that a socket was wrapped already. */
 const transports = new WeakMap<net.Socket, NodeTransport>();
@@ -21,16 +19,20 @@ const transports = new WeakMap<net.Socket, NodeTransport>();
 /** How the socket ended, recorded at its `'close'` (so that `closed` can be made on first access). */
 type Ending = { ok: true } | { ok: false; error: unknown };
 
-export class NodeTransport {
-  /** Set by `close()`: the readable ended on purpose and the write side finishes with a FIN. */
+export const closedByClose = (): SocketClosedError => new SocketClosedError('The socket was closed by close()');
+
+export class NodeTransport implements SocketTransport {
+  /** Set by `close()`: reads are dropped, the write side finishes with a FIN. */
   closing = false;
-  /** The error the socket failed with, or the reason it was destroyed by `abort()` / `cancel()`. */
+  /** The error the socket failed with, or the reason it was reset by `abort()` / `cancel()`. */
   failure: unknown = undefined;
   failed = false;
   /** The socket was connected (TLS: handshake done) when wrapped, or has connected since. */
   wasOpen = false;
-  readSide!: ReadSide;
-  writeSide!: WriteSide;
+  readSide!: SocketReadSide;
+  writeSide!: SocketWriteSide;
+  /** A kernel run holds the socket as its drain (./kernel.ts): our FIN waits until it lets go. */
+  kernelDrain = false;
   #ending: Ending | undefined;
   #closed: Promise<void> | undefined;
   #settle: ((ending: Ending) => void) | undefined;
@@ -39,6 +41,7 @@ export class NodeTransport {
 
   constructor(
     readonly socket: net.Socket,
+    readonly highWaterMark: number,
     /** A Unix socket's path, known to connect() and listen() (Node has no getpeername for pipes). */
     readonly unixPath?: { local?: string; remote?: string },
   ) {}
@@ -47,97 +50,81 @@ export class NodeTransport {
     return transports.get(socket);
   }
 
-  /** Starts listening to the socket (once the sides exist). */
-  attach(read: ReadSide, write: WriteSide): void {
+  /** Starts feeding the socket's events to the sides. */
+  attach(read: SocketReadSide, write: SocketWriteSide): void {
     this.readSide = read;
     this.writeSide = write;
-    transports.set(this.socket, this);
+    const socket = this.socket;
+    transports.set(socket, this);
     // Half-close (docs/adapters.md): Node reads this flag when the peer's FIN arrives.
-    this.socket.allowHalfOpen = true;
+    socket.allowHalfOpen = true;
     // The same listener functions for every socket (per-socket closures are
     // memory at thousands of idle connections); each finds its transport by
     // the socket it is called on.
-    this.socket.on('data', onData);
-    this.socket.on('end', onEnd);
-    this.socket.on('drain', onDrain);
-    this.socket.on('finish', onFinish);
-    this.socket.on('error', onError);
-    this.socket.on('close', onClose);
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+    socket.on('drain', onDrain);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+    // The peer's FIN was consumed before we were given the socket ('end'
+    // fired, Node holds no bytes): the readable starts at EOF.
+    if (socket.readableEnded) read.onEnd();
     this.wasOpen = this.open;
-    if (!this.wasOpen) this.socket.once(this.openEvent, onConnect);
+    if (!this.wasOpen) socket.once(this.openEvent, onConnect);
   }
 
-  // --- flow and writes ---
-
-  pause(): void {
-    this.socket.pause();
-  }
+  // --- SocketTransport ---
 
   resume(): void {
     this.socket.resume();
   }
 
-  /** Node's own buffers: bytes read and not yet emitted, bytes written and not yet in the kernel. */
-  get readableLength(): number {
-    return this.socket.readableLength;
-  }
-
-  get writableLength(): number {
-    return this.socket.writableLength;
-  }
-
-  get destroyed(): boolean {
-    return this.socket.destroyed;
-  }
-
-  /** Our write side can still send: not ended (FIN), not destroyed, not failed. */
-  get writable(): boolean {
-    return !this.failed && !this.socket.destroyed && !this.socket.writableEnded;
+  pause(): void {
+    this.socket.pause();
   }
 
   /**
-   * Writes `chunk`; false once Node holds `highWaterMark` bytes or more
-   * (the caller waits for `'drain'`). Writes of one tick leave in one
-   * syscall (a head written here, then a spliced body): Node itself corks
-   * only inside http.
+   * Takes `bytes` whole, or none while Node holds `highWaterMark` bytes and
+   * will say 'drain' (docs/adapters.md: the writable counts bytes; Node's
+   * own mark is 16 KiB). Writes of one tick leave in one syscall (a head
+   * written here, then a spliced body): Node itself corks only inside http.
    */
-  send(chunk: Uint8Array, highWaterMark: number): boolean {
+  write(bytes: Uint8Array): number {
     const socket = this.socket;
+    if (socket.destroyed || socket.writableEnded) throw this.closedError();
+    if (socket.writableNeedDrain && socket.writableLength >= this.highWaterMark) return 0;
     if (socket.writableCorked === 0) {
       socket.cork();
       process.nextTick(uncork, socket);
     }
-    return socket.write(chunk) || socket.writableLength < highWaterMark;
+    socket.write(bytes);
+    return bytes.byteLength;
   }
-
-  /** Writes `chunk` without corking (the direct paths); false means wait for `'drain'`. */
-  write(chunk: Uint8Array, done?: () => void): boolean {
-    return this.socket.write(chunk, done);
-  }
-
-  /** FIN after what Node still holds: a half-close. */
-  end(): void {
-    this.socket.end();
-  }
-
-  on(event: 'drain', listener: () => void): void {
-    this.socket.on(event, listener);
-  }
-
-  off(event: 'drain', listener: () => void): void {
-    this.socket.off(event, listener);
-  }
-
-  // --- failures ---
 
   /**
-   * Destroys the socket with an RST where it can, remembering why
-   * (docs/adapters.md: abort and cancel destroy, and a reset travels to the far peer).
+   * FIN after what Node still holds: a half-close. Settles once sent, or
+   * when the socket is destroyed first: with why (a reset we sent, the
+   * runtime's error), not Node's generic "destroyed".
    */
-  destroy(reason: unknown): void {
+  shutdown(): Promise<void> {
+    return new Promise<void>((resolve, reject) => void this.socket.end((error?: Error | null) => (error ? reject(this.failed ? this.failure : error) : resolve())));
+  }
+
+  /** `abort()` / `cancel()`: an RST where Node can send one (docs/adapters.md#resets), remembering why. */
+  reset(reason: unknown): void {
     this.fail(reason === undefined ? new SocketClosedError('The socket was destroyed by abort() or cancel()') : reason);
     resetAndDestroy(this.socket);
   }
+
+  get readBuffered(): number {
+    return this.socket.readableLength;
+  }
+
+  get writeBuffered(): number {
+    return this.socket.writableLength;
+  }
+
+  // --- failures ---
 
   /** Fails the socket with `error` as if Node had seen it (the kernel path saw it first). */
   destroyWith(error: unknown): void {
@@ -153,7 +140,7 @@ export class NodeTransport {
 
   /** The error a side reports when the socket closed before that side finished. */
   closedError(): unknown {
-    return this.failed ? this.failure : new SocketClosedError();
+    return this.failed ? this.failure : this.closing ? closedByClose() : new SocketClosedError();
   }
 
   // --- opened, closed, close() ---
@@ -201,7 +188,7 @@ export class NodeTransport {
 
   /**
    * docs/adapters.md#closing: reads stop; FIN once the bytes already queued
-   * reached Node (Node sends them first); resolves at the socket's
+   * went to Node (Node sends them first); resolves at the socket's
    * `'close'`: the peer finished too, or `linger` ms passed and the socket
    * was destroyed. Never rejects; idempotent.
    */
@@ -210,20 +197,51 @@ export class NodeTransport {
     this.#closeCall = this.closed.catch(() => {});
     if (this.#ending !== undefined || this.socket.destroyed) return this.#closeCall;
     this.closing = true;
-    this.readSide.shut();
+    // What is unread is dropped and the readable ends (a splice from it at
+    // EOF); the socket reads on, dropping, so that the peer's FIN is seen.
+    this.readSide.queue.clear();
+    this.readSide.onEnd();
+    this.socket.resume();
     if (linger === 0) {
       this.socket.destroy();
       return this.#closeCall;
     }
-    this.writeSide.shut();
+    this.#finish();
     this.#linger = setTimeout(destroyAfterLinger, linger, this.socket);
     return this.#closeCall;
   }
 
+  /**
+   * The write side of close(): the chunks already queued go out, then FIN;
+   * whoever holds the side (a splice, a writer) hears at once that the
+   * socket is closing, and later writes are refused with SocketClosedError.
+   */
+  #finish(): void {
+    const write = this.writeSide;
+    if (write.phase !== 'open') return;
+    // Chunks wait in the writable's own queue and nobody holds it: its close takes them first, then FIN.
+    const streamQueued = write.buffered - write.outbox.size - this.socket.writableLength;
+    if (streamQueued > 0 && !write.writable.locked) return void write.writable.close().catch(() => {});
+    // Bytes the kit holds (a chunk a stalled peer had no room for, counted if a splice sent it) go to Node, in order.
+    for (let chunk = write.outbox.shift(); chunk !== undefined; chunk = write.outbox.shift()) this.socket.write(chunk);
+    // A splice writing here ends now with this error, a writer's stream errors with it.
+    write.onError(closedByClose());
+    this.finAfterKernel();
+  }
+
+  /** FIN, once no kernel run writes the socket's fd any more (it calls this again when it lets go). */
+  finAfterKernel(): void {
+    if (this.closing && !this.kernelDrain && !this.socket.writableEnded && !this.socket.destroyed) this.socket.end();
+  }
+
   onClose(): void {
     clearTimeout(this.#linger);
-    this.readSide.onClose();
-    this.writeSide.onClose();
+    // Destroyed underneath a write side that had not finished: a failure, unless close() ended it (its linger).
+    const finished = this.writeSide.phase === 'closed' || this.writeSide.phase === 'errored';
+    if (!finished && !this.closing) this.fail(new SocketClosedError());
+    const error = this.closedError();
+    this.readSide.onError(error);
+    this.writeSide.onError(error);
     this.#ending = this.failed ? { ok: false, error: this.failure } : { ok: true };
     this.#settle?.(this.#ending);
     this.#settle = undefined;
@@ -235,7 +253,9 @@ const destroyAfterLinger = (socket: net.Socket): void => void socket.destroy();
 
 // Socket listeners, shared by every wrapped socket: Node calls them with `this` = the socket.
 function onData(this: net.Socket, chunk: Uint8Array): void {
-  transports.get(this)!.readSide.onData(chunk);
+  const transport = transports.get(this)!;
+  // After close(): bytes nobody will read.
+  if (!transport.closing) transport.readSide.onData(chunk);
 }
 function onEnd(this: net.Socket): void {
   // Node 20: a reset seen while paused comes as 'end' (./reset.ts).
@@ -244,10 +264,7 @@ function onEnd(this: net.Socket): void {
   else transports.get(this)!.readSide.onEnd();
 }
 function onDrain(this: net.Socket): void {
-  transports.get(this)!.writeSide.onDrain();
-}
-function onFinish(this: net.Socket): void {
-  transports.get(this)!.writeSide.onFinish();
+  transports.get(this)!.writeSide.onWritable();
 }
 function onError(this: net.Socket, error: unknown): void {
   const transport = transports.get(this)!;

@@ -2,13 +2,16 @@
  * `wrap()`: a Node socket (`net.Socket` over TCP or Unix, `tls.TLSSocket`)
  * as a `SpliceSocket`, the one shape of every adapter
  * (docs/adapters.md#one-shape): a WinterTC-style socket that is also a
- * `SpliceEndpoint`.
+ * `SpliceEndpoint`, built on the socket kit of `@sosplice/core/socket`. Its
+ * streams are made on first access, and it carries the direct mark itself
+ * (SPEC 6.2): a splice between two of them needs no Web Streams.
  * Node API: https://nodejs.org/api/net.html#class-netsocket
  */
 import net from 'node:net';
-import { checkUnshift, directSplice, spliceAddresses, type SpliceAddresses } from '@sosplice/core';
+import { spliceAddresses, type SpliceAddresses } from '@sosplice/core';
 import {
   SocketClosedError,
+  SocketEndpoint,
   socketAlreadyClosed,
   socketSettings,
   socketWrapped,
@@ -17,10 +20,8 @@ import {
   type SpliceSocket,
   type SpliceSocketOptions,
 } from '@sosplice/core/socket';
-import { readEnd, writeEnd } from './direct.ts';
-import { ReadSide } from './readable.ts';
+import { nodeDirectProvider } from './direct.ts';
 import { NodeTransport } from './runtime.ts';
-import { WriteSide, invalidArg } from './writable.ts';
 
 /**
  * Wraps a `net.Socket` (TCP IPv4/IPv6, Unix) or a `tls.TLSSocket`, once.
@@ -44,40 +45,39 @@ export function wrap(socket: net.Socket, options?: SpliceSocketOptions): SpliceS
   return wrapSocket(socket, socketSettings(options));
 }
 
+/** A `TypeError` with a Node-style `code`, naming the argument and the value received. */
+export function invalidArg(name: string, expected: string, value: unknown): TypeError {
+  const received = value === null || (typeof value !== 'object' && typeof value !== 'function') ? `${typeof value} (${String(value)})` : `an instance of ${(value as object).constructor?.name ?? 'Object'}`;
+  return Object.assign(new TypeError(`The "${name}" argument must be ${expected}. Received ${received}`), { code: 'ERR_INVALID_ARG_TYPE' });
+}
+
 /** `wrap()` with checked settings; connect() and listen() add a Unix socket's path (Node cannot read it back). */
 export function wrapSocket(socket: net.Socket, settings: SocketSettings, unixPath?: { local?: string; remote?: string }): NodeSocket {
   // Two wrappers would share the socket's 'data': each would lose bytes to the other.
   if (NodeTransport.of(socket) !== undefined) throw socketWrapped('socket', socket);
   // A destroyed socket can never open: say so now, rather than hand back an endpoint that only fails later.
   if (socket.destroyed) throw socketAlreadyClosed('socket');
-  const transport = new NodeTransport(socket, unixPath);
-  const read = new ReadSide(transport, settings.highWaterMark);
-  const write = new WriteSide(transport, settings.highWaterMark);
-  transport.attach(read, write);
-  if (settings.direct) {
-    Object.defineProperty(read.stream, directSplice, { value: readEnd(read) });
-    Object.defineProperty(write.stream, directSplice, { value: writeEnd(write) });
-  }
-  return new NodeSocket(transport, settings.linger);
+  return new NodeSocket(new NodeTransport(socket, settings.highWaterMark, unixPath), settings);
 }
 
 /**
- * What `wrap()` returns. A class, so that its methods and getters live on
- * the prototype rather than as closures per socket; `opened`, `closed` and
- * the addresses are made when asked, not on the accept path.
+ * What `wrap()` returns: the kit's endpoint (lazy streams, the endpoint
+ * mark, `unshift()`, the counters) plus what needs Node. A class, so that
+ * its methods and getters live on the prototype rather than as closures
+ * per socket; `opened`, `closed` and the addresses are made when asked,
+ * not on the accept path.
  */
-class NodeSocket implements SpliceSocket<net.Socket> {
-  readonly readable: ReadableStream<Uint8Array>;
-  readonly writable: WritableStream<Uint8Array>;
+class NodeSocket extends SocketEndpoint implements SpliceSocket<net.Socket> {
   readonly #transport: NodeTransport;
   readonly #linger: number;
   #opened: Promise<SocketInfo> | undefined;
 
-  constructor(transport: NodeTransport, linger: number) {
-    this.readable = transport.readSide.stream;
-    this.writable = transport.writeSide.stream;
+  constructor(transport: NodeTransport, settings: SocketSettings) {
+    // A socket its owner paused stays paused until the read side wants bytes.
+    super(transport, settings.highWaterMark, settings.direct ? nodeDirectProvider : undefined, transport.socket.readableFlowing === false);
     this.#transport = transport;
-    this.#linger = linger;
+    this.#linger = settings.linger;
+    transport.attach(this.read, this.write);
   }
 
   get socket(): net.Socket {
@@ -95,19 +95,6 @@ class NodeSocket implements SpliceSocket<net.Socket> {
   /** docs/adapters.md#closing: FIN after the queued bytes, resolves once fully closed or after `linger`; never rejects. */
   close(): Promise<void> {
     return this.#transport.close(this.#linger);
-  }
-
-  unshift(bytes: Uint8Array): void {
-    const read = this.#transport.readSide;
-    read.putBack(checkUnshift(this.readable, bytes, read.streamQueued));
-  }
-
-  get readableBuffered(): number {
-    return this.#transport.readSide.buffered;
-  }
-
-  get writableBuffered(): number {
-    return this.#transport.writeSide.buffered;
   }
 
   [spliceAddresses](): SpliceAddresses {
