@@ -12,8 +12,9 @@
  * streams). Between two sockets with a kernel fd, ./kernel.ts takes the
  * splice to a splice thread instead.
  */
+import type { DirectSpliceProvider } from '@sosplice/core';
 import { createSocketDirectProvider } from '@sosplice/core/socket';
 import { kernelRun } from './kernel.ts';
 
 /** The one provider of this adapter: the core pairs ends by its identity. */
-export const nodeDirectProvider = createSocketDirectProvider(kernelRun);
+export const nodeDirectProvider: DirectSpliceProvider = createSocketDirectProvider(kernelRun);

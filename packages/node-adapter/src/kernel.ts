@@ -16,8 +16,8 @@
  *   from its pipe go to the drain (counted) or, if the drain failed, back
  *   to the front of the source.
  */
-import type net from 'node:net';
-import tls from 'node:tls';
+import type * as net from 'node:net';
+import * as tls from 'node:tls';
 import type { DirectEndpointTask, DirectSpliceRun, DirectSpliceTask } from '@sosplice/core';
 import { SocketDirectRun, type DrainWatcher, type ReadConsumer, type SocketReadSide, type SocketWriteSide } from '@sosplice/core/socket';
 import { KernelHandover, kernelEligible, nextPoll } from '@sosplice/native';

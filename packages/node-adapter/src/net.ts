@@ -6,8 +6,8 @@
  * Node API: https://nodejs.org/api/net.html#netconnectoptions-connectlistener,
  * https://nodejs.org/api/tls.html#tlsconnectoptions-callback
  */
-import net from 'node:net';
-import tls from 'node:tls';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
 import {
   AcceptQueue,
   formatAddress,

@@ -4,7 +4,7 @@
  * Node lets us tell.
  * Node API: https://nodejs.org/api/net.html#socketresetanddestroy
  */
-import net from 'node:net';
+import * as net from 'node:net';
 
 /** The parts of Node's internal handles used here (TCP handles have both). */
 interface TcpHandleLike {

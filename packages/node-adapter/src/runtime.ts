@@ -8,8 +8,8 @@
  * the reason it was given. The kernel hook (./kernel.ts) also reaches the
  * socket's handle, for the fd.
  */
-import net from 'node:net';
-import tls from 'node:tls';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { SocketClosedError, formatAddress, type SocketInfo, type SocketReadSide, type SocketTransport, type SocketWriteSide } from '@sosplice/core/socket';
 import { resetAndDestroy, resetBehindEof } from './reset.ts';
 

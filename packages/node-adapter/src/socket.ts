@@ -7,7 +7,7 @@
  * (SPEC 6.2): a splice between two of them needs no Web Streams.
  * Node API: https://nodejs.org/api/net.html#class-netsocket
  */
-import net from 'node:net';
+import * as net from 'node:net';
 import { spliceAddresses, type SpliceAddresses } from '@sosplice/core';
 import {
   SocketClosedError,
