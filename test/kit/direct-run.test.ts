@@ -5,7 +5,7 @@
  * contract on it end to end.
  */
 import { describe, expect, it } from 'vitest';
-import { spliceBidirectional, spliceStreams, type SpliceControl } from '@sosplice/core';
+import { spliceBidirectional, spliceStreams, type DirectSpliceProvider, type SpliceControl } from '@sosplice/core';
 import { createSocketDirectProvider, SocketDirectRun, SocketEndpointMark, type SocketReadSide, type SocketWriteSide } from '@sosplice/core/socket';
 import { directSplice } from '@sosplice/core';
 import { until } from '../harness/_util';
@@ -140,5 +140,37 @@ describe('the socket kit direct path', () => {
     expect(counted).toBe(1);
     expect(b.t.written).toEqual([1]);
     expect([...a.read.queue.shift()!]).toEqual([2]);
+  });
+
+  it('endpoints of different providers, or a provider that declines: the splice runs on their streams, and releases what it leased', async () => {
+    const one = kit();
+    const other = kit();
+    const endpoint = (s: ReturnType<typeof fakeSides>, provider: DirectSpliceProvider) => ({
+      [directSplice]: new SocketEndpointMark(provider, s.read, s.write),
+      get readable() {
+        return s.read.readable;
+      },
+      get writable() {
+        return s.write.writable;
+      },
+    });
+    const mixed = spliceBidirectional(endpoint(one.a, one.provider), endpoint(other.b, other.provider));
+    expect(one.runs.length + other.runs.length, 'no direct run between two providers').toBe(0);
+    one.a.read.onData(bytes(1, 2, 3));
+    await until(() => other.b.t.written.length === 3, T, 'bytes over the stream path');
+    await mixed.unsplice();
+    expect(one.a.read.readable.locked || other.b.write.writable.locked).toBe(false);
+
+    // A provider whose spliceEndpoints() declines: the leases go back, the streams are spliced.
+    const { a, b, provider } = kit();
+    const declining: DirectSpliceProvider = { splice: (task) => provider.splice(task), spliceEndpoints: () => undefined };
+    const x = endpoint(a, declining);
+    const y = endpoint(b, declining);
+    const pair = spliceBidirectional(x, y);
+    expect(a.read.readable.locked && b.write.writable.locked, 'the streams, held by the stream path').toBe(true);
+    a.read.onData(bytes(4, 5));
+    await until(() => b.t.written.length === 2, T, 'bytes after the decline');
+    await pair.unsplice();
+    expect(a.read.lease(), 'the lease taken before the decline went back').toBeDefined();
   });
 });

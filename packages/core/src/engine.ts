@@ -21,12 +21,11 @@ import { SpliceController, type SpliceEvent, type StopReason } from './controlle
 import type { DirectSpliceRun } from './direct.ts';
 import { SpliceHolds } from './holds.ts';
 import { offerEndpoints, offerStreams, type LeasedEnds, type Offer } from './dispatch.ts';
-import { pumpStreams } from './stream-pump.ts';
+import { pumpStreams, type StreamPath } from './stream-pump.ts';
 import { datagramMark } from './datagram.ts';
 import type { NormalizedOptions } from './validate.ts';
 import type { SpliceReason, SpliceResult } from './types.ts';
 
-const noop = (): void => {};
 
 /** Where a splice is in its life; see the module comment. */
 export type SplicePhase = 'new' | 'starting' | 'running' | 'stopping' | 'ending' | 'closing' | 'settled';
@@ -36,15 +35,6 @@ export class SpliceRun extends SpliceHolds {
   readonly ctl: SpliceController;
   readonly options: NormalizedOptions;
   readonly done: Promise<SpliceResult>;
-  /**
-   * The bytes an error ending counts, from the stream path (issue 16):
-   * handed to the writable and kept there, or, when the splice aborts it
-   * (`aborting`), those that reached its sink. Unset on the direct path,
-   * whose provider counts what it sent.
-   */
-  deliveredBytes: ((aborting: boolean) => number) | undefined;
-  /** Called by the controller's `stop` event on the stream path: interrupts whatever the pump waits on. */
-  interrupt: (reason: StopReason) => void = noop;
   /**
    * Told once, synchronously, when this splice's ending is decided, before
    * the streams are touched (a linked pair ends its other direction here:
@@ -56,6 +46,8 @@ export class SpliceRun extends SpliceHolds {
   #result: SpliceResult | undefined;
   #resolve!: (result: SpliceResult) => void;
   #direct: DirectSpliceRun | undefined;
+  /** The stream path, when it runs the splice. */
+  #stream: StreamPath | undefined;
   /** The first event a provider caused while its `splice()` ran (phase 'starting'). */
   #early: SpliceEvent | undefined;
 
@@ -124,7 +116,7 @@ export class SpliceRun extends SpliceHolds {
     }
     this.#phase = 'running';
     this.ctl.start();
-    pumpStreams(this, this.readable!, this.writable!);
+    this.#stream = pumpStreams(this, this.readable!, this.writable!);
   }
 
   /** Asks a provider; events it causes before it returns wait in `#early`. */
@@ -204,7 +196,7 @@ export class SpliceRun extends SpliceHolds {
       },
       (error: unknown) => {
         this.releaseDrain();
-        this.#settle({ reason: 'error', bytes: this.deliveredBytes?.(false) ?? this.ctl.bytes, error });
+        this.#settle({ reason: 'error', bytes: this.#counted(false), error });
       },
     );
   }
@@ -221,7 +213,7 @@ export class SpliceRun extends SpliceHolds {
     if (side === 'drain' && !this.options.preventCancel) this.cancelSource(error);
     this.releaseSource();
     this.releaseDrain();
-    const bytes = this.deliveredBytes?.(side === 'source' && !this.options.preventAbort) ?? this.ctl.bytes;
+    const bytes = this.#counted(side === 'source' && !this.options.preventAbort);
     const result: SpliceResult =
       remainder !== undefined && remainder.byteLength > 0 && this.options.preventCancel
         ? { reason: 'error', bytes, error, remainder }
@@ -240,7 +232,7 @@ export class SpliceRun extends SpliceHolds {
     }
     const direct = this.#direct;
     if (direct === undefined) {
-      if (event.type === 'stop') this.interrupt(event.reason);
+      if (event.type === 'stop') this.#stream?.interrupt();
       return;
     }
     if (this.#phase !== 'running') return;
@@ -263,6 +255,11 @@ export class SpliceRun extends SpliceHolds {
     if (stopped === undefined) finish();
     else stopped.then(finish, (error: unknown) => this.endWithError('source', error));
   };
+
+  /** The count of an error ending: the stream path's (issue 16), or the controller's (a provider counts what it sent). */
+  #counted(aborting: boolean): number {
+    return this.#stream?.delivered(aborting) ?? this.ctl.bytes;
+  }
 
   #ending(reason: SpliceReason): void {
     const hook = this.onEnding;

@@ -33,8 +33,6 @@ export interface PumpedRun {
   readonly ended: boolean;
   reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader | undefined;
   writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
-  deliveredBytes: ((aborting: boolean) => number) | undefined;
-  interrupt: (reason: StopReason) => void;
   releaseReader(): void;
   releaseWriter(): void;
   endWithStop(reason: StopReason, remainder?: Uint8Array): void;
@@ -42,8 +40,20 @@ export interface PumpedRun {
   endWithError(side: 'source' | 'drain', error: unknown, remainder?: Uint8Array): void;
 }
 
+/** What the engine asks of a running stream path. */
+export interface StreamPath {
+  /** A stop (max, idle, unsplice) was requested: interrupt what would wait indefinitely. */
+  interrupt(): void;
+  /**
+   * The bytes an error ending counts (issue 16): handed to the writable and
+   * kept there, or, when the splice aborts it (`aborting`), those that
+   * reached its sink.
+   */
+  delivered(aborting: boolean): number;
+}
+
 /** Runs the stream path of `run` from `readable` into `writable` until it ends; never throws. */
-export function pumpStreams(run: PumpedRun, readable: ReadableStream<Uint8Array>, writable: WritableStream<Uint8Array>): void {
+export function pumpStreams(run: PumpedRun, readable: ReadableStream<Uint8Array>, writable: WritableStream<Uint8Array>): StreamPath {
   const { ctl } = run;
   // docs/datagrams.md: a stream of datagrams is read whole, one chunk per datagram.
   const datagrams = datagramMark(readable) !== undefined;
@@ -71,8 +81,6 @@ export function pumpStreams(run: PumpedRun, readable: ReadableStream<Uint8Array>
     // The ending error is ours, the same on every implementation.
     (error) => onDrainFailure(drainClosed(error)),
   );
-  // docs/datagrams.md: a datagram drain that fails (EMSGSIZE) counts only the datagrams its sink sent.
-  run.deliveredBytes = (aborting) => (datagrams && drainFailure !== undefined ? ledger.accepted : ledger.delivered(ctl.bytes, aborting));
 
   // Errors must be propagated both ways even while the loop waits on the
   // other stream. A settlement after we released a lock ourselves is not a
@@ -107,13 +115,6 @@ export function pumpStreams(run: PumpedRun, readable: ReadableStream<Uint8Array>
   // now done) must end the splice: closing is propagated backward, as pipeTo.
   writer.closed.then(() => onDrainFailure(drainClosed()), onDrainFailure);
 
-  // A stop (unsplice, idle) interrupts only what would wait indefinitely; a
-  // chunk already taken is still delivered by the loop before it ends.
-  run.interrupt = (_reason: StopReason) => {
-    if (pending === 'read') run.releaseReader();
-    else if (pending === 'ready') run.releaseWriter();
-    else if (pending === 'yield') wake?.();
-  };
 
   let spare: ArrayBuffer | undefined;
   const nextView = (): Uint8Array<ArrayBuffer> => {
@@ -227,6 +228,18 @@ export function pumpStreams(run: PumpedRun, readable: ReadableStream<Uint8Array>
     // A rejected ready is the drain's error; a rejected read the source's.
     run.endWithError(pending === 'ready' ? 'drain' : 'source', error);
   });
+
+  return {
+    // A stop (unsplice, idle) interrupts only what would wait indefinitely; a
+    // chunk already taken is still delivered by the loop before it ends.
+    interrupt() {
+      if (pending === 'read') run.releaseReader();
+      else if (pending === 'ready') run.releaseWriter();
+      else if (pending === 'yield') wake?.();
+    },
+    // docs/datagrams.md: a datagram drain that fails (EMSGSIZE) counts only the datagrams its sink sent.
+    delivered: (aborting) => (datagrams && drainFailure !== undefined ? ledger.accepted : ledger.delivered(ctl.bytes, aborting)),
+  };
 }
 
 // setImmediate (Node, Bun, Deno) runs after I/O without setTimeout's 1 ms floor.
