@@ -30,7 +30,7 @@ export interface NodeHarnessOptions {
   transport?: NodeTransport;
   /** The adapter's high-water mark (bytes). */
   highWaterMark?: number;
-  /** How long the endpoint's `close()` waits for the peer (ms); default 500. */
+  /** How long the endpoint's `close()` waits for the peer (ms); default 200. */
   linger?: number;
 }
 
@@ -95,8 +95,8 @@ export class NodeLoopback {
     const accepted = new Promise<net.Socket>((resolve) => this.#accepted.push(resolve));
     const address = this.#server.address();
     // The raw peers never end on their own: a close() without the peer's FIN
-    // waits out its linger, 5 s by default; 500 ms keeps the suites quick.
-    const common = { direct: this.options.direct, highWaterMark: this.options.highWaterMark, linger: this.options.linger ?? 500 };
+    // waits out its linger, 5 s by default; 200 ms keeps the suites quick.
+    const common = { direct: this.options.direct, highWaterMark: this.options.highWaterMark, linger: this.options.linger ?? 200 };
     const endpointPromise =
       transport === 'unix'
         ? connect({ path: address as string, ...common })
