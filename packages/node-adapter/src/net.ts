@@ -19,8 +19,8 @@ import {
   type SpliceListener,
   type SpliceSocket,
 } from '@sosplice/core/socket';
-import { wrapSocket } from './socket.ts';
-import { invalidArg } from './socket.ts';
+import { NodeTransport } from './runtime.ts';
+import { invalidArg, whenConnected, wrapSocket } from './socket.ts';
 
 /**
  * Connects (TCP, Unix, or TLS with `tls: true` or `tls.connect()` options)
@@ -40,7 +40,8 @@ export async function connect(address: string | ConnectOptions<tls.ConnectionOpt
   const socket = secure === undefined ? plain : tls.connect({ ...serverName(target), ...secure, socket: plain, allowHalfOpen: true } as tls.ConnectionOptions);
   const endpoint = wrapSocket(socket, settings, 'path' in target ? { remote: target.path } : undefined);
   try {
-    await endpoint.opened;
+    // Connected: `opened` (its addresses) is made only if asked for.
+    await whenConnected(NodeTransport.of(socket)!);
   } catch (error) {
     socket.destroy();
     plain.destroy();

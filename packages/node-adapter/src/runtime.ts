@@ -236,12 +236,17 @@ export class NodeTransport implements SocketTransport {
 
   onClose(): void {
     clearTimeout(this.#linger);
+    const read = this.readSide;
+    const write = this.writeSide;
+    const writeOpen = write.phase === 'open' || write.phase === 'closing';
     // Destroyed underneath a write side that had not finished: a failure, unless close() ended it (its linger).
-    const finished = this.writeSide.phase === 'closed' || this.writeSide.phase === 'errored';
-    if (!finished && !this.closing) this.fail(new SocketClosedError());
-    const error = this.closedError();
-    this.readSide.onError(error);
-    this.writeSide.onError(error);
+    if (writeOpen && !this.closing) this.fail(new SocketClosedError());
+    // A side still open fails with why; an error is made only then (not for every connection that ends well).
+    if (read.phase === 'open' || writeOpen) {
+      const error = this.closedError();
+      read.onError(error);
+      write.onError(error);
+    }
     this.#ending = this.failed ? { ok: false, error: this.failure } : { ok: true };
     this.#settle?.(this.#ending);
     this.#settle = undefined;

@@ -108,15 +108,24 @@ export type { NodeSocket };
 /** `opened`: at once for a connected socket; otherwise once connected (TLS: handshake done), or why not. */
 function whenOpened(transport: NodeTransport): Promise<SocketInfo> {
   if (transport.wasOpen) return Promise.resolve(transport.info());
+  const opened = whenConnected(transport).then(() => transport.info());
+  // Nobody has to observe `opened` (connect() waits for the connection itself).
+  opened.catch(() => {});
+  return opened;
+}
+
+/** Resolves once the socket is connected (TLS: handshake done), without reading its addresses; rejects with why not. */
+export function whenConnected(transport: NodeTransport): Promise<void> {
+  if (transport.wasOpen) return Promise.resolve();
   const socket = transport.socket;
   if (socket.destroyed) return rejected(transport.failed ? transport.failure : new SocketClosedError('The socket closed before it was connected'));
-  const opened = new Promise<SocketInfo>((resolve, reject) => {
+  return new Promise<void>((resolve, reject) => {
     const event = transport.openEvent;
     const done = (error?: unknown): void => {
       socket.off(event, onReady);
       socket.off('error', done);
       socket.off('close', onClose);
-      if (error === undefined) resolve(transport.info());
+      if (error === undefined) resolve();
       else reject(error);
     };
     const onReady = (): void => done();
@@ -125,9 +134,6 @@ function whenOpened(transport: NodeTransport): Promise<SocketInfo> {
     socket.once('error', done);
     socket.once('close', onClose);
   });
-  // Nobody has to observe `opened` (connect() does).
-  opened.catch(() => {});
-  return opened;
 }
 
 function rejected<T>(error: unknown): Promise<T> {
