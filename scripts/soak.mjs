@@ -105,7 +105,7 @@ function spliceTo(client, upstreamPort) {
   (async () => {
     const upstream =
       runtime === 'node'
-        ? await adapter.connect({ host: '127.0.0.1', port: upstreamPort, direct: DIRECT })
+        ? await adapter.connect({ hostname: '127.0.0.1', port: upstreamPort, direct: DIRECT })
         : await adapter.connect({ hostname: '127.0.0.1', port: upstreamPort, direct: DIRECT });
     proxyEndpoints.add(client).add(upstream);
     liveSplices++;
@@ -122,7 +122,7 @@ function spliceTo(client, upstreamPort) {
 /** Starts a proxy to `upstreamPort`; resolves to `{ port, close() }`. */
 async function startProxy(upstreamPort) {
   if (runtime === 'node') {
-    const server = net.createServer({ allowHalfOpen: true }, (socket) => spliceTo(adapter.fromNodeSocket(socket, { direct: DIRECT }), upstreamPort));
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => spliceTo(adapter.wrap(socket, { direct: DIRECT }), upstreamPort));
     await new Promise((r) => server.listen(0, '127.0.0.1', r));
     return { port: server.address().port, close: () => new Promise((r) => server.close(r)) };
   }

@@ -30,9 +30,9 @@ if (isBun) {
   })();
   port = listener.port;
 } else {
-  const { connect, fromNodeSocket } = await import('@sosplice/node-adapter');
+  const { connect, wrap } = await import('@sosplice/node-adapter');
   const server = net.createServer({ allowHalfOpen: true, noDelay: true }, async (socket) =>
-    serve(fromNodeSocket(socket), await connect({ host: '127.0.0.1', port: targetPort })),
+    serve(wrap(socket), await connect({ hostname: '127.0.0.1', port: targetPort })),
   );
   await new Promise((resolve) => server.listen(0, '127.0.0.1', 4096, resolve));
   port = server.address().port;

@@ -6,7 +6,7 @@
 import net from 'node:net';
 import { Duplex } from 'node:stream';
 import { spliceBidirectional } from '@sosplice/core';
-import { fromNodeSocket } from '@sosplice/node-adapter';
+import { wrap } from '@sosplice/node-adapter';
 
 const [variant, upstreamPort] = process.argv.slice(2);
 
@@ -22,10 +22,10 @@ const variants = {
     b.readable.pipeTo(a.writable).catch(() => {});
   },
   generic(client, upstream) {
-    spliceBidirectional(fromNodeSocket(client, { direct: false }), fromNodeSocket(upstream, { direct: false }));
+    spliceBidirectional(wrap(client, { direct: false }), wrap(upstream, { direct: false }));
   },
   direct(client, upstream) {
-    spliceBidirectional(fromNodeSocket(client), fromNodeSocket(upstream));
+    spliceBidirectional(wrap(client), wrap(upstream));
   },
 };
 const run = variants[variant];

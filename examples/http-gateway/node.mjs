@@ -1,7 +1,7 @@
 // http-gateway on Node: node examples/http-gateway/node.mjs --listen 127.0.0.1:8080 --target 127.0.0.1:3000
 import net from 'node:net';
 import { parseArgs } from 'node:util';
-import { connect, fromNodeSocket } from '@sosplice/node-adapter';
+import { connect, wrap } from '@sosplice/node-adapter';
 import { serveConnection } from './gateway.mjs';
 
 const USAGE = 'usage: http-gateway --listen host:port --target host:port [--verbose]';
@@ -20,10 +20,10 @@ const listen = split(flags.listen);
 const target = split(flags.target);
 
 // Heads and bodies go out in separate writes: without noDelay each
-// keep-alive exchange waits ~40 ms on Nagle against a delayed ACK (docs/runtimes.md).
+// keep-alive exchange waits ~40 ms on Nagle against a delayed ACK
+// (docs/runtimes.md); connect() sets it, and the server below too.
 async function openUpstream() {
-  const upstream = await connect({ host: target.host, port: target.port });
-  upstream.socket.setNoDelay(true);
+  const upstream = await connect({ hostname: target.host, port: target.port });
   open.add(upstream);
   return upstream;
 }
@@ -32,7 +32,7 @@ const open = new Set();
 const server = net.createServer({ allowHalfOpen: true, noDelay: true }, async (socket) => {
   const peer = `${socket.remoteAddress}:${socket.remotePort}`;
   socket.setNoDelay(true);
-  const client = fromNodeSocket(socket);
+  const client = wrap(socket);
   open.add(client);
   const started = performance.now();
   let upstream;

@@ -10,7 +10,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
-import { connect, type NodeSpliceSocket } from '@sosplice/node-adapter';
+import { connect, type SpliceSocket } from '@sosplice/node-adapter';
 import { setNativeEnabled } from '@sosplice/native';
 import type { Harness, HarnessFactory, Peer } from '../conformance/_harness';
 import { concat } from './_util';
@@ -30,6 +30,8 @@ export interface NodeHarnessOptions {
   transport?: NodeTransport;
   /** The adapter's high-water mark (bytes). */
   highWaterMark?: number;
+  /** How long the endpoint's `close()` waits for the peer (ms); default 200. */
+  linger?: number;
 }
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
@@ -39,7 +41,7 @@ export const tlsCert = (): Buffer => fixture('tls-cert.pem');
 
 /** One endpoint: our adapter socket, plus the raw sockets of both sides. */
 export interface NodePair {
-  endpoint: NodeSpliceSocket;
+  endpoint: SpliceSocket<net.Socket>;
   peer: Peer;
   /** The raw server-side socket the peer drives (for TLS: the TLS socket). */
   peerSocket: net.Socket;
@@ -92,13 +94,15 @@ export class NodeLoopback {
     const transport = this.options.transport ?? 'tcp';
     const accepted = new Promise<net.Socket>((resolve) => this.#accepted.push(resolve));
     const address = this.#server.address();
-    const common = { direct: this.options.direct, highWaterMark: this.options.highWaterMark };
+    // The raw peers never end on their own: a close() without the peer's FIN
+    // waits out its linger, 5 s by default; 200 ms keeps the suites quick.
+    const common = { direct: this.options.direct, highWaterMark: this.options.highWaterMark, linger: this.options.linger ?? 200 };
     const endpointPromise =
       transport === 'unix'
         ? connect({ path: address as string, ...common })
         : transport === 'tls'
-          ? connect({ tls: true, host: '127.0.0.1', port: (address as net.AddressInfo).port, rejectUnauthorized: false, ...common })
-          : connect({ host: (address as net.AddressInfo).address, port: (address as net.AddressInfo).port, ...common });
+          ? connect({ tls: { rejectUnauthorized: false }, hostname: '127.0.0.1', port: (address as net.AddressInfo).port, ...common })
+          : connect({ hostname: (address as net.AddressInfo).address, port: (address as net.AddressInfo).port, ...common });
     const raw = await accepted;
     let peerSocket: net.Socket = raw;
     if (transport === 'tls') {
@@ -135,7 +139,7 @@ function hasPeer(socket: net.Socket): boolean {
   return handle?.getpeername?.({}) === 0;
 }
 
-function makePeer(transport: NodeTransport, endpoint: NodeSpliceSocket, socket: net.Socket, raw: net.Socket): Peer {
+function makePeer(transport: NodeTransport, endpoint: SpliceSocket<net.Socket>, socket: net.Socket, raw: net.Socket): Peer {
   const parts: Uint8Array[] = [];
   let receivedBytes = 0;
   let waiters: Array<{ n: number; resolve: () => void }> = [];

@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import { spliceBidirectional, type SplicePair } from '@sosplice/core';
-import { connect, fromNodeSocket, type NodeSpliceSocket } from '@sosplice/node-adapter';
+import { connect, wrap, type SpliceSocket } from '@sosplice/node-adapter';
 
 /** Listens on 127.0.0.1 with a backlog large enough for bursts of connects. */
 export async function listen(server: net.Server): Promise<number> {
@@ -17,12 +17,12 @@ export async function listen(server: net.Server): Promise<number> {
 }
 
 /** Two adapter sockets connected to each other. Close them with `close()`. */
-export async function adapterPair(direct: boolean): Promise<{ x: NodeSpliceSocket; y: NodeSpliceSocket; close(): Promise<void> }> {
+export async function adapterPair(direct: boolean): Promise<{ x: SpliceSocket<net.Socket>; y: SpliceSocket<net.Socket>; close(): Promise<void> }> {
   const server = net.createServer({ allowHalfOpen: true });
   const port = await listen(server);
   const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
-  const x = await connect({ host: '127.0.0.1', port, direct });
-  const y = fromNodeSocket(await accepted, { direct });
+  const x = await connect({ hostname: '127.0.0.1', port, direct });
+  const y = wrap(await accepted, { direct });
   server.close();
   return {
     x,
@@ -43,8 +43,8 @@ export async function spliceProxy(backendPort: number, direct: boolean): Promise
   const server = net.createServer({ allowHalfOpen: true }, (client) => {
     sockets.add(client);
     client.on('close', () => sockets.delete(client));
-    const downstream = fromNodeSocket(client, { direct });
-    connect({ host: '127.0.0.1', port: backendPort, direct }).then(
+    const downstream = wrap(client, { direct });
+    connect({ hostname: '127.0.0.1', port: backendPort, direct }).then(
       (upstream) => {
         sockets.add(upstream.socket);
         upstream.socket.on('close', () => sockets.delete(upstream.socket));

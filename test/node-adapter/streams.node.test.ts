@@ -6,7 +6,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spliceStreams } from '@sosplice/core';
-import { fromNodeSocket } from '@sosplice/node-adapter';
+import { wrap } from '@sosplice/node-adapter';
 import { NodeLoopback } from '../harness/node';
 import { expectBytes, pattern, readAtLeast, readToEnd, text, until, withTimeout } from '../harness/_util';
 import { listen } from './_pairs';
@@ -17,49 +17,6 @@ beforeAll(async () => {
   loop = await NodeLoopback.listen({ direct: true });
 });
 afterAll(() => loop.close());
-
-describe('fromNodeSocket', () => {
-  it('rejects what is not a net.Socket, with ERR_INVALID_ARG_TYPE', () => {
-    expect(() => fromNodeSocket({} as net.Socket)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
-  });
-
-  it('refuses to wrap one socket twice', async () => {
-    const { endpoint } = await loop.pair();
-    expect(() => fromNodeSocket(endpoint.socket)).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_ADOPTED' }));
-  });
-
-  // Regression: a destroyed socket gave an endpoint whose `opened` rejected without a code.
-  it('refuses a destroyed socket with ERR_SOCKET_CLOSED, naming the argument, and does not adopt it', () => {
-    const socket = new net.Socket();
-    socket.destroy();
-    expect(() => fromNodeSocket(socket)).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_CLOSED', message: expect.stringContaining('"socket"') }));
-    // Not adopted: the refusal is the same on a second try, not ERR_SOCKET_ADOPTED.
-    expect(() => fromNodeSocket(socket)).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_CLOSED' }));
-  });
-
-  it('reports the addresses once opened', async () => {
-    const { endpoint, peerSocket } = await loop.pair();
-    const info = await endpoint.opened;
-    expect(info.remotePort).toBe(peerSocket.localPort);
-    expect(info.localPort).toBe(peerSocket.remotePort);
-  });
-});
-
-describe('close()', () => {
-  // Regression: writes are corked until the next tick (one syscall for a head
-  // and its body); a close() in the same tick destroyed the socket with them
-  // still in Node's buffer, and an HTTP gateway's last response vanished.
-  it('delivers what was written in the same tick before it', async () => {
-    const { endpoint, peer } = await loop.pair();
-    const writer = endpoint.writable.getWriter();
-    const data = pattern(1000, 3);
-    void writer.write(data);
-    writer.releaseLock();
-    await endpoint.close();
-    await withTimeout(peer.receivedAtLeast(data.byteLength), T, 'the peer receiving the bytes written before close()');
-    expectBytes(peer.received(), data);
-  });
-});
 
 describe('readable', () => {
   it('is a byte stream: a BYOB read of 10 bytes takes 10 and leaves the rest', async () => {
@@ -165,7 +122,7 @@ describe('a socket wrapped after the peer sent FIN', () => {
 
   it("reads EOF when 'end' already fired, and the write side still reaches the peer", async () => {
     const { socket, peer } = await halfOpen(text('request'), true);
-    const endpoint = fromNodeSocket(socket);
+    const endpoint = wrap(socket);
     expect(await readToEnd(endpoint.readable, T)).toHaveLength(0);
     const got: Buffer[] = [];
     peer.on('data', (chunk: Buffer) => got.push(chunk));
@@ -180,7 +137,7 @@ describe('a socket wrapped after the peer sent FIN', () => {
 
   it('reads the bytes still buffered in the socket, then EOF', async () => {
     const { socket } = await halfOpen(text('buffered before FIN'), false);
-    const endpoint = fromNodeSocket(socket);
+    const endpoint = wrap(socket);
     expectBytes(await readToEnd(endpoint.readable, T), text('buffered before FIN'));
     await endpoint.close();
   });
@@ -189,7 +146,7 @@ describe('a socket wrapped after the peer sent FIN', () => {
     const drainLoop = await NodeLoopback.listen({ direct: true });
     try {
       const { socket } = await halfOpen(text('request'), true);
-      const source = fromNodeSocket(socket);
+      const source = wrap(socket);
       const { endpoint: drain, peer } = await drainLoop.pair();
       const s = spliceStreams(source.readable, drain.writable);
       expect(await withTimeout(s.done, T, 'done')).toEqual({ reason: 'eof', bytes: 0 });
@@ -244,14 +201,5 @@ describe('writable', () => {
     const { endpoint } = await loop.pair();
     const writer = endpoint.writable.getWriter();
     await expect(writer.write('text' as unknown as Uint8Array)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
-  });
-});
-
-describe('close()', () => {
-  it('closes both directions and resolves closed', async () => {
-    const { endpoint, peer } = await loop.pair();
-    await withTimeout(endpoint.close(), T, 'close()');
-    await withTimeout(peer.ended(), T, 'peer sees the connection end');
-    expect(await readToEnd(endpoint.readable, T)).toHaveLength(0);
   });
 });

@@ -4,8 +4,8 @@
  */
 import net from 'node:net';
 import { describe, expect } from 'vitest';
-import { connect, fromNodeSocket } from '@sosplice/node-adapter';
-import type { NodeSpliceSocket } from '@sosplice/node-adapter';
+import { connect, wrap } from '@sosplice/node-adapter';
+import type { SpliceSocket } from '@sosplice/node-adapter';
 import type { SpliceEndpoint } from '@sosplice/core';
 import { nodeHarness } from '../harness/node';
 import { until, withTimeout } from '../harness/_util';
@@ -25,7 +25,7 @@ const SOCKETS = new Set(['TCPSocketWrap', 'TCPWrap', 'PipeWrap', 'TLSWrap']);
 /** Node's own counters: `process.getActiveResourcesInfo()` lists every live handle and timer. */
 const hooks: RuntimeHooks = {
   onSocketWrite(endpoint: SpliceEndpoint, hook: (bytes: number) => void) {
-    const socket = (endpoint as NodeSpliceSocket).socket;
+    const socket = (endpoint as SpliceSocket<net.Socket>).socket;
     const write = socket.write;
     // Both paths write through socket.write (direct.ts, writable.ts): the hook runs inside that call.
     socket.write = function (this: typeof socket, chunk: Uint8Array, ...rest: unknown[]) {
@@ -68,43 +68,44 @@ describe('node:adapter bad input', () => {
     return socket;
   };
 
-  scenario('fromNodeSocket(non-socket, listening server): ERR_INVALID_ARG_TYPE, the server keeps listening', path, async (fig) => {
+  scenario('wrap(non-socket, listening server): ERR_INVALID_ARG_TYPE, the server keeps listening', path, async (fig) => {
     const l = await loopback();
     for (const value of [undefined, null, 42, 'socket', {}, { readable: new ReadableStream() }, l.server]) {
-      expect(code(() => fromNodeSocket(value as never))).toBe('ERR_INVALID_ARG_TYPE');
+      expect(code(() => wrap(value as never))).toBe('ERR_INVALID_ARG_TYPE');
       add(fig, 'rejectedCalls', 1);
     }
     expect(l.server.listening).toBe(true);
     await l.close();
   });
 
-  scenario('fromNodeSocket(socket, bad options) and a second wrap: coded throw, the socket stays open and wrappable', path, async (fig) => {
+  scenario('wrap(socket, bad options) and a second wrap: coded throw, the socket stays open and wrappable', path, async (fig) => {
     const l = await loopback();
     const socket = await connected(l.port);
     for (const options of [42, { highWaterMark: 0 }, { highWaterMark: -1 }, { highWaterMark: 1.5 }, { highWaterMark: Number.NaN }]) {
-      expect(['ERR_INVALID_ARG_TYPE', 'ERR_OUT_OF_RANGE']).toContain(code(() => fromNodeSocket(socket, options as never)));
+      expect(['ERR_INVALID_ARG_TYPE', 'ERR_OUT_OF_RANGE']).toContain(code(() => wrap(socket, options as never)));
       add(fig, 'rejectedCalls', 1);
     }
     expect(socket.destroyed).toBe(false);
-    const endpoint = fromNodeSocket(socket);
-    expect(code(() => fromNodeSocket(socket))).toBe('ERR_SOCKET_ADOPTED');
+    // linger 0: the raw peer never ends, and close() would wait for it.
+    const endpoint = wrap(socket, { linger: 0 });
+    expect(code(() => wrap(socket))).toBe('ERR_SOCKET_WRAPPED');
     expect(socket.destroyed || endpoint.readable.locked || endpoint.writable.locked).toBe(false);
     await endpoint.close();
     await l.close();
   });
 
-  scenario('fromNodeSocket(destroyed socket) throws a coded error', path, async () => {
+  scenario('wrap(destroyed socket) throws a coded error', path, async () => {
     const l = await loopback();
     try {
       const socket = await connected(l.port);
       socket.destroy();
-      expect(code(() => fromNodeSocket(socket))).toMatch(/^ERR_/);
+      expect(code(() => wrap(socket))).toMatch(/^ERR_/);
     } finally {
       await l.close();
     }
   });
 
-  scenario("fromNodeSocket(half-open socket): the peer's FIN already in reads as EOF", path, async () => {
+  scenario("wrap(half-open socket): the peer's FIN already in reads as EOF", path, async () => {
     const l = await loopback();
     const socket = await connected(l.port);
     try {
@@ -114,7 +115,7 @@ describe('node:adapter bad input', () => {
       l.accepted[0]!.end();
       await withTimeout(ended, 10_000, "the peer's FIN");
       socket.pause();
-      const endpoint = fromNodeSocket(socket);
+      const endpoint = wrap(socket);
       const reader = endpoint.readable.getReader();
       expect((await withTimeout(reader.read(), 10_000, 'EOF of a half-open socket')).done).toBe(true);
     } finally {
@@ -128,7 +129,7 @@ describe('node:adapter bad input', () => {
     const l = await loopback();
     const port = l.port;
     await l.close();
-    for (const options of [null, 42, { port: -5 }, { host: '127.0.0.1', port }]) {
+    for (const options of [null, 42, { port: -5 }, { hostname: '127.0.0.1', port }]) {
       const error = await connect(options as never).then(
         () => undefined,
         (e: unknown) => e,

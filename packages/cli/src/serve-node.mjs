@@ -2,16 +2,17 @@
 import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { connect, fromNodeSocket } from '@sosplice/node-adapter';
+import { connect, wrap } from '@sosplice/node-adapter';
 import { formatAddress } from './proxy.mjs';
 
-export const connectTo = (target) => () => connect({ host: target.host, port: target.port, noDelay: true });
+// connect() sets noDelay, as Bun and Deno sockets have it.
+export const connectTo = (target) => () => connect({ hostname: target.host, port: target.port });
 
 /** Listens per `flags`; `reusePort` lets several processes share the port (Node >= 22.12). */
 export function listen(flags, proxy, { reusePort = false } = {}) {
   const onClient = (socket) => {
     socket.setNoDelay(true);
-    proxy.handle(fromNodeSocket(socket), formatAddress(socket.remoteAddress, socket.remotePort));
+    proxy.handle(wrap(socket), formatAddress(socket.remoteAddress, socket.remotePort));
   };
   // allowHalfOpen: a client's FIN must end only its direction (docs/adapters.md).
   const server = flags.tls

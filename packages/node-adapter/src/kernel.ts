@@ -1,26 +1,29 @@
 /**
  * The kernel path for two sockets of this adapter (docs/contract.md#the-kernel-path): the
  * splice thread of `@sosplice/native` moves the bytes with splice(2), so
- * they never enter JavaScript. Used by ./direct.ts when both sockets have a
- * kernel fd (TCP or Unix, no TLS) and the kernel path is enabled.
+ * they never enter JavaScript. The hook of ./direct.ts's provider: used
+ * when both sockets have a kernel fd (TCP or Unix, no TLS) and the kernel
+ * path is enabled; otherwise the kit's direct path runs.
  *
  * What this file does around the thread, in order:
- * - the drain's queued writes go first, until Node's own write queue is
- *   empty (the thread then writes the fd alone);
+ * - the drain's queued writes go first, until the kit's outbox and Node's
+ *   own write queue are empty (the thread then writes the fd alone);
  * - the source's handle stops reading (`readStop()`, with `_handle.reading`
  *   left true so Node's `_read()` does not start it again), and whatever
- *   Node and the readable had buffered goes to the drain first, within the
+ *   Node and the read side had buffered goes to the drain first, within the
  *   budget (docs/runtimes.md, "Found while building the first adapters");
  * - at the end the handle reads again and the bytes the thread read back
  *   from its pipe go to the drain (counted) or, if the drain failed, back
  *   to the front of the source.
  */
-import type net from 'node:net';
-import tls from 'node:tls';
-import type { DirectSpliceRun, DirectSpliceTask } from '@sosplice/core';
+import type * as net from 'node:net';
+import * as tls from 'node:tls';
+import type { DirectEndpointTask, DirectSpliceRun, DirectSpliceTask } from '@sosplice/core';
+import { SocketDirectRun, type DrainWatcher, type ReadConsumer, type SocketReadSide, type SocketWriteSide } from '@sosplice/core/socket';
 import { KernelHandover, kernelEligible, nextPoll } from '@sosplice/native';
-import type { ReadConsumer, ReadSide } from './readable.ts';
-import type { WriteSide, WriteWatcher } from './writable.ts';
+import type { NodeTransport } from './runtime.ts';
+
+type Task = DirectSpliceTask | DirectEndpointTask;
 
 const EMPTY = new Uint8Array(0);
 
@@ -33,6 +36,7 @@ interface StreamHandle {
 }
 
 const handleOf = (socket: net.Socket): StreamHandle | undefined => (socket as unknown as { _handle?: StreamHandle | null })._handle ?? undefined;
+const socketOf = (side: SocketReadSide | SocketWriteSide): net.Socket => (side.transport as unknown as NodeTransport).socket;
 
 /** The socket's kernel fd, if the kernel path can use it: connected, not TLS, a real fd. */
 function kernelFd(socket: net.Socket): number | undefined {
@@ -44,41 +48,48 @@ function kernelFd(socket: net.Socket): number | undefined {
 
 /**
  * A kernel run for this splice, or `undefined` when it does not qualify
- * (the caller then runs the JS direct path). `fallback` starts the JS direct
- * path later if the thread refuses the splice (say, out of fds).
+ * (the kit's direct path runs then). If the thread refuses the splice
+ * later (say, out of fds) the kit's direct path takes over.
  */
-export function kernelRun(source: ReadSide, drain: WriteSide, task: DirectSpliceTask, fallback: () => DirectSpliceRun): DirectSpliceRun | undefined {
-  if (source.phase !== 'open' || !drain.writable) return undefined;
-  const sourceFd = kernelFd(source.state.socket);
-  const drainFd = kernelFd(drain.state.socket);
-  if (!kernelEligible(task.source, task.drain, sourceFd, drainFd, task.control)) return undefined;
-  return new KernelRun(source, drain, task, fallback, [sourceFd as number, drainFd as number]);
+export function kernelRun(source: SocketReadSide, drain: SocketWriteSide, task: Task): DirectSpliceRun | undefined {
+  if (source.phase !== 'open' || drain.phase !== 'open') return undefined;
+  const sourceFd = kernelFd(socketOf(source));
+  const drainFd = kernelFd(socketOf(drain));
+  if (!kernelEligible(source, drain, sourceFd, drainFd, task.control)) return undefined;
+  const { reader, writer } = 'reader' in task ? task : { reader: undefined, writer: undefined };
+  const fallback = (): DirectSpliceRun => new SocketDirectRun(source, drain, task.control, reader, writer);
+  return new KernelRun(source, drain, task, fallback, [sourceFd as number, drainFd as number], reader, writer);
 }
 
-class KernelRun extends KernelHandover implements ReadConsumer, WriteWatcher {
+class KernelRun extends KernelHandover<Task> implements ReadConsumer, DrainWatcher {
   #takenOver = false;
   /** A socket was destroyed under the prelude: its own error or close event (next tick) ends the run. */
   #parked = false;
+  /** The prelude waits for the drain's outbox to empty. */
+  #outboxEmptied: (() => void) | undefined;
 
   constructor(
-    readonly source: ReadSide,
-    readonly drain: WriteSide,
-    task: DirectSpliceTask,
+    readonly source: SocketReadSide,
+    readonly drain: SocketWriteSide,
+    task: Task,
     fallback: () => DirectSpliceRun,
     fds: readonly [source: number, drain: number],
+    reader: ReadableStreamDefaultReader<Uint8Array> | undefined,
+    writer: WritableStreamDefaultWriter<Uint8Array> | undefined,
   ) {
     super(task, fds, fallback);
+    source.claim();
     // Never report anything synchronously from splice(): the core has no run yet.
-    queueMicrotask(() => void this.#prelude());
+    queueMicrotask(() => void this.#prelude(reader, writer));
   }
 
-  async #prelude(): Promise<void> {
+  async #prelude(reader?: ReadableStreamDefaultReader<Uint8Array>, writer?: WritableStreamDefaultWriter<Uint8Array>): Promise<void> {
     if (this.over) return;
-    const { writer, reader } = this.task;
     // docs/contract.md#flow-and-memory: chunks still in the drain's writable reach the socket before any spliced byte.
-    if (writer.desiredSize !== this.drain.highWaterMark) {
+    const flushing = this.drain.flushQueued(writer);
+    if (flushing !== undefined) {
       try {
-        await writer.write(EMPTY);
+        await flushing;
       } catch (error) {
         if (!this.over) this.control.drainErrored(error);
         return;
@@ -86,31 +97,34 @@ class KernelRun extends KernelHandover implements ReadConsumer, WriteWatcher {
       if (this.over) return;
     }
     this.drain.watch(this);
-    if (!this.drain.writable) return this.drainUnusable();
-    await this.source.reclaim(reader);
+    // The thread writes this fd: a close() of the drain sends its FIN once the run let go.
+    (this.drain.transport as unknown as NodeTransport).kernelDrain = true;
+    if (this.drain.phase !== 'open') return this.drainUnusable();
+    await this.source.takeBack(reader);
     if (this.over) return;
-    if (this.source.phase === 'errored') return this.control.sourceErrored(this.source.state.closedError());
+    if (this.source.phase === 'errored') return this.control.sourceErrored(this.source.failure);
     this.source.attach(this);
     // docs/contract.md#starting-a-splice: what was queued in userspace goes first, oldest first: the
-    // adapter's buffer, then Node's (taken by #takeOver() through data()).
-    for (let chunk = this.source.shift(); chunk !== undefined; chunk = this.source.shift()) this.prefix.push(chunk);
+    // read side's queue, then Node's (taken by #takeOver() through data()).
+    for (let chunk = this.source.queue.shift(); chunk !== undefined; chunk = this.source.queue.shift()) this.prefix.push(chunk);
     if (!this.#takeOver()) return;
     while (this.prefix.length > 0 && !this.over) this.send(this.prefix.shift()!);
     if (this.over) return;
     if (this.source.phase !== 'open') return this.finish(undefined);
-    // The thread must be the drain's only writer: wait until Node handed the kernel everything.
-    const socket = this.drain.state.socket;
-    while (socket.writableLength > 0 && this.drain.writable && !this.over) {
-      await new Promise<void>((resolve) => socket.write(EMPTY, () => resolve()));
+    // The thread must be the drain's only writer: wait until the kit and Node handed the kernel everything.
+    const socket = socketOf(this.drain);
+    while ((this.drain.outbox.size > 0 || socket.writableLength > 0) && this.drain.phase === 'open' && !this.over) {
+      if (this.drain.outbox.size > 0) await new Promise<void>((resolve) => (this.#outboxEmptied = resolve));
+      else await new Promise<void>((resolve) => socket.write(EMPTY, () => resolve()));
     }
     if (this.over) return;
-    if (!this.drain.writable && this.pending === undefined) return this.drainUnusable();
+    if (this.drain.phase !== 'open' && this.pending === undefined) return this.drainUnusable();
     this.startKernel();
   }
 
   /** Stops Node reading the source and collects what it had buffered; false if it cannot. */
   #takeOver(): boolean {
-    const socket = this.source.state.socket;
+    const socket = socketOf(this.source);
     const handle = handleOf(socket);
     this.source.pause();
     if (handle === undefined || socket.destroyed) {
@@ -135,44 +149,54 @@ class KernelRun extends KernelHandover implements ReadConsumer, WriteWatcher {
   /** Node reads the source again; what is left of the prefix goes back in front. */
   protected giveBack(): Promise<void> | undefined {
     this.drain.watch(undefined);
-    const handle = handleOf(this.source.state.socket);
+    const drain = this.drain.transport as unknown as NodeTransport;
+    drain.kernelDrain = false;
+    // The run writes its last bytes to the drain right after this: a pending FIN follows them.
+    queueMicrotask(() => drain.finAfterKernel());
+    const socket = socketOf(this.source);
+    const handle = handleOf(socket);
     let reading = false;
-    if (this.#takenOver && handle !== undefined && !this.source.state.socket.destroyed) {
+    if (this.#takenOver && handle !== undefined && !socket.destroyed) {
       this.#takenOver = false;
       handle.reading = true;
       reading = handle.readStart() === 0;
     }
     const prefix = this.prefix;
     this.prefix = [];
-    this.source.attach(undefined);
-    for (const chunk of prefix) this.source.onData(chunk);
+    for (let i = prefix.length - 1; i >= 0; i--) this.source.queue.unshift(prefix[i]!);
+    this.source.detach();
     return reading ? nextPoll() : undefined;
   }
 
   protected drainWritable(): boolean {
-    return this.drain.writable;
+    return this.drain.phase === 'open';
   }
 
   protected drainUnusable(): void {
-    if (this.drain.failurePending) this.#parked = true;
-    else this.control.drainErrored(this.drain.state.closedError());
+    // Destroyed with its 'error' / 'close' still to come: that event ends the run, with the runtime's error.
+    if (this.drain.phase === 'open' && socketOf(this.drain).destroyed) this.#parked = true;
+    else this.control.drainErrored(this.drain.closedError());
   }
 
   protected writeToDrain(bytes: Uint8Array): void {
-    this.drain.state.socket.write(bytes);
+    try {
+      this.drain.send(bytes);
+    } catch {
+      // The drain is gone: its own error event reports it.
+    }
   }
 
   protected failSocket(side: 'source' | 'drain', error: unknown): void {
     // Node never read the reset: the socket fails as if it had (docs/adapters.md: the runtime's error, with its code).
-    (side === 'source' ? this.source : this.drain).state.socket.destroy(error as Error);
+    ((side === 'source' ? this.source : this.drain).transport as unknown as NodeTransport).destroyWith(error);
   }
 
   protected endedBeforeKernel(): void {
     if (this.source.phase === 'ended' || this.source.phase === 'closed') this.control.sourceEnded();
-    else if (this.source.phase === 'errored') this.control.sourceErrored(this.source.state.closedError());
+    else if (this.source.phase === 'errored') this.control.sourceErrored(this.source.failure);
   }
 
-  // --- ReadConsumer / WriteWatcher: socket events while this run holds the source ---
+  // --- ReadConsumer / DrainWatcher: socket events while this run holds the sockets ---
 
   data(chunk: Uint8Array): void {
     this.prefix.push(chunk);
@@ -183,7 +207,17 @@ class KernelRun extends KernelHandover implements ReadConsumer, WriteWatcher {
   }
 
   error(error: unknown): void {
-    // The same socket may be both ends (an echo): report the side that failed first.
-    this.interrupt({ side: this.source.phase === 'errored' ? 'source' : 'drain', error }, this.#parked);
+    this.interrupt({ side: 'source', error }, this.#parked);
+  }
+
+  writable(): void {
+    const emptied = this.#outboxEmptied;
+    this.#outboxEmptied = undefined;
+    emptied?.();
+  }
+
+  failed(error: unknown): void {
+    this.writable();
+    this.interrupt({ side: 'drain', error }, this.#parked);
   }
 }

@@ -4,7 +4,7 @@
  * Node lets us tell.
  * Node API: https://nodejs.org/api/net.html#socketresetanddestroy
  */
-import net from 'node:net';
+import * as net from 'node:net';
 
 /** The parts of Node's internal handles used here (TCP handles have both). */
 interface TcpHandleLike {
@@ -14,7 +14,7 @@ interface TcpHandleLike {
 /** The plain TCP socket under `socket`: itself, or the one a `TLSSocket` wraps. */
 function tcpSocket(socket: net.Socket): net.Socket | undefined {
   // A TLSSocket made over a net.Socket (servers, and connect({ tls: true }) in
-  // ./socket.ts) keeps it as `_parent`; its own handle is a TLSWrap, which
+  // ./net.ts) keeps it as `_parent`; its own handle is a TLSWrap, which
   // resetAndDestroy() refuses (ERR_INVALID_HANDLE_TYPE).
   const parent = (socket as { _parent?: unknown })._parent;
   const plain = parent instanceof net.Socket ? parent : socket;
@@ -30,7 +30,9 @@ function tcpSocket(socket: net.Socket): net.Socket | undefined {
  */
 export function resetAndDestroy(socket: net.Socket): void {
   const tcp = tcpSocket(socket);
-  if (tcp !== undefined && !tcp.destroyed) {
+  // After our FIN (end(), or close()) libuv refuses a reset (EINVAL, and no
+  // 'close' would follow): the FIN stands and the socket is destroyed.
+  if (tcp !== undefined && !tcp.destroyed && !socket.writableEnded && !tcp.writableEnded) {
     try {
       tcp.resetAndDestroy();
     } catch {
