@@ -74,11 +74,5 @@ export interface Harness {
   dispose(): Promise<void>;
 }
 
-/**
- * Builds a harness; one per runtime × transport × path. `lazy`: the
- * harness takes part in `_suite-lazy.ts` (SPEC 6.2): an adapter's endpoints
- * create their streams on first access and, on its direct path, carry the
- * endpoint-level mark. (A transition flag of issue #10: it goes once every
- * factory sets it.)
- */
-export type HarnessFactory = (() => Promise<Harness>) & { readonly lazy?: boolean };
+/** Builds a harness; one per runtime × transport × path. */
+export type HarnessFactory = () => Promise<Harness>;

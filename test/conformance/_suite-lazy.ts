@@ -59,11 +59,8 @@ async function expectFlowing(a: Side, b: Side, seed: number): Promise<void> {
   expectBytes(a.peer.received().subarray(before[1]), y, 'b to a');
 }
 
-export function lazySection(ctx: SuiteContext, lazy: boolean): void {
-  // Transition (issue #10): runs for harnesses whose factory says `lazy`; the
-  // adapters' factories opt in as their endpoints become lazy, and then this
-  // skip goes.
-  describe.skipIf(!lazy)('6.2 Lazy endpoints', () => {
+export function lazySection(ctx: SuiteContext): void {
+  describe('6.2 Lazy endpoints', () => {
     it('a splice between two endpoints of one provider creates no Web Streams', async () => {
       // The stream path creates the streams by definition: only a direct harness promises none.
       if (!ctx.harness.features.direct) return;

@@ -50,6 +50,6 @@ export function describeConformance(factory: HarnessFactory, label = 'conformanc
     unshiftSection(ctx);
     racesSection(ctx);
     endedSection(ctx);
-    lazySection(ctx, factory.lazy === true);
+    lazySection(ctx);
   });
 }

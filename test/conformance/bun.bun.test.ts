@@ -22,6 +22,5 @@ const runs: BunHarnessOptions[] = [
 ];
 for (const options of runs) {
   const factory = options.kernel ? provingKernelPath(bunHarness(options)) : bunHarness(options);
-  // The adapter's endpoints make their streams on first access and carry the direct mark (SPEC 6.2).
-  describeConformance(Object.assign(factory, { lazy: true }), `bun:${options.transport}:${pathName(options)}`);
+  describeConformance(factory, `bun:${options.transport}:${pathName(options)}`);
 }

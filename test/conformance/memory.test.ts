@@ -9,6 +9,6 @@ import { memoryHarness } from '../harness/memory';
 for (const impl of ['native', 'polyfill'] as const) {
   for (const byteStream of [true, false]) {
     // Plain stream pairs: every promise of the lazy section holds for them too (its no-Web-Streams case asserts on direct harnesses only).
-    describeConformance(Object.assign(memoryHarness({ impl, byteStream }), { lazy: true }), `memory:${impl}:${byteStream ? 'bytes' : 'default'}`);
+    describeConformance(memoryHarness({ impl, byteStream }), `memory:${impl}:${byteStream ? 'bytes' : 'default'}`);
   }
 }

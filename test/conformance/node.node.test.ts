@@ -6,22 +6,18 @@
  */
 import { describeConformance } from './_suite';
 import { nodeHarness } from '../harness/node';
-import type { HarnessFactory } from './_harness';
 import { kernelAvailable, provingKernelPath } from '../harness/_kernel';
-
-// The endpoints make their streams on first access (SPEC 6.2): every factory runs the lazy section.
-const lazy = (factory: HarnessFactory): HarnessFactory => Object.assign(factory, { lazy: true });
 
 // The kernel path wherever the addon is built (Linux with a C compiler); elsewhere the adapter's JS paths only.
 if (kernelAvailable()) {
-  describeConformance(lazy(provingKernelPath(nodeHarness({ direct: true, kernel: true, transport: 'tcp' }))), 'node:tcp:kernel');
-  describeConformance(lazy(provingKernelPath(nodeHarness({ direct: true, kernel: true, transport: 'unix' }))), 'node:unix:kernel');
+  describeConformance(provingKernelPath(nodeHarness({ direct: true, kernel: true, transport: 'tcp' })), 'node:tcp:kernel');
+  describeConformance(provingKernelPath(nodeHarness({ direct: true, kernel: true, transport: 'unix' })), 'node:unix:kernel');
 }
 
-describeConformance(lazy(nodeHarness({ direct: true, transport: 'tcp' })), 'node:tcp:direct');
-describeConformance(lazy(nodeHarness({ direct: false, transport: 'tcp' })), 'node:tcp:generic');
-describeConformance(lazy(nodeHarness({ direct: true, transport: 'tcp6' })), 'node:tcp6:direct');
-describeConformance(lazy(nodeHarness({ direct: true, transport: 'unix' })), 'node:unix:direct');
-describeConformance(lazy(nodeHarness({ direct: false, transport: 'unix' })), 'node:unix:generic');
-describeConformance(lazy(nodeHarness({ direct: true, transport: 'tls' })), 'node:tls:direct');
-describeConformance(lazy(nodeHarness({ direct: false, transport: 'tls' })), 'node:tls:generic');
+describeConformance(nodeHarness({ direct: true, transport: 'tcp' }), 'node:tcp:direct');
+describeConformance(nodeHarness({ direct: false, transport: 'tcp' }), 'node:tcp:generic');
+describeConformance(nodeHarness({ direct: true, transport: 'tcp6' }), 'node:tcp6:direct');
+describeConformance(nodeHarness({ direct: true, transport: 'unix' }), 'node:unix:direct');
+describeConformance(nodeHarness({ direct: false, transport: 'unix' }), 'node:unix:generic');
+describeConformance(nodeHarness({ direct: true, transport: 'tls' }), 'node:tls:direct');
+describeConformance(nodeHarness({ direct: false, transport: 'tls' }), 'node:tls:generic');

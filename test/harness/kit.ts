@@ -189,7 +189,7 @@ export function kitEndpoint(options: KitHarnessOptions): { endpoint: KitEndpoint
   return { endpoint, peer };
 }
 
-/** The conformance harness over kit endpoints; `lazy` when direct (endpoint-level marks). */
+/** The conformance harness over kit endpoints (streams on first access; the generic one has no endpoint mark). */
 export function kitHarness(options: KitHarnessOptions): HarnessFactory {
   const factory = async (): Promise<Harness> => ({
     name: `kit:${options.pull ? 'pull' : 'memory'}:${options.direct ? 'direct' : 'generic'}`,
@@ -197,6 +197,5 @@ export function kitHarness(options: KitHarnessOptions): HarnessFactory {
     endpoint: async () => kitEndpoint(options),
     dispose: async () => {},
   });
-  // Lazy either way (streams on first access); the generic one has no endpoint mark.
-  return Object.assign(factory, { lazy: true });
+  return factory;
 }

@@ -141,7 +141,7 @@ function netKitHarness(direct: boolean): HarnessFactory {
       },
     };
   };
-  return Object.assign(factory, { lazy: true });
+  return factory;
 }
 
 describeConformance(netKitHarness(true), 'kit:node-net:direct');
