@@ -6,6 +6,7 @@
  */
 import { spliceAddresses, type SpliceAddressable, type SpliceAddresses } from '@sosplice/core';
 import {
+  PullTransport,
   socketAlreadyClosed,
   SocketClosedError,
   SocketEndpoint,
@@ -17,13 +18,13 @@ import {
   type SpliceSocketOptions,
 } from '@sosplice/core/socket';
 import { denoDirectProvider } from './direct.ts';
-import { addressOf, DenoTransport, isDenoConn, type DenoConnLike } from './runtime.ts';
+import { addressOf, isDenoConn, pullSocket, WAIT_SIZE, type DenoConnLike } from './runtime.ts';
 
 /**
  * The conns wrapped so far: a conn's reads belong to one wrapper (a second
  * one's read would take bytes meant for the first).
  */
-const wrapped = new WeakMap<DenoConnLike, DenoTransport>();
+const wrapped = new WeakMap<DenoConnLike, PullTransport>();
 
 /**
  * One wrapped conn. Streams, promises and addresses are made when first
@@ -33,15 +34,14 @@ const wrapped = new WeakMap<DenoConnLike, DenoTransport>();
  */
 class DenoSocket extends SocketEndpoint implements SpliceSocket<DenoConnLike>, SpliceAddressable {
   readonly socket: DenoConnLike;
-  readonly #t: DenoTransport;
+  readonly #t: PullTransport;
   readonly #linger: number;
   #opened: Promise<SocketInfo> | undefined;
 
-  constructor(conn: DenoConnLike, transport: DenoTransport, settings: SocketSettings) {
+  constructor(conn: DenoConnLike, transport: PullTransport, settings: SocketSettings) {
     // paused: Deno reads only when asked (the kit resumes the read loop when it wants bytes).
     super(transport, settings.highWaterMark, settings.direct ? denoDirectProvider : undefined, true);
-    transport.readSide = this.read;
-    transport.writeSide = this.write;
+    transport.attach(this.read, this.write);
     this.socket = conn;
     this.#t = transport;
     this.#linger = settings.linger;
@@ -90,8 +90,8 @@ class DenoSocket extends SocketEndpoint implements SpliceSocket<DenoConnLike>, S
 /** `wrap()` with options checked already (`listen()` checks them once for every conn it accepts). */
 export function wrapConn(conn: DenoConnLike, settings: SocketSettings): SpliceSocket<DenoConnLike> {
   const known = wrapped.get(conn);
-  if (known !== undefined) throw known.connClosed ? socketAlreadyClosed('socket') : socketWrapped('socket', conn);
-  const transport = new DenoTransport(conn, settings.highWaterMark);
+  if (known !== undefined) throw known.socketClosed ? socketAlreadyClosed('socket') : socketWrapped('socket', conn);
+  const transport = new PullTransport(pullSocket(conn), { readSize: settings.highWaterMark, idleReadSize: WAIT_SIZE });
   wrapped.set(conn, transport);
   return new DenoSocket(conn, transport, settings);
 }

@@ -14,4 +14,4 @@ export { SocketReadSide, type ReadConsumer, type ReadPhase } from './read-side.t
 export { SocketWriteSide, type DrainWatcher, type WritePhase } from './write-side.ts';
 export { SocketDirectRun, SocketEndpointMark, createSocketDirectProvider, type SocketDirectHook } from './direct-run.ts';
 export { SocketEndpoint } from './endpoint.ts';
-export { PullTransport, type PullSocket } from './pull-transport.ts';
+export { PullTransport, type PullSocket, type PullTransportOptions } from './pull-transport.ts';

@@ -2,26 +2,27 @@
  * A {@link SocketTransport} over a pull-based socket API, where reads and
  * writes are promises (Deno's `conn.read()` / `conn.write()`, and the like):
  * the push model the kit expects, built from a read loop that honours
- * `pause()` and one write in flight at a time.
+ * `pause()` and one write in flight at a time, plus the socket's life
+ * (`closed`, `close()` with its linger) that such an API leaves to its user.
  *
- * - Reads: while not paused, one `read()` at a time into a fresh buffer (the
- *   kit owns each chunk it is given). The buffer follows the traffic: it
- *   doubles (up to 4x `readSize`) while reads fill it and halves (down to
- *   `readSize / 4`) after short ones, and a short read is copied out, so a
- *   few bytes never pin a large buffer in a queue. A read already pending when
- *   `pause()` comes still delivers its bytes (the kit queues them): a
- *   pull-based read cannot be taken back.
+ * - Reads: while not paused, one `read()` at a time. A pending read pins its
+ *   buffer and a pull-based API cannot poll for readability first, so a read
+ *   waits with a small buffer (`idleReadSize`, reused, short reads copied
+ *   out): an idle socket pins that much. A read that fills it switches to
+ *   `readSize` buffers while data flows (a full one goes to the kit whole, a
+ *   new one next); a read the small one would have held switches back. A read
+ *   already pending when `pause()` comes still delivers (the kit queues it).
  * - Writes: `write()` takes a chunk whole when no write is in flight (and
- *   finishes a partial `write()` itself), says 0 otherwise; the kit keeps
- *   the rest and offers it again on `onWritable()`, called once the write
- *   in flight is done.
- * - `shutdown()` waits for the write in flight, then half-closes.
+ *   finishes a partial `write()` itself), says 0 otherwise; `onWritable()`
+ *   once it is written.
  * - A pull-based runtime reports a reset (or the peer's FIN) only to a
  *   pending read or write, so while paused it keeps one 1-byte read pending
- *   (once per pause: its byte, if one comes, waits in the kit's queue):
- *   a socket that is only written to, or not used at all, still learns that
- *   its peer is gone.
+ *   (once per pause; its byte waits in the kit's queue): a socket only written
+ *   to, or not used at all, still learns that its peer is gone.
+ * - The socket is closed (`socket.close()`, `closed` resolves) once both
+ *   directions are finished, after a reset, or by `close()`.
  */
+import { SocketClosedError } from './errors.ts';
 import type { SocketReadSide } from './read-side.ts';
 import type { SocketTransport } from './transport.ts';
 import type { SocketWriteSide } from './write-side.ts';
@@ -34,30 +35,57 @@ export interface PullSocket {
   write(bytes: Uint8Array): Promise<number>;
   /** Half-close (FIN) after what was written. */
   closeWrite(): Promise<void>;
-  /** Destroys the socket, with a reset where the runtime can. */
+  /** Sends a reset where the runtime can; `close()` follows. */
   reset(reason: unknown): void;
+  /** Releases the socket (a pending read resolves `null` or rejects). Optional: `reset()` alone ends a socket without it. */
+  close?(): void;
 }
+
+export interface PullTransportOptions {
+  /** Of each read while data flows. Default 65536. */
+  readSize?: number;
+  /** Of the read that waits for the peer. Default `min(2048, readSize)`. */
+  idleReadSize?: number;
+}
+
+const noop = (): void => {};
+type Outcome = { readonly error?: unknown };
 
 export class PullTransport implements SocketTransport {
   readonly socket: PullSocket;
   #read: SocketReadSide | undefined;
   #write: SocketWriteSide | undefined;
   #paused = true;
-  #reading = false;
-  /** EOF or a failure: no more reads. */
-  #done = false;
-  #writing: Promise<void> | undefined;
   /** The 1-byte read of this pause was issued. */
   #watched = false;
-  #size: number;
-  readonly #min: number;
-  readonly #max: number;
+  /** The read loop in flight. */
+  #reading: Promise<void> | undefined;
+  readonly #readSize: number;
+  readonly #idleSize: number;
+  #idle: Uint8Array<ArrayBuffer> | undefined;
+  #active: Uint8Array<ArrayBuffer> | undefined;
+  #flowing = false;
+  /** The write chain of the chunk taken last, and its size. */
+  #writing: Promise<void> | undefined;
+  #inFlight = 0;
+  /** The peer's FIN was read. */
+  #eof = false;
+  #fin: Promise<void> | undefined;
+  #finSent = false;
+  #closing = false;
+  #destroyed = false;
+  #socketClosed = false;
+  #failure: { readonly error: unknown } | undefined;
+  #closed: Promise<void> | undefined;
+  #outcome: Outcome | undefined;
+  #settle: ((outcome: Outcome) => void) | undefined;
+  #closeTask: Promise<void> | undefined;
 
-  constructor(socket: PullSocket, readSize = 65536) {
+  constructor(socket: PullSocket, options: PullTransportOptions | number = {}) {
     this.socket = socket;
-    this.#size = readSize;
-    this.#min = Math.max(1, readSize >> 2);
-    this.#max = readSize * 4;
+    const { readSize = 65536, idleReadSize } = typeof options === 'number' ? { readSize: options } : options;
+    this.#readSize = readSize;
+    this.#idleSize = Math.min(idleReadSize ?? 2048, readSize);
   }
 
   /** The sides to feed; before the first `resume()`. Build the read side with `paused = true`. */
@@ -66,90 +94,262 @@ export class PullTransport implements SocketTransport {
     this.#write = write;
   }
 
+  /** `close()` was called: reads are dropped, later writes refused. */
+  get closing(): boolean {
+    return this.#closing;
+  }
+
+  /** The socket was released (`socket.close()` called). */
+  get socketClosed(): boolean {
+    return this.#socketClosed;
+  }
+
+  // --- reads ---
+
   resume(): void {
     this.#paused = false;
     this.#watched = false;
-    if (!this.#reading && !this.#done) void this.#loop();
+    this.#pump();
   }
 
   pause(): void {
     this.#paused = true;
   }
 
-  /** Starts the read loop as if paused: one 1-byte read watches for a reset or FIN (call once the sides are attached). */
+  /** Starts the read loop as if paused: one 1-byte read watches for a reset or FIN (once the sides are attached). */
   watch(): void {
-    if (!this.#reading && !this.#done) void this.#loop();
+    if (!this.#closing) this.#pump();
   }
 
-  write(bytes: Uint8Array): number {
-    if (this.#writing !== undefined) return 0;
-    this.#writing = this.#writeAll(bytes).then(
-      () => {
-        this.#writing = undefined;
-        this.#write?.onWritable();
-      },
-      (error: unknown) => {
-        this.#writing = undefined;
-        this.#fail(error);
-      },
-    );
-    return bytes.byteLength;
+  #wantsRead(): boolean {
+    return !this.#eof && !this.#destroyed && (!this.#paused || !this.#watched);
   }
 
-  async shutdown(): Promise<void> {
-    while (this.#writing !== undefined) await this.#writing;
-    await this.socket.closeWrite();
-  }
-
-  reset(reason: unknown): void {
-    this.#done = true;
-    this.socket.reset(reason);
-  }
-
-  async #writeAll(bytes: Uint8Array): Promise<void> {
-    let off = 0;
-    while (off < bytes.byteLength) off += await this.socket.write(off === 0 ? bytes : bytes.subarray(off));
+  #pump(): Promise<void> | undefined {
+    // Checked first: a loop that ended at once would leave a settled promise here.
+    if (this.#reading === undefined && this.#wantsRead()) this.#reading = this.#loop();
+    return this.#reading;
   }
 
   async #loop(): Promise<void> {
-    this.#reading = true;
     try {
-      while (!this.#done && (!this.#paused || !this.#watched)) {
-        // Paused: one 1-byte read, to hear of a reset or FIN (see the module comment).
+      while (this.#wantsRead()) {
         const watching = this.#paused;
         if (watching) this.#watched = true;
-        const buffer = new Uint8Array(watching ? 1 : this.#size);
+        const buffer = watching ? new Uint8Array(1) : this.#buffer();
         const n = await this.socket.read(buffer);
-        if (this.#done) return;
+        if (this.#destroyed) return;
         if (n === null) {
-          this.#done = true;
+          this.#eof = true;
           this.#read?.onEnd();
-          return;
+          return this.#maybeClose();
         }
         this.#read?.onData(watching ? buffer.subarray(0, n) : this.#chunk(buffer, n));
       }
     } catch (error) {
-      this.#fail(error);
+      this.fail(error);
     } finally {
-      this.#reading = false;
+      this.#reading = undefined;
     }
   }
 
-  /** The chunk for `n` bytes read into `buffer`; adapts the next buffer's size. */
-  #chunk(buffer: Uint8Array, n: number): Uint8Array {
-    if (n === buffer.byteLength) {
-      this.#size = Math.min(this.#max, this.#size * 2);
-      return buffer;
-    }
-    if (n * 4 > buffer.byteLength) return buffer.subarray(0, n);
-    this.#size = Math.max(this.#min, this.#size >> 1);
-    return buffer.slice(0, n);
+  #buffer(): Uint8Array<ArrayBuffer> {
+    if (this.#flowing) return (this.#active ??= new Uint8Array(this.#readSize));
+    return (this.#idle ??= new Uint8Array(this.#idleSize));
   }
 
-  /** A read or a write failed: the socket is dead both ways (the sides ignore a failure after their own end). */
-  #fail(error: unknown): void {
-    this.#done = true;
+  /** The kit owns what it is given: a full buffer goes whole (a new one next), a short read as a copy. */
+  #chunk(buffer: Uint8Array<ArrayBuffer>, n: number): Uint8Array {
+    const full = n === buffer.byteLength;
+    if (buffer === this.#active) {
+      if (full) this.#active = undefined;
+      else if (n < this.#idleSize) this.#flowing = false;
+    } else if (full) {
+      this.#idle = undefined;
+      this.#flowing = this.#readSize > this.#idleSize;
+    }
+    return full ? buffer : buffer.slice(0, n);
+  }
+
+  // --- writes: one chain at a time ---
+
+  write(bytes: Uint8Array): number {
+    if (this.#writing !== undefined) return 0;
+    if (this.#destroyed) throw this.#failure?.error ?? new SocketClosedError();
+    this.watch();
+    this.#send(bytes);
+    return bytes.byteLength;
+  }
+
+  get writeBuffered(): number {
+    return this.#inFlight;
+  }
+
+  #send(bytes: Uint8Array): void {
+    this.#inFlight = bytes.byteLength;
+    this.#writing = this.#writeAll(bytes);
+  }
+
+  async #writeAll(bytes: Uint8Array): Promise<void> {
+    try {
+      for (let off = 0; off < bytes.byteLength; ) off += await this.socket.write(off === 0 ? bytes : bytes.subarray(off));
+    } catch (error) {
+      this.#writing = undefined;
+      this.#inFlight = 0;
+      return this.fail(error);
+    }
+    this.#writing = undefined;
+    this.#inFlight = 0;
+    this.#write?.onWritable();
+  }
+
+  /** Every taken byte written (a write after it may start at once). */
+  async #written(): Promise<void> {
+    while (this.#writing !== undefined) await this.#writing;
+  }
+
+  /**
+   * FIN after every byte taken; the peer can still answer. Resolves once the
+   * FIN is asked for, not once sent: a TLS close_notify takes a round trip
+   * of its own (Deno), and the writable's close must not linger on it. A
+   * failure still fails the socket (`closed`, reads).
+   */
+  async shutdown(): Promise<void> {
+    await this.#written();
+    if (this.#failure !== undefined) throw this.#failure.error;
+    if (this.#destroyed) throw new SocketClosedError();
+    this.#fin ??= this.socket.closeWrite().then(
+      () => {
+        this.#finSent = true;
+        this.#maybeClose();
+      },
+      (error: unknown) => this.fail(error),
+    );
+  }
+
+  /** `writable.abort()` / `readable.cancel()`: a reset (docs/contract.md: it travels, a truncated transfer never looks complete), then closed. */
+  reset(reason: unknown): void {
+    if (this.#destroyed) return;
+    if (!this.#socketClosed) this.socket.reset(reason);
+    this.#destroy(reason ?? new SocketClosedError('The socket was destroyed'));
+    this.#settleClosed({});
+  }
+
+  /** A read, write or FIN failed (reset, broken pipe): both directions are dead. */
+  fail(error: unknown): void {
+    if (this.#destroyed) return;
+    this.#failure = { error };
+    this.#destroy(error);
+    this.#settleClosed({ error });
+  }
+
+  // --- the socket's life ---
+
+  /** Resolves once the socket is closed; rejects with a failure. Made when first asked for. */
+  get closed(): Promise<void> {
+    if (this.#closed === undefined) {
+      const outcome = this.#outcome;
+      this.#closed =
+        outcome === undefined
+          ? new Promise<void>((resolve, reject) => (this.#settle = (o) => ('error' in o ? reject(o.error) : resolve())))
+          : 'error' in outcome
+            ? Promise.reject(outcome.error)
+            : Promise.resolve();
+      // `closed` may reject (a reset); nobody has to listen to it.
+      this.#closed.catch(noop);
+    }
+    return this.#closed;
+  }
+
+  /**
+   * `close()` (docs/adapters.md#closing): reads stop (a splice from this
+   * socket ends with `SocketClosedError`), the bytes already queued go out,
+   * then the FIN; what the peer still sends is dropped until its FIN; after
+   * `linger` ms the socket is destroyed instead. Never rejects.
+   */
+  close(linger: number): Promise<void> {
+    return (this.#closeTask ??= this.#close(linger));
+  }
+
+  async #close(linger: number): Promise<void> {
+    if (this.#destroyed || this.#socketClosed) return;
+    this.#closing = true;
+    const error = new SocketClosedError();
+    this.#read?.onError(error);
+    const flushing = this.#stopWrites(error);
+    if (linger > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, linger)));
+      await Promise.race([this.#finish(flushing), expired]);
+      clearTimeout(timer);
+    }
+    if (!this.#destroyed) this.#destroy(error);
+    this.#settleClosed({});
+  }
+
+  /**
+   * What the write side holds goes out before the FIN. A writable nobody
+   * holds closes itself (after its queue); otherwise the side fails with
+   * `error` (a splice into it ends now, later writes are refused) and the
+   * chunks it had not handed over yet are written here.
+   */
+  #stopWrites(error: unknown): Promise<void> {
+    const side = this.#write;
+    if (side === undefined || side.phase !== 'open') return this.#written();
+    const stream = side.writable;
+    const streamQueued = side.buffered - side.outbox.size - this.#inFlight;
+    if (!stream.locked && streamQueued > 0) return stream.close().catch(noop);
+    const rest: Uint8Array[] = [];
+    for (let chunk = side.outbox.shift(); chunk !== undefined; chunk = side.outbox.shift()) rest.push(chunk);
+    side.onError(error);
+    return (async () => {
+      for (const chunk of rest) {
+        await this.#written();
+        if (this.#destroyed) return;
+        this.#send(chunk);
+      }
+      await this.#written();
+    })();
+  }
+
+  async #finish(flushing: Promise<void>): Promise<void> {
+    await flushing;
+    await this.shutdown().catch(noop);
+    await this.#fin;
+    // Drop what the peer still sends (the read side is closed) until its FIN.
+    while (!this.#eof && !this.#destroyed) {
+      this.#paused = false;
+      await this.#pump();
+    }
+  }
+
+  #settleClosed(outcome: Outcome): void {
+    if (this.#outcome !== undefined) return;
+    this.#outcome = outcome;
+    this.#settle?.(outcome);
+  }
+
+  #maybeClose(): void {
+    // docs/adapters.md: the socket is closed once both directions are finished.
+    if (this.#socketClosed || !this.#eof || !this.#finSent) return;
+    this.#closeSocket();
+    this.#settleClosed({});
+  }
+
+  #destroy(error: unknown): void {
+    this.#destroyed = true;
+    this.#closeSocket();
     this.#read?.onError(error);
     this.#write?.onError(error);
+  }
+
+  #closeSocket(): void {
+    if (this.#socketClosed) return;
+    this.#socketClosed = true;
+    try {
+      this.socket.close?.();
+    } catch {
+      // Closed by its owner already (Deno: BadResource).
+    }
   }
 }
