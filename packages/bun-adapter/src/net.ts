@@ -5,8 +5,9 @@
  * peer's FIN ends our readable, never our write side.
  */
 import {
-  AcceptQueue,
+  SocketListener,
   formatAddress,
+  invalidArgType,
   socketSettings,
   socketTarget,
   type ConnectOptions,
@@ -17,7 +18,7 @@ import {
   type SpliceSocket,
 } from '@sosplice/core/socket';
 import { bunConnect, bunListen, getBun, type BunListener, type BunSocket, type BunTLSOptions, type Opening } from './runtime.ts';
-import { attach, invalidArgType, type UnixEnd } from './socket.ts';
+import { attach, type UnixEnd } from './socket.ts';
 
 /** {@link ListenOptions} plus Bun's `reusePort` (several processes accept on one port: the CLI's `--workers`). */
 export interface BunListenOptions extends ListenOptions<BunTLSOptions> {
@@ -54,28 +55,15 @@ export async function connect(address: string | ConnectOptions<BunTLSOptions>): 
   });
 }
 
-class BunSpliceListener implements SpliceListener<SpliceSocket<BunSocket>>, Opening {
-  #address: string;
-  #port: number | null;
-  readonly #queue = new AcceptQueue<SpliceSocket<BunSocket>>();
+class BunSpliceListener extends SocketListener<SpliceSocket<BunSocket>> implements Opening {
   readonly #settings: SocketSettings;
   readonly #unix: UnixEnd | undefined;
   #listener: BunListener | undefined;
 
   constructor(target: SocketTarget, settings: SocketSettings) {
+    super(formatAddress(target), 'path' in target ? null : target.port);
     this.#settings = settings;
     this.#unix = 'path' in target ? { path: target.path, side: 'local' } : undefined;
-    this.#address = formatAddress(target);
-    this.#port = 'path' in target ? null : target.port;
-  }
-
-  /** `"host:port"` with the port really bound, or the Unix path. */
-  get address(): string {
-    return this.#address;
-  }
-
-  get port(): number | null {
-    return this.#port;
   }
 
   /** Bun.listen throws at once (an address in use, say): the caller's promise rejects with it. */
@@ -83,34 +71,24 @@ class BunSpliceListener implements SpliceListener<SpliceSocket<BunSocket>>, Open
     const listener = bunListen({ ...where(target), ...(reusePort ? { reusePort } : {}) }, tls, this);
     this.#listener = listener;
     if (!('path' in target)) {
-      this.#port = listener.port!;
-      this.#address = formatAddress({ hostname: target.hostname, port: listener.port! });
+      this.port = listener.port!;
+      this.address = formatAddress({ hostname: target.hostname, port: listener.port! });
     }
     return this;
   }
 
   /** Opening: an accepted socket is usable (TLS: handshake done). */
   usable(socket: BunSocket): void {
-    this.#queue.push(attach(socket, this.#settings, this.#unix), (late) => void late.close());
+    this.accepted(attach(socket, this.#settings, this.#unix));
   }
 
   /** Opening: a client that never became usable (a failed TLS handshake) concerns that client only. */
   failed(): void {}
 
-  close(): Promise<void> {
+  protected stopAccepting(): void {
     // stop(false): sockets accepted already stay open.
     this.#listener?.stop(false);
     this.#listener = undefined;
-    this.#queue.end();
-    return Promise.resolve();
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<SpliceSocket<BunSocket>> {
-    return this.#queue[Symbol.asyncIterator]();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
   }
 }
 

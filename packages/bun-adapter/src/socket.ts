@@ -12,6 +12,7 @@ import {
   SocketEndpointMark,
   SocketReadSide,
   SocketWriteSide,
+  invalidArgType,
   socketAlreadyClosed,
   socketSettings,
   socketWrapped,
@@ -260,24 +261,4 @@ export function wrap(socket: BunSocket, options?: SpliceSocketOptions): SpliceSo
   const endpoint = new BunSpliceSocket(transport, settings, undefined);
   takeOver(socket, transport);
   return endpoint;
-}
-
-/** Renders a received value for an error message, as `@sosplice/core` does, naming Bun's native objects by their tag. */
-function describeValue(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`;
-  if (typeof value === 'object') {
-    const tag = Object.prototype.toString.call(value).slice(8, -1);
-    const name = (value as object).constructor?.name;
-    // Bun's native objects (Listener, TCPSocket) have `Object` as constructor: the tag names them.
-    const shown = name && name !== 'Object' ? name : tag !== 'Object' ? tag : undefined;
-    return shown ? `an instance of ${shown}` : 'an object';
-  }
-  if (typeof value === 'string') return `type string ('${value.length > 28 ? `${value.slice(0, 25)}...` : value}')`;
-  return `type ${typeof value} (${String(value)})`;
-}
-
-/** `name` should be `expected`, and `value` was received instead (worded as `@sosplice/core` words it). */
-export function invalidArgType(name: string, expected: string, value: unknown): TypeError & { readonly code: 'ERR_INVALID_ARG_TYPE' } {
-  return Object.assign(new TypeError(`The "${name}" argument must be ${expected}. Received ${describeValue(value)}`), { code: 'ERR_INVALID_ARG_TYPE' as const });
 }

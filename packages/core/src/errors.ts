@@ -17,7 +17,10 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`;
   if (typeof value === 'object') {
     const name = (value as object).constructor?.name;
-    return name ? `an instance of ${name}` : 'an object';
+    // Runtime objects (Bun's Listener, TCPSocket) have `Object` as constructor: their tag names them.
+    const tag = Object.prototype.toString.call(value).slice(8, -1);
+    const shown = name && name !== 'Object' ? name : tag !== 'Object' ? tag : undefined;
+    return shown ? `an instance of ${shown}` : 'an object';
   }
   if (typeof value === 'string') return `type string ('${value.length > 28 ? `${value.slice(0, 25)}...` : value}')`;
   return `type ${typeof value} (${String(value)})`;

@@ -4,8 +4,9 @@
  * takes (docs/adapters.md#one-shape).
  */
 import {
-  AcceptQueue,
+  SocketListener,
   formatAddress,
+  invalidArgType,
   socketSettings,
   socketTarget,
   type ConnectOptions,
@@ -17,18 +18,13 @@ import {
 import { openConn, openListener, type DenoConnectTlsOptions, type DenoConnLike, type DenoListenerLike, type DenoListenTlsOptions } from './runtime.ts';
 import { wrapConn } from './socket.ts';
 
-function invalid(name: string, expected: string, value: unknown): TypeError {
-  const got = value === null ? 'null' : typeof value;
-  return Object.assign(new TypeError(`The "${name}" property must be ${expected}. Received ${got}`), { code: 'ERR_INVALID_ARG_TYPE' });
-}
-
 /** `tls`, checked: `undefined` for plain TCP or Unix. */
 function tlsOf<T extends object>(address: string | { tls?: unknown; path?: string }, allowTrue: boolean): T | undefined {
   if (typeof address === 'string' || address.tls === undefined || address.tls === false) return undefined;
   const { tls } = address;
-  if (address.path !== undefined) throw invalid('address.tls', 'left out with a Unix path', tls);
+  if (address.path !== undefined) throw invalidArgType('address.tls', 'left out with a Unix path', tls);
   if (tls === true && allowTrue) return {} as T;
-  if (typeof tls !== 'object' || tls === null) throw invalid('address.tls', allowTrue ? 'true or an object' : 'an object ({ cert, key })', tls);
+  if (typeof tls !== 'object' || tls === null) throw invalidArgType('address.tls', allowTrue ? 'true or an object' : 'an object ({ cert, key })', tls);
   return tls as T;
 }
 
@@ -57,64 +53,39 @@ export async function listen(address: string | ListenOptions<DenoListenTlsOption
   return new DenoListener(openListener(target, tlsOf<DenoListenTlsOptions>(address, false)), settings);
 }
 
-const closeLate = (socket: SpliceSocket): void => void socket.close();
-
-class DenoListener implements SpliceListener<SpliceSocket<DenoConnLike>> {
-  readonly address: string;
-  readonly port: number | null;
+class DenoListener extends SocketListener<SpliceSocket<DenoConnLike>> {
   readonly #listener: DenoListenerLike;
-  readonly #queue = new AcceptQueue<SpliceSocket<DenoConnLike>>();
-  #closing = false;
 
   constructor(listener: DenoListenerLike, settings: SocketSettings) {
-    this.#listener = listener;
     const addr = listener.addr;
-    this.port = addr.port ?? null;
-    this.address = addr.port === undefined ? (addr.path ?? '') : formatAddress({ hostname: addr.hostname ?? '', port: addr.port });
+    super(addr.port === undefined ? (addr.path ?? '') : formatAddress({ hostname: addr.hostname ?? '', port: addr.port }), addr.port ?? null);
+    this.#listener = listener;
     void this.#accept(settings);
   }
 
   // One accept at a time, each conn wrapped and queued at once: nothing else per conn.
   async #accept(settings: SocketSettings): Promise<void> {
     let backoff = 0;
-    while (!this.#closing) {
+    while (!this.closing) {
       let conn: DenoConnLike;
       try {
         conn = await this.#listener.accept();
       } catch (error) {
         // Closed (by close(), or by whoever holds the Deno listener): accepting is over.
         const name = (error as Error | null)?.name;
-        if (this.#closing || name === 'BadResource' || name === 'Interrupted') break;
+        if (this.closing || name === 'BadResource' || name === 'Interrupted') break;
         // Out of fds and the like: wait a little and accept again.
         backoff = Math.min(1000, backoff === 0 ? 5 : backoff * 2);
         await new Promise((resolve) => setTimeout(resolve, backoff));
         continue;
       }
       backoff = 0;
-      this.#queue.push(wrapConn(conn, settings), closeLate);
+      this.accepted(wrapConn(conn, settings));
     }
-    this.#queue.end();
+    this.ended();
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<SpliceSocket<DenoConnLike>> {
-    return this.#queue[Symbol.asyncIterator]();
-  }
-
-  /** Stops accepting (sockets accepted already stay open); iteration ends. Never rejects. */
-  close(): Promise<void> {
-    if (!this.#closing) {
-      this.#closing = true;
-      try {
-        this.#listener.close();
-      } catch {
-        // closed already
-      }
-      this.#queue.end();
-    }
-    return Promise.resolve();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+  protected stopAccepting(): void {
+    this.#listener.close();
   }
 }

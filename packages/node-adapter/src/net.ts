@@ -9,18 +9,20 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import {
-  AcceptQueue,
+  SocketListener,
   formatAddress,
+  invalidArgType,
   socketSettings,
   socketTarget,
   type ConnectOptions,
   type ListenOptions,
+  type SocketSettings,
   type SocketTarget,
   type SpliceListener,
   type SpliceSocket,
 } from '@sosplice/core/socket';
 import { NodeTransport } from './runtime.ts';
-import { invalidArg, whenConnected, wrapSocket } from './socket.ts';
+import { whenConnected, wrapSocket } from './socket.ts';
 
 /**
  * Connects (TCP, Unix, or TLS with `tls: true` or `tls.connect()` options)
@@ -59,7 +61,7 @@ function serverName(target: SocketTarget): tls.ConnectionOptions {
 function tlsOptions<T extends object>(value: boolean | T | undefined, booleanAllowed: boolean): T | undefined {
   if (value === undefined || value === false) return undefined;
   if (value === true && booleanAllowed) return {} as T;
-  if (typeof value !== 'object' || value === null) throw invalidArg('address.tls', booleanAllowed ? 'a boolean or an object of tls.connect() options' : 'an object of tls.createServer() options', value);
+  if (typeof value !== 'object' || value === null) throw invalidArgType('address.tls', booleanAllowed ? 'a boolean or an object of tls.connect() options' : 'an object of tls.createServer() options', value);
   return value;
 }
 
@@ -73,17 +75,11 @@ export async function listen(address: string | ListenOptions<tls.TlsOptions>): P
   const options = typeof address === 'string' ? undefined : address;
   const settings = socketSettings(options, 'address');
   const secure = tlsOptions(options?.tls, false);
-  const queue = new AcceptQueue<SpliceSocket<net.Socket>>();
-  const unixPath = 'path' in target ? { local: target.path } : undefined;
-  const onSocket = (socket: net.Socket): void => {
-    // Closed again before we got it (a TLS client gone after its handshake): nothing to hand out.
-    if (socket.destroyed) return;
-    queue.push(wrapSocket(socket, settings, unixPath), closeLate);
-  };
+  const listener = new NodeListener(target, settings);
   // allowHalfOpen: a client's FIN must end only its direction (docs/adapters.md).
   const server = secure === undefined
-    ? net.createServer({ allowHalfOpen: true, noDelay: true }, onSocket)
-    : tls.createServer({ ...secure, allowHalfOpen: true, noDelay: true }, onSocket);
+    ? net.createServer({ allowHalfOpen: true, noDelay: true }, listener.onSocket)
+    : tls.createServer({ ...secure, allowHalfOpen: true, noDelay: true }, listener.onSocket);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen('path' in target ? { path: target.path } : { host: target.hostname, port: target.port }, () => {
@@ -93,49 +89,44 @@ export async function listen(address: string | ListenOptions<tls.TlsOptions>): P
   });
   // Once bound, an accept error (EMFILE) or a failed handshake concerns one client: keep serving.
   server.on('error', ignore);
-  return new NodeListener(server, queue, target);
+  return listener.bound(server);
 }
 
 const ignore = (): void => {};
-const closeLate = (socket: SpliceSocket<net.Socket>): void => void socket.socket.destroy();
 
-class NodeListener implements SpliceListener<SpliceSocket<net.Socket>> {
-  readonly address: string;
-  readonly port: number | null;
-  readonly #server: net.Server;
-  readonly #queue: AcceptQueue<SpliceSocket<net.Socket>>;
-  #closing: Promise<void> | undefined;
+class NodeListener extends SocketListener<SpliceSocket<net.Socket>> {
+  readonly #settings: SocketSettings;
+  readonly #unixPath: { local: string } | undefined;
+  #server: net.Server | undefined;
 
-  constructor(server: net.Server, queue: AcceptQueue<SpliceSocket<net.Socket>>, target: SocketTarget) {
+  constructor(target: SocketTarget, settings: SocketSettings) {
+    super(formatAddress(target), 'path' in target ? null : target.port);
+    this.#settings = settings;
+    this.#unixPath = 'path' in target ? { local: target.path } : undefined;
+  }
+
+  /** The server's connection listener. */
+  readonly onSocket = (socket: net.Socket): void => {
+    // Closed again before we got it (a TLS client gone after its handshake): nothing to hand out.
+    if (socket.destroyed) return;
+    this.accepted(wrapSocket(socket, this.#settings, this.#unixPath));
+  };
+
+  /** Listening: the address really bound (port 0 resolved). */
+  bound(server: net.Server): this {
     this.#server = server;
-    this.#queue = queue;
-    const bound = server.address();
-    if (bound === null || typeof bound === 'string' || 'path' in target) {
-      this.address = 'path' in target ? target.path : String(bound);
-      this.port = null;
-    } else {
-      this.address = formatAddress({ hostname: bound.address, port: bound.port });
-      this.port = bound.port;
+    const where = server.address();
+    if (this.#unixPath === undefined && where !== null && typeof where !== 'string') {
+      this.address = formatAddress({ hostname: where.address, port: where.port });
+      this.port = where.port;
     }
+    return this;
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<SpliceSocket<net.Socket>> {
-    return this.#queue[Symbol.asyncIterator]();
-  }
-
-  /** Stops accepting; sockets accepted already stay open. Resolves once the port is released. */
-  close(): Promise<void> {
-    this.#closing ??= new Promise<void>((resolve) => {
-      this.#queue.end();
-      // server.close()'s own callback waits for every accepted socket to close: not ours to wait for.
-      this.#server.close();
-      // The listening handle is freed in libuv's closing-handles phase, after this turn's check phase.
-      setImmediate(() => setImmediate(resolve));
-    });
-    return this.#closing;
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+  protected stopAccepting(): Promise<void> {
+    // server.close()'s own callback waits for every accepted socket to close: not ours to wait for.
+    this.#server?.close();
+    // The listening handle is freed in libuv's closing-handles phase, after this turn's check phase.
+    return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
   }
 }

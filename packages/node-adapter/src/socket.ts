@@ -12,6 +12,7 @@ import { spliceAddresses, type SpliceAddresses } from '@sosplice/core';
 import {
   SocketClosedError,
   SocketEndpoint,
+  invalidArgType,
   socketAlreadyClosed,
   socketSettings,
   socketWrapped,
@@ -41,14 +42,8 @@ import { NodeTransport } from './runtime.ts';
  * ```
  */
 export function wrap(socket: net.Socket, options?: SpliceSocketOptions): SpliceSocket<net.Socket> {
-  if (!(socket instanceof net.Socket)) throw invalidArg('socket', 'an instance of net.Socket or tls.TLSSocket', socket);
+  if (!(socket instanceof net.Socket)) throw invalidArgType('socket', 'an instance of net.Socket or tls.TLSSocket', socket);
   return wrapSocket(socket, socketSettings(options));
-}
-
-/** A `TypeError` with a Node-style `code`, naming the argument and the value received. */
-export function invalidArg(name: string, expected: string, value: unknown): TypeError {
-  const received = value === null || (typeof value !== 'object' && typeof value !== 'function') ? `${typeof value} (${String(value)})` : `an instance of ${(value as object).constructor?.name ?? 'Object'}`;
-  return Object.assign(new TypeError(`The "${name}" argument must be ${expected}. Received ${received}`), { code: 'ERR_INVALID_ARG_TYPE' });
 }
 
 /** `wrap()` with checked settings; connect() and listen() add a Unix socket's path (Node cannot read it back). */

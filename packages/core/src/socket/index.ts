@@ -7,7 +7,8 @@
 export type { ConnectOptions, ListenOptions, SocketAddressOptions, SocketInfo, SpliceListener, SpliceSocket, SpliceSocketOptions } from './types.ts';
 export { SocketClosedError, socketAlreadyClosed, socketWrapped, wrongRuntime, type SocketErrorCode } from './errors.ts';
 export { DEFAULT_HIGH_WATER_MARK, DEFAULT_LINGER_MS, formatAddress, socketSettings, socketTarget, type SocketSettings, type SocketTarget } from './options.ts';
-export { AcceptQueue } from './accept-queue.ts';
+export { SocketListener } from './listener.ts';
+export { invalidArgType } from '../errors.ts';
 export { ByteQueue } from './byte-queue.ts';
 export type { SocketTransport } from './transport.ts';
 export { SocketReadSide, type ReadConsumer, type ReadPhase } from './read-side.ts';
