@@ -6,15 +6,19 @@
 import { spliceBidirectional } from '@sosplice/core';
 import {
   HttpError,
+  endWriting,
   forwardBody,
   hasToken,
   parseRequest,
   parseResponse,
   readHead,
+  readSmallBody,
   requestFraming,
   respondError,
+  resetWriting,
   responseFraming,
   serializeHead,
+  unlockWritable,
   write,
 } from './http1.mjs';
 
@@ -29,23 +33,24 @@ const keepsAlive = (head) => (head.version === '1.1' ? !hasToken(head, 'connecti
  * upstream (`openUpstream()` resolves to an endpoint) with a `via` header,
  * each response back the same way. Refusals: 400 (malformed or ambiguous
  * request), 431 (head too large), 502 (upstream unreachable, or not
- * answering HTTP). Resolves to `{ requests, spliced, status? }`; the caller
+ * answering HTTP). Resolves to `{ requests, forwarded, status? }`
+ * (`forwarded`: body bytes, both ways); the caller
  * closes both sockets afterwards.
  */
 export async function serveConnection(client, openUpstream, onRequest = () => {}) {
   let upstream;
   let requests = 0;
-  let spliced = 0;
+  let forwarded = 0;
   const refuse = async (error) => {
     await respondError(client, error.status, error.message);
-    return { requests, spliced, status: error.status};
+    return { requests, forwarded, status: error.status };
   };
   for (;;) {
     let request;
     let framing;
     try {
       const bytes = await readHead(client);
-      if (bytes === null) return { requests, spliced}; // closed between requests
+      if (bytes === null) return { requests, forwarded }; // closed between requests
       request = parseRequest(bytes);
       framing = requestFraming(request);
     } catch (error) {
@@ -62,10 +67,12 @@ export async function serveConnection(client, openUpstream, onRequest = () => {}
     // Expect: 100-continue is answered here (the body is forwarded either way), so no client waits for it.
     const expects = request.version === '1.1' && hasToken(request, 'expect', '100-continue');
     if (expects && framing.kind !== 'none') await write(client, CONTINUE);
-    await write(upstream, serializeHead(request, { drop: expects ? ['expect'] : [], add: [VIA] }));
     let sentUp;
     try {
-      sentUp = await forwardBody(framing, client, upstream, 400);
+      // A short body is read whole and leaves with the head in one write; a long one is spliced after it.
+      const body = await readSmallBody(framing, client, 400);
+      await write(upstream, serializeHead(request, { drop: expects ? ['expect'] : [], add: [VIA], body }));
+      sentUp = body?.byteLength ?? (await forwardBody(framing, client, upstream, 400));
     } catch (error) {
       if (error instanceof HttpError) return refuse(error);
       throw error;
@@ -73,6 +80,7 @@ export async function serveConnection(client, openUpstream, onRequest = () => {}
 
     let response;
     let down;
+    let body;
     try {
       // 1xx heads (but 101) come before the real one: pass them on.
       for (;;) {
@@ -83,6 +91,8 @@ export async function serveConnection(client, openUpstream, onRequest = () => {}
         await write(client, serializeHead(response, { add: [VIA] }));
       }
       down = responseFraming(response, request.method);
+      // Read before the head goes out: a short body cut by the upstream is still a clean 502.
+      body = await readSmallBody(down, upstream, 502);
     } catch (error) {
       if (error instanceof HttpError) return refuse(error);
       return refuse(new HttpError(502, `the upstream failed: ${error.message}`));
@@ -90,27 +100,30 @@ export async function serveConnection(client, openUpstream, onRequest = () => {}
     if (response.status === 101) {
       // Switching protocols: from here on a tunnel, ended as one connection.
       await write(client, serializeHead(response, { add: [VIA] }));
+      unlockWritable(client);
+      unlockWritable(upstream);
       const [up, back] = await spliceBidirectional(client, upstream, { linked: true }).done;
-      return { requests: requests + 1, spliced: spliced + up.bytes + back.bytes};
+      return { requests: requests + 1, forwarded: forwarded + up.bytes + back.bytes };
     }
     // Either side not keeping the connection, or a body that ends with it: the client is told, then FIN.
     const closing = !keepsAlive(request) || !keepsAlive(response) || down.kind === 'until-close';
-    await write(client, serializeHead(response, closing ? { drop: ['connection', 'keep-alive'], add: [VIA, 'connection: close'] } : { add: [VIA] }));
-    let sentDown;
+    const head = closing ? { drop: ['connection', 'keep-alive'], add: [VIA, 'connection: close'], body } : { add: [VIA], body };
+    await write(client, serializeHead(response, head));
+    let sentDown = body?.byteLength;
     try {
-      sentDown = await forwardBody(down, upstream, client, 502);
+      sentDown ??= await forwardBody(down, upstream, client, 502);
     } catch (error) {
       // The head is out: the only honest signal left is a reset (docs/contract.md#how-a-splice-ends), not a clean end.
-      await client.writable.abort(error).catch(() => {});
-      return { requests, spliced, status: 502};
+      await resetWriting(client, error);
+      return { requests, forwarded, status: 502 };
     }
     requests++;
-    spliced += sentUp + sentDown;
-    onRequest(`${request.method} ${request.start.split(' ')[1]} → ${response.status}, body spliced ${sentUp} B up, ${sentDown} B down`);
+    forwarded += sentUp + sentDown;
+    onRequest(`${request.method} ${request.start.split(' ')[1]} → ${response.status}, body ${sentUp} B up, ${sentDown} B down`);
     if (closing) {
       // until-close ended with the splice's own FIN; otherwise send ours.
-      if (down.kind !== 'until-close') await client.writable.close().catch(() => {});
-      return { requests, spliced};
+      if (down.kind !== 'until-close') await endWriting(client);
+      return { requests, forwarded };
     }
   }
 }

@@ -39,7 +39,7 @@ const server = net.createServer({ allowHalfOpen: true, noDelay: true }, async (s
   try {
     const result = await serveConnection(client, async () => (upstream = await openUpstream()), (line) => flags.verbose && console.log(`${peer} ${line}`));
     const refused = result.status === undefined ? '' : `, answered ${result.status}`;
-    console.log(`${peer} ${result.requests} requests on one connection, ${result.spliced} body bytes spliced${refused}, ${((performance.now() - started) / 1000).toFixed(3)} s`);
+    console.log(`${peer} ${result.requests} requests on one connection, ${result.forwarded} body bytes forwarded${refused}, ${((performance.now() - started) / 1000).toFixed(3)} s`);
   } catch (error) {
     console.log(`${peer} error: ${error.message}`);
   } finally {
