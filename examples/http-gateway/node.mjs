@@ -19,7 +19,7 @@ const split = (text) => ({ host: text.slice(0, text.lastIndexOf(':')) || '0.0.0.
 const listen = split(flags.listen);
 const target = split(flags.target);
 
-// Heads and bodies go out in separate writes: without noDelay each
+// A head and a long (spliced) body go out in separate writes: without noDelay each
 // keep-alive exchange waits ~40 ms on Nagle against a delayed ACK
 // (docs/runtimes.md); connect() sets it, and the server below too.
 async function openUpstream() {
