@@ -3,10 +3,9 @@
 // the first request, so an unreachable upstream is a 502); each response
 // comes back before the next request is read (no pipelining upstream, but a
 // client's pipelined bytes wait safely in its socket).
-import { spliceBidirectional } from '@sosplice/core';
+import { spliceBidirectional, writeBytes } from '@sosplice/core';
 import {
   HttpError,
-  endWriting,
   forwardBody,
   hasToken,
   parseRequest,
@@ -15,11 +14,8 @@ import {
   readSmallBody,
   requestFraming,
   respondError,
-  resetWriting,
   responseFraming,
   serializeHead,
-  unlockWritable,
-  write,
 } from './http1.mjs';
 
 const VIA = 'via: 1.1 sosplice-gateway';
@@ -66,12 +62,12 @@ export async function serveConnection(client, openUpstream, onRequest = () => {}
     }
     // Expect: 100-continue is answered here (the body is forwarded either way), so no client waits for it.
     const expects = request.version === '1.1' && hasToken(request, 'expect', '100-continue');
-    if (expects && framing.kind !== 'none') await write(client, CONTINUE);
+    if (expects && framing.kind !== 'none') await writeBytes(client, CONTINUE);
     let sentUp;
     try {
       // A short body is read whole and leaves with the head in one write; a long one is spliced after it.
       const body = await readSmallBody(framing, client, 400);
-      await write(upstream, serializeHead(request, { drop: expects ? ['expect'] : [], add: [VIA], body }));
+      await writeBytes(upstream, serializeHead(request, { drop: expects ? ['expect'] : [], add: [VIA], body }));
       sentUp = body?.byteLength ?? (await forwardBody(framing, client, upstream, 400));
     } catch (error) {
       if (error instanceof HttpError) return refuse(error);
@@ -88,7 +84,7 @@ export async function serveConnection(client, openUpstream, onRequest = () => {}
         if (bytes === null) throw new HttpError(502, 'the upstream closed before answering');
         response = parseResponse(bytes);
         if (response.status >= 200 || response.status === 101) break;
-        await write(client, serializeHead(response, { add: [VIA] }));
+        await writeBytes(client, serializeHead(response, { add: [VIA] }));
       }
       down = responseFraming(response, request.method);
       // Read before the head goes out: a short body cut by the upstream is still a clean 502.
@@ -99,22 +95,20 @@ export async function serveConnection(client, openUpstream, onRequest = () => {}
     }
     if (response.status === 101) {
       // Switching protocols: from here on a tunnel, ended as one connection.
-      await write(client, serializeHead(response, { add: [VIA] }));
-      unlockWritable(client);
-      unlockWritable(upstream);
+      await writeBytes(client, serializeHead(response, { add: [VIA] }));
       const [up, back] = await spliceBidirectional(client, upstream, { linked: true }).done;
       return { requests: requests + 1, forwarded: forwarded + up.bytes + back.bytes };
     }
     // Either side not keeping the connection, or a body that ends with it: the client is told, then FIN.
     const closing = !keepsAlive(request) || !keepsAlive(response) || down.kind === 'until-close';
     const head = closing ? { drop: ['connection', 'keep-alive'], add: [VIA, 'connection: close'], body } : { add: [VIA], body };
-    await write(client, serializeHead(response, head));
+    await writeBytes(client, serializeHead(response, head));
     let sentDown = body?.byteLength;
     try {
       sentDown ??= await forwardBody(down, upstream, client, 502);
     } catch (error) {
       // The head is out: the only honest signal left is a reset (docs/contract.md#how-a-splice-ends), not a clean end.
-      await resetWriting(client, error);
+      await client.writable.abort(error).catch(() => {});
       return { requests, forwarded, status: 502 };
     }
     requests++;
@@ -122,7 +116,7 @@ export async function serveConnection(client, openUpstream, onRequest = () => {}
     onRequest(`${request.method} ${request.start.split(' ')[1]} → ${response.status}, body ${sentUp} B up, ${sentDown} B down`);
     if (closing) {
       // until-close ended with the splice's own FIN; otherwise send ours.
-      if (down.kind !== 'until-close') await endWriting(client);
+      if (down.kind !== 'until-close') await client.writable.close().catch(() => {});
       return { requests, forwarded };
     }
   }

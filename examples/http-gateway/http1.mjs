@@ -2,10 +2,10 @@
 // framing is at stake: heads are read with the core's readUntil() (bounded;
 // the bytes read past a head go back into the socket), parsed and checked;
 // a short body is read whole (readExactly) and leaves with its head in one
-// write, a longer one moves by splice with an exact `max`; either way the
+// write (writeBytes), a longer one moves by splice with an exact `max`; either way the
 // next message's bytes stay in the socket. A message whose framing is not
 // certain is refused, never forwarded (request smuggling, RFC 9112 6.1, 11.2).
-import { readExactly, readUntil, spliceStreams } from '@sosplice/core';
+import { readExactly, readUntil, spliceStreams, writeBytes } from '@sosplice/core';
 
 export const CRLF = new Uint8Array([13, 10]);
 export const CRLFCRLF = new Uint8Array([13, 10, 13, 10]);
@@ -40,8 +40,8 @@ export async function respondError(endpoint, status, message) {
   const head = `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`;
   try {
     // Latin-1, as the head was read: content-length counts characters, one byte each.
-    await write(endpoint, latin1Bytes(head + body));
-    await writerOf(endpoint).close();
+    await writeBytes(endpoint, latin1Bytes(head + body));
+    await endpoint.writable.close();
   } catch {
     // The client is gone already.
   }
@@ -154,34 +154,6 @@ export function responseFraming(head, requestMethod) {
   return { kind: 'until-close' };
 }
 
-// Each endpoint's writer is kept from one write to the next: taking and
-// releasing a writer per write costs more than the write itself. It is let
-// go only when something else needs the writable (a splice into it).
-const writers = new WeakMap();
-
-function writerOf(endpoint) {
-  let writer = writers.get(endpoint);
-  if (writer === undefined) writers.set(endpoint, (writer = endpoint.writable.getWriter()));
-  return writer;
-}
-
-/** Writes `bytes` to the endpoint; resolves once the socket took them. */
-export async function write(endpoint, bytes) {
-  if (bytes.length > 0) await writerOf(endpoint).write(bytes);
-}
-
-/** FIN after what was written (a half-close); never rejects. */
-export const endWriting = (endpoint) => writerOf(endpoint).close().catch(() => {});
-
-/** A reset: the honest end of a response cut after its head went out (docs/contract.md#how-a-splice-ends). */
-export const resetWriting = (endpoint, reason) => writerOf(endpoint).abort(reason).catch(() => {});
-
-/** Lets the kept writer go, so that a splice can take the writable. */
-export function unlockWritable(endpoint) {
-  writers.get(endpoint)?.releaseLock();
-  writers.delete(endpoint);
-}
-
 /**
  * A body short enough to copy (see SMALL_BODY), read whole: empty when there
  * is none, `undefined` when it is to be spliced. The bytes after it stay in
@@ -205,7 +177,6 @@ async function readBytes(from, length, status) {
 /** Moves exactly `length` bytes by splice; the bytes after them stay in the source. Returns the count. */
 export async function forwardExactly(from, to, length, status) {
   if (length === 0) return 0;
-  unlockWritable(to);
   const { reason, bytes, error } = await spliceStreams(from.readable, to.writable, { max: length, preventClose: true }).done;
   if (reason !== 'max') throw new HttpError(status, `body ended after ${bytes} of ${length} bytes (${reason})`, { cause: error });
   return bytes;
@@ -234,16 +205,16 @@ export async function forwardChunked(from, to, status) {
     if (m === null) throw new HttpError(status, 'bad chunk size line');
     const size = parseInt(m[1], 16);
     if (size === 0) {
-      await write(to, line);
+      await writeBytes(to, line);
       break;
     }
     if (size <= SMALL_BODY) {
       const data = await readBytes(from, size, status);
-      await write(to, join(line, data, await chunkEnd(from, status)));
+      await writeBytes(to, join(line, data, await chunkEnd(from, status)));
     } else {
-      await write(to, line);
+      await writeBytes(to, line);
       await forwardExactly(from, to, size, status);
-      await write(to, await chunkEnd(from, status));
+      await writeBytes(to, await chunkEnd(from, status));
     }
     forwarded += size;
   }
@@ -251,7 +222,7 @@ export async function forwardChunked(from, to, status) {
     const line = await readLine(from, status);
     total += line.length;
     if (total > MAX_HEAD) throw new HttpError(status, 'trailers too large');
-    await write(to, line);
+    await writeBytes(to, line);
     if (line.length === 2) return forwarded;
   }
 }
@@ -279,7 +250,6 @@ export async function forwardBody(framing, from, to, status) {
   if (framing.kind === 'chunked') return forwardChunked(from, to, status);
   if (framing.kind === 'until-close') {
     // The body ends with the connection: splice to EOF, which sends our FIN too.
-    unlockWritable(to);
     const { reason, bytes, error } = await spliceStreams(from.readable, to.writable).done;
     if (reason !== 'eof') throw new HttpError(status, `body cut (${reason})`, { cause: error });
     return bytes;

@@ -4,11 +4,13 @@
  * by the next splice), and the core's `readUntil()` reads a bounded head and
  * gives back what it read past it; `readExactly()` reads a known length the
  * same way. Adapter sockets lend their bytes to both (no stream per head):
- * the side is taken meanwhile as if locked. Adapter endpoints only (the
+ * the side is taken meanwhile as if locked. `writeBytes()` writes a head
+ * (without the writable stream on an adapter socket), in order with
+ * everything else written to the endpoint, on every endpoint. Adapter endpoints only (the
  * in-memory harness has no `unshift`: those tests pass trivially there).
  */
 import { describe, expect, it } from 'vitest';
-import { readExactly, readUntil, ReadUntilError, type UnshiftableEndpoint } from '@sosplice/core';
+import { readExactly, readUntil, ReadUntilError, writeBytes, type UnshiftableEndpoint } from '@sosplice/core';
 import { concat, expectBytes, pattern, readAtLeast, text, withTimeout } from '../harness/_util';
 import { T, doneOf, expectReceived, type Side, type SuiteContext } from './_suite-context';
 
@@ -173,6 +175,34 @@ export function unshiftSection(ctx: SuiteContext): void {
       const head = await withTimeout(readUntil(ep, '\r\n\r\n'), T, 'readUntil');
       expectBytes(concat(value, head), text('GET /partial HTTP/1.1\r\n\r\n'));
       expectBytes(await readAtLeast(a.endpoint.readable, 4, T), text('rest'), 'the bytes after the head');
+    });
+
+    it('writeBytes() keeps the order of everything written: the writable, a splice into the endpoint, itself', async () => {
+      const a = await ctx.side();
+      const b = await ctx.side();
+      const [x1, x2, x3, body, x4] = [text('head 1|'), text('via the writable|'), text('head 2|'), pattern(20_000, 135), text('|head 3')];
+      await withTimeout(writeBytes(b.endpoint, x1), T, 'writeBytes');
+      // A write left queued in the stream by a released writer goes first.
+      const writer = b.endpoint.writable.getWriter();
+      const queued = writer.write(x2);
+      writer.releaseLock();
+      await withTimeout(writeBytes(b.endpoint, x3), T, 'writeBytes after a queued write');
+      await queued;
+      const s = ctx.splice(a.endpoint.readable, b.endpoint.writable, { max: body.byteLength, preventClose: true });
+      await expect(writeBytes(b.endpoint, x4)).rejects.toMatchObject({ code: 'ERR_SPLICE_BUSY' });
+      await a.peer.write(body);
+      expect(await doneOf(s)).toEqual({ reason: 'max', bytes: body.byteLength });
+      await withTimeout(writeBytes(b.endpoint, x4), T, 'writeBytes after the splice');
+      await expectReceived(b, concat(x1, x2, x3, body, x4), 'everything, in the order written');
+    });
+
+    it('writeBytes() refuses bad arguments with coded errors, and rejects once the writable is closed', async () => {
+      const b = await ctx.side();
+      await expect(writeBytes(b.endpoint, 'text' as never)).rejects.toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+      await expect(writeBytes(null as never, text('x'))).rejects.toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+      await b.endpoint.writable.close();
+      await withTimeout(b.peer.ended(), T, 'FIN');
+      await expect(writeBytes(b.endpoint, text('late'))).rejects.toBeDefined();
     });
   });
 }
