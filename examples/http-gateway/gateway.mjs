@@ -19,6 +19,8 @@ import {
 } from './http1.mjs';
 
 const VIA = 'via: 1.1 sosplice-gateway';
+/** Methods a gateway may send twice (RFC 9110 9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
 const CONTINUE = new TextEncoder().encode('HTTP/1.1 100 Continue\r\n\r\n');
 
 /** The connection stays open after this message (RFC 9112 9.3): 1.1 unless `close`, 1.0 only with `keep-alive`. */
@@ -30,11 +32,14 @@ const keepsAlive = (head) => (head.version === '1.1' ? !hasToken(head, 'connecti
  * each response back the same way. Refusals: 400 (malformed or ambiguous
  * request), 431 (head too large), 502 (upstream unreachable, or not
  * answering HTTP). Resolves to `{ requests, forwarded, status? }`
- * (`forwarded`: body bytes, both ways); the caller
- * closes both sockets afterwards.
+ * (`forwarded`: body bytes, both ways); the caller closes both sockets
+ * afterwards (`openUpstream()`'s latest: an upstream connection replaced
+ * after the upstream closed it is closed here).
  */
 export async function serveConnection(client, openUpstream, onRequest = () => {}) {
   let upstream;
+  /** Exchanges done on this upstream connection: a reused one may have been closed by the upstream meanwhile. */
+  let upstreamServed = 0;
   let requests = 0;
   let forwarded = 0;
   const refuse = async (error) => {
@@ -64,27 +69,44 @@ export async function serveConnection(client, openUpstream, onRequest = () => {}
     const expects = request.version === '1.1' && hasToken(request, 'expect', '100-continue');
     if (expects && framing.kind !== 'none') await writeBytes(client, CONTINUE);
     let sentUp;
-    try {
-      // A short body is read whole and leaves with the head in one write; a long one is spliced after it.
-      const body = await readSmallBody(framing, client, 400);
-      await writeBytes(upstream, serializeHead(request, { drop: expects ? ['expect'] : [], add: [VIA], body }));
-      sentUp = body?.byteLength ?? (await forwardBody(framing, client, upstream, 400));
-    } catch (error) {
-      if (error instanceof HttpError) return refuse(error);
-      throw error;
-    }
-
     let response;
     let down;
     let body;
     try {
+      // A short body is read whole and leaves with the head in one write; a long one is spliced after it.
+      const sent = await readSmallBody(framing, client, 400);
+      const head = serializeHead(request, { drop: expects ? ['expect'] : [], add: [VIA], body: sent });
+      // Sends the request, resolves to the first response head, or null if the upstream is gone.
+      const exchange = async () => {
+        try {
+          await writeBytes(upstream, head);
+        } catch {
+          return null; // the upstream is gone
+        }
+        sentUp = sent?.byteLength ?? (await forwardBody(framing, client, upstream, 400));
+        return readHead(upstream, { tooLarge: 502, bad: 502 }).catch((error) => {
+          if (error instanceof HttpError) throw error;
+          return null; // a reset
+        });
+      };
+      let bytes = await exchange();
+      // An upstream closes an idle keep-alive connection when it likes (its
+      // keep-alive timeout): an idempotent request the gateway still holds
+      // whole is sent once more on a new connection (RFC 9110 9.2.2).
+      if (bytes === null && upstreamServed > 0 && sent !== undefined && IDEMPOTENT.has(request.method)) {
+        const stale = upstream;
+        upstream = await openUpstream();
+        upstreamServed = 0;
+        await stale.close();
+        bytes = await exchange();
+      }
       // 1xx heads (but 101) come before the real one: pass them on.
       for (;;) {
-        const bytes = await readHead(upstream, { tooLarge: 502, bad: 502 });
         if (bytes === null) throw new HttpError(502, 'the upstream closed before answering');
         response = parseResponse(bytes);
         if (response.status >= 200 || response.status === 101) break;
         await writeBytes(client, serializeHead(response, { add: [VIA] }));
+        bytes = await readHead(upstream, { tooLarge: 502, bad: 502 });
       }
       down = responseFraming(response, request.method);
       // Read before the head goes out: a short body cut by the upstream is still a clean 502.
@@ -93,6 +115,7 @@ export async function serveConnection(client, openUpstream, onRequest = () => {}
       if (error instanceof HttpError) return refuse(error);
       return refuse(new HttpError(502, `the upstream failed: ${error.message}`));
     }
+    upstreamServed++;
     if (response.status === 101) {
       // Switching protocols: from here on a tunnel, ended as one connection.
       await writeBytes(client, serializeHead(response, { add: [VIA] }));

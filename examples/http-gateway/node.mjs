@@ -37,7 +37,12 @@ const server = net.createServer({ allowHalfOpen: true, noDelay: true }, async (s
   const started = performance.now();
   let upstream;
   try {
-    const result = await serveConnection(client, async () => (upstream = await openUpstream()), (line) => flags.verbose && console.log(`${peer} ${line}`));
+    // A replaced upstream connection (the upstream closed it) is closed by serveConnection: forget it here.
+    const nextUpstream = async () => {
+      open.delete(upstream);
+      return (upstream = await openUpstream());
+    };
+    const result = await serveConnection(client, nextUpstream, (line) => flags.verbose && console.log(`${peer} ${line}`));
     const refused = result.status === undefined ? '' : `, answered ${result.status}`;
     console.log(`${peer} ${result.requests} requests on one connection, ${result.forwarded} body bytes forwarded${refused}, ${((performance.now() - started) / 1000).toFixed(3)} s`);
   } catch (error) {

@@ -198,4 +198,29 @@ describe('http-gateway on the wire', () => {
       cutting.close();
     }
   }, T);
+
+  it('sends an idempotent request again on a new connection when the upstream closed the idle one (its keep-alive timeout)', async () => {
+    const closed: Array<Promise<unknown>> = [];
+    const brief = http.createServer((req, res) => res.end(`${req.method} ${req.url}`));
+    brief.keepAliveTimeout = 50; // closes an idle connection quickly, as upstreams do
+    brief.on('connection', (s: net.Socket) => closed.push(once(s, 'close')));
+    const via = await startGateway(await listen(brief));
+    // One client connection, kept: the raw bytes, so that no client library decides otherwise.
+    const socket = net.connect({ port: via.port, host: '127.0.0.1' });
+    let received = '';
+    socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
+    try {
+      socket.write('GET /first HTTP/1.1\r\nhost: x\r\n\r\n');
+      while (!received.endsWith('GET /first')) await once(socket, 'data');
+      await closed[0]; // the upstream dropped the gateway's idle connection
+      socket.write('GET /second HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
+      await once(socket, 'end');
+      expect(received).toMatch(/^HTTP\/1\.1 200 [^]*GET \/firstHTTP\/1\.1 200 [^]*GET \/second$/);
+      expect(closed.length).toBe(2);
+    } finally {
+      socket.destroy();
+      await via.stop();
+      brief.close();
+    }
+  }, T);
 });
