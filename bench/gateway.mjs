@@ -4,17 +4,24 @@
 // - one keep-alive client in sequence (node:http, one socket): requests/s;
 // - `ab -k -c 50` (Debian apache2-utils) against a small page: requests/s;
 // - one 100 MB response body: MB/s.
-// Usage: node bench/gateway.mjs [--rounds 3] [--requests 3000]  (after `pnpm build`)
+// Beside each figure, the CPU the serving process spent on it (from /proc:
+// user / total, all threads): the upstream's when hit directly, the
+// gateway's own when it is in between (the upstream's work is the same).
+// Usage: node bench/gateway.mjs [--rounds 3] [--requests 3000] [--only sequential,ab,big]  (after `pnpm build`)
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { root } from '../examples/_runtimes.mjs';
+import { treeCpuSeconds } from './_procfs.mjs';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, requests: { type: 'string', default: '3000' } } });
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '3' }, requests: { type: 'string', default: '3000' }, only: { type: 'string', default: 'sequential,ab,big' } },
+});
 const ROUNDS = Number(values.rounds);
 const REQUESTS = Number(values.requests);
+const ONLY = new Set(values.only.split(','));
 const BIG = 100 * 1000 * 1000;
 const PAGE = Buffer.alloc(612, 'x'); // about nginx's default page
 
@@ -44,29 +51,32 @@ async function child(cmd, args, pattern) {
   return { proc, port: Number(pattern.exec(first)[1]) };
 }
 
-/** One keep-alive client, requests one after the other; requests/s. */
+/** One keep-alive client, requests one after the other: `{ rate, units }` (requests/s, thousands of requests). */
 async function sequential(port) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const started = performance.now();
-  for (let i = 0; i < REQUESTS && performance.now() - started < 20_000; i++) {
+  let done = 0;
+  while (done < REQUESTS && performance.now() - started < 20_000) {
     await new Promise((resolve, reject) => {
       http.get({ host: '127.0.0.1', port, path: '/', agent }, (res) => res.resume().on('end', resolve)).on('error', reject);
     });
+    done++;
   }
-  const rate = REQUESTS / ((performance.now() - started) / 1000);
+  const rate = done / ((performance.now() - started) / 1000);
   agent.destroy();
-  return rate;
+  return { rate, units: done / 1000 };
 }
 
-/** ab -k -c 50; requests/s. */
+/** ab -k -c 50: `{ rate, units }` (requests/s, thousands of requests). */
 function ab(port) {
-  const run = spawnSync('ab', ['-q', '-k', '-c', '50', '-n', String(REQUESTS * 5), `http://127.0.0.1:${port}/`], { encoding: 'utf8', timeout: 60_000 });
+  const n = REQUESTS * 5;
+  const run = spawnSync('ab', ['-q', '-k', '-c', '50', '-n', String(n), `http://127.0.0.1:${port}/`], { encoding: 'utf8', timeout: 60_000 });
   const m = /Requests per second:\s+([\d.]+)/.exec(run.stdout ?? '');
   if (m === null) throw new Error(`ab failed: ${run.stderr || run.error}`);
-  return Number(m[1]);
+  return { rate: Number(m[1]), units: n / 1000 };
 }
 
-/** One 100 MB body; MB/s. */
+/** One 100 MB body: `{ rate, units }` (MB/s, one body). */
 async function bigBody(port) {
   const started = performance.now();
   let n = 0;
@@ -74,38 +84,50 @@ async function bigBody(port) {
     http.get({ host: '127.0.0.1', port, path: '/big' }, (res) => res.on('data', (c) => (n += c.length)).on('end', resolve)).on('error', reject);
   });
   if (n !== BIG) throw new Error(`got ${n} of ${BIG} bytes`);
-  return BIG / 1e6 / ((performance.now() - started) / 1000);
+  return { rate: BIG / 1e6 / ((performance.now() - started) / 1000), units: 1 };
+}
+
+/** Runs `load` against `port` and adds its rate and the CPU `pid` spent per unit (ms) to `into`. */
+async function measure(into, load, port, pid) {
+  const before = treeCpuSeconds(pid);
+  const { rate, units } = await load(port);
+  const after = treeCpuSeconds(pid);
+  into.rate.push(rate);
+  into.user.push(((after.user - before.user) * 1000) / units);
+  into.total.push(((after.total - before.total) * 1000) / units);
 }
 
 const hasAb = spawnSync('ab', ['-V']).status === 0;
 if (!hasAb) console.error('bench/gateway: `ab` not found (Debian: apt-get install apache2-utils); the ab rows are skipped');
 const upstream = await child(process.execPath, ['-e', UPSTREAM], /^(\d+)/);
 const gateway = await child(process.execPath, [`${root}examples/http-gateway/node.mjs`, '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${upstream.port}`], /:(\d+),/);
-const figures = { sequential: { direct: [], gateway: [] }, ab: { direct: [], gateway: [] }, big: { direct: [], gateway: [] } };
+const hasAbRow = hasAb && ONLY.has('ab');
+const rows = [
+  ['sequential', sequential, 'one keep-alive client in sequence (node:http)', 'req/s', 'ms per 1,000 req'],
+  ['ab', ab, '`ab -k -c 50`, small page', 'req/s', 'ms per 1,000 req'],
+  ['big', bigBody, 'one 100 MB body (node:http client)', 'MB/s', 'ms per 100 MB'],
+].filter(([key]) => ONLY.has(key) && (key !== 'ab' || hasAbRow));
+const series = () => ({ rate: [], user: [], total: [] });
+const figures = Object.fromEntries(rows.map(([key]) => [key, { direct: series(), gateway: series() }]));
 try {
   for (let round = 0; round < ROUNDS; round++) {
     // Interleaved: direct then gateway in each round, so a busy moment hits both alike.
-    for (const [name, port] of [['direct', upstream.port], ['gateway', gateway.port]]) {
-      figures.sequential[name].push(await sequential(port));
-      if (hasAb) figures.ab[name].push(ab(port));
-      figures.big[name].push(await bigBody(port));
+    for (const [name, port, pid] of [['direct', upstream.port, upstream.proc.pid], ['gateway', gateway.port, gateway.proc.pid]]) {
+      for (const [key, load] of rows) await measure(figures[key][name], load, port, pid);
     }
   }
 } finally {
   gateway.proc.kill('SIGINT');
   upstream.proc.kill();
 }
-const rows = [
-  ['one keep-alive client in sequence (node:http)', 'req/s', figures.sequential],
-  ['`ab -k -c 50`, small page', 'req/s', figures.ab],
-  ['one 100 MB body (node:http client)', 'MB/s', figures.big],
-];
 const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
 console.log(`Node ${process.version}, ${os.cpus().length} cores, load average ${load} at the end; ${ROUNDS} interleaved rounds, medians (bench/gateway.mjs)\n`);
-console.log('| load | unit | direct | through the gateway | ratio |\n|---|---|---:|---:|---:|');
-for (const [what, unit, f] of rows) {
-  if (f.direct.length === 0) continue;
-  const d = median(f.direct);
-  const g = median(f.gateway);
-  console.log(`| ${what} | ${unit} | ${d.toFixed(0)} | ${g.toFixed(0)} | ${(g / d).toFixed(2)}x |`);
+console.log('| load | unit | direct | through the gateway | ratio | CPU unit | upstream direct, user / total | gateway process, user / total |');
+console.log('|---|---|---:|---:|---:|---|---:|---:|');
+const cpu = (f) => `${median(f.user).toFixed(1)} / ${median(f.total).toFixed(1)}`;
+for (const [key, , what, unit, cpuUnit] of rows) {
+  const { direct, gateway: via } = figures[key];
+  const d = median(direct.rate);
+  const g = median(via.rate);
+  console.log(`| ${what} | ${unit} | ${d.toFixed(0)} | ${g.toFixed(0)} | ${(g / d).toFixed(2)}x | ${cpuUnit} | ${cpu(direct)} | ${cpu(via)} |`);
 }

@@ -1,6 +1,6 @@
 /** `readUntil()` argument checks (coded errors naming the argument, as docs/contract.md#starting-a-splice), on any stream. */
 import { describe, expect, it } from 'vitest';
-import { readUntil } from '@sosplice/core';
+import { readExactly, readUntil } from '@sosplice/core';
 
 const endpoint = () => ({ readable: new ReadableStream<Uint8Array>(), unshift: () => {} });
 const code = (c: string, name: string) => expect.objectContaining({ code: c, name });
@@ -24,6 +24,16 @@ describe('readUntil() arguments', () => {
     const head = await readUntil({ readable, unshift: (b) => void back.push(b) }, '\r\n\r\n');
     expect(new TextDecoder().decode(head)).toBe('GET / HTTP/1.1\r\n\r\n');
     expect(back.map((b) => new TextDecoder().decode(b))).toEqual(['body']);
+    expect(readable.locked).toBe(false);
+  });
+
+  it('readExactly() over a plain stream: exactly length bytes across chunks, the rest given back, the stream unlocked', async () => {
+    const chunks = ['ab', 'cdef', 'ghij'].map((t) => new TextEncoder().encode(t));
+    const back: Uint8Array[] = [];
+    const readable = new ReadableStream<Uint8Array>({ pull: (c) => void c.enqueue(chunks.shift()!) });
+    const body = await readExactly({ readable, unshift: (b) => void back.push(b) }, 7);
+    expect(new TextDecoder().decode(body)).toBe('abcdefg');
+    expect(back.map((b) => new TextDecoder().decode(b))).toEqual(['hij']);
     expect(readable.locked).toBe(false);
   });
 });

@@ -86,7 +86,7 @@ describe('http-gateway', () => {
     }
     agent.destroy();
     // One client connection carried all five, and one upstream connection.
-    expect(await lineFor(localPort)).toMatch(/ 5 requests on one connection, \d+ body bytes spliced/);
+    expect(await lineFor(localPort)).toMatch(/ 5 requests on one connection, \d+ body bytes forwarded/);
     expect(upstreamConnections - before).toBe(1);
   });
 
@@ -109,7 +109,7 @@ describe('http-gateway', () => {
     ]);
     // Bytes are forwarded in order whatever happens, so the proof that the
     // gateway's own parse saw the second head whole is its log.
-    expect(await lineFor(local, /POST \/p2/)).toMatch(/ POST \/p2\?size=4&seed=9 → 200, body spliced/);
+    expect(await lineFor(local, /POST \/p2/)).toMatch(/ POST \/p2\?size=4&seed=9 → 200, body 10 B up, 4 B down/);
     expect(await lineFor(local)).toMatch(/ 2 requests on one connection/);
   });
 

@@ -1,15 +1,24 @@
 // Just enough HTTP/1.1 for a pass-through gateway (RFC 9112), strict where
 // framing is at stake: heads are read with the core's readUntil() (bounded;
 // the bytes read past a head go back into the socket), parsed and checked;
-// bodies move by splice with an exact `max`, so the next message's bytes
-// stay in the socket. A message whose framing is not certain is refused,
-// never forwarded (request smuggling, RFC 9112 section 6.1 and 11.2).
-import { readUntil, spliceStreams } from '@sosplice/core';
+// a short body is read whole (readExactly) and leaves with its head in one
+// write (writeBytes), a longer one moves by splice with an exact `max`; either way the
+// next message's bytes stay in the socket. A message whose framing is not
+// certain is refused, never forwarded (request smuggling, RFC 9112 6.1, 11.2).
+import { readExactly, readUntil, spliceStreams, writeBytes } from '@sosplice/core';
 
 export const CRLF = new Uint8Array([13, 10]);
 export const CRLFCRLF = new Uint8Array([13, 10, 13, 10]);
 export const MAX_HEAD = 64 * 1024;
+/**
+ * Bodies up to this size (a known Content-Length, or a chunk of a chunked
+ * body) are copied: read whole and written with what goes before them, one
+ * write. Starting a splice per small body costs more than the copy (a
+ * splice's setup, its locks, one more write); above this, splicing wins.
+ */
+export const SMALL_BODY = 16 * 1024;
 const MAX_LINE = 4096;
+const EMPTY = new Uint8Array(0);
 const latin1 = new TextDecoder('latin1');
 const ascii = new TextEncoder();
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -30,7 +39,8 @@ export async function respondError(endpoint, status, message) {
   const body = `${status} ${REASONS[status] ?? ''}: ${message}\n`;
   const head = `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`;
   try {
-    await write(endpoint, ascii.encode(head + body));
+    // Latin-1, as the head was read: content-length counts characters, one byte each.
+    await writeBytes(endpoint, latin1Bytes(head + body));
     await endpoint.writable.close();
   } catch {
     // The client is gone already.
@@ -94,10 +104,23 @@ export function parseResponse(bytes) {
 /** Whether a comma-separated header (Connection, Expect) lists `token`. */
 export const hasToken = (head, name, token) => (head.headers.get(name) ?? '').toLowerCase().split(',').some((t) => t.trim() === token);
 
-/** Serialises a head, leaving out the `drop` headers and adding the `add` lines. */
-export function serializeHead(head, { drop = [], add = [] } = {}) {
+/**
+ * Serialises a head, leaving out the `drop` headers and adding the `add`
+ * lines, with `body` right after it in the same buffer (one write). Latin-1
+ * back to bytes, so a header's bytes go out as they came in.
+ */
+export function serializeHead(head, { drop = [], add = [], body = EMPTY } = {}) {
   const kept = drop.length === 0 ? head.lines : head.lines.filter((l) => !drop.includes(l.slice(0, l.indexOf(':')).toLowerCase()));
-  return ascii.encode(`${[head.start, ...kept, ...add].join('\r\n')}\r\n\r\n`);
+  return latin1Bytes(`${[head.start, ...kept, ...add].join('\r\n')}\r\n\r\n`, body);
+}
+
+function latin1Bytes(text, after = EMPTY) {
+  const out = new Uint8Array(text.length + after.byteLength);
+  // ASCII (nearly every head) is the same in UTF-8: the engine's encoder; other bytes one by one.
+  const { read, written } = ascii.encodeInto(text, out);
+  if (read !== text.length || written !== text.length) for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  out.set(after, text.length);
+  return out;
 }
 
 function contentLength(head, status) {
@@ -131,13 +154,23 @@ export function responseFraming(head, requestMethod) {
   return { kind: 'until-close' };
 }
 
-export async function write(endpoint, bytes) {
-  if (bytes.length === 0) return;
-  const writer = endpoint.writable.getWriter();
+/**
+ * A body short enough to copy (see SMALL_BODY), read whole: empty when there
+ * is none, `undefined` when it is to be spliced. The bytes after it stay in
+ * the source. `status` is the answer if the sender ends it early.
+ */
+export async function readSmallBody(framing, from, status) {
+  if (framing.kind === 'none') return EMPTY;
+  if (framing.kind !== 'length' || framing.length > SMALL_BODY) return undefined;
+  return readBytes(from, framing.length, status);
+}
+
+async function readBytes(from, length, status) {
   try {
-    await writer.write(bytes);
-  } finally {
-    writer.releaseLock();
+    return await readExactly(from, length);
+  } catch (error) {
+    if (error?.code === 'ERR_BODY_INCOMPLETE') throw new HttpError(status, `body ended after ${error.bytesRead} of ${length} bytes`, { cause: error });
+    throw error;
   }
 }
 
@@ -159,34 +192,59 @@ async function readLine(from, status, maxBytes = MAX_LINE) {
 
 /**
  * Forwards a chunked body, checking its framing as it goes: each size line
- * (hex, optional extensions), the chunk's data by splice, the CRLF after it,
+ * (hex, optional extensions), the chunk's data (copied with its size line
+ * and CRLF in one write when short, spliced otherwise), the CRLF after it,
  * then the trailers up to the empty line. Anything else is refused with
- * `status`, before it reaches the other side. Returns bytes spliced.
+ * `status`, before it reaches the other side. Returns the data bytes.
  */
 export async function forwardChunked(from, to, status) {
-  let spliced = 0;
+  let forwarded = 0;
   for (;;) {
     const line = await readLine(from, status);
     const m = /^([0-9A-Fa-f]{1,13})(?:[ \t]*;[^\r\n]*)?\r\n$/.exec(latin1.decode(line));
     if (m === null) throw new HttpError(status, 'bad chunk size line');
-    await write(to, line);
     const size = parseInt(m[1], 16);
-    if (size === 0) break;
-    spliced += await forwardExactly(from, to, size, status);
-    const end = await readLine(from, status, 2);
-    if (end.length !== 2) throw new HttpError(status, 'chunk data not followed by CRLF');
-    await write(to, end);
+    if (size === 0) {
+      await writeBytes(to, line);
+      break;
+    }
+    if (size <= SMALL_BODY) {
+      const data = await readBytes(from, size, status);
+      await writeBytes(to, join(line, data, await chunkEnd(from, status)));
+    } else {
+      await writeBytes(to, line);
+      await forwardExactly(from, to, size, status);
+      await writeBytes(to, await chunkEnd(from, status));
+    }
+    forwarded += size;
   }
   for (let total = 0; ; ) {
     const line = await readLine(from, status);
     total += line.length;
     if (total > MAX_HEAD) throw new HttpError(status, 'trailers too large');
-    await write(to, line);
-    if (line.length === 2) return spliced;
+    await writeBytes(to, line);
+    if (line.length === 2) return forwarded;
   }
 }
 
-/** Forwards one body as `framing` says; returns bytes spliced. `status` is the answer if the sender misframes it. */
+/** The CRLF after a chunk's data. */
+async function chunkEnd(from, status) {
+  const end = await readLine(from, status, 2);
+  if (end.length !== 2) throw new HttpError(status, 'chunk data not followed by CRLF');
+  return end;
+}
+
+function join(...parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+/** Forwards one body as `framing` says; returns its bytes. `status` is the answer if the sender misframes it. */
 export async function forwardBody(framing, from, to, status) {
   if (framing.kind === 'length') return forwardExactly(from, to, framing.length, status);
   if (framing.kind === 'chunked') return forwardChunked(from, to, status);

@@ -19,7 +19,7 @@ const split = (text) => ({ host: text.slice(0, text.lastIndexOf(':')) || '0.0.0.
 const listen = split(flags.listen);
 const target = split(flags.target);
 
-// Heads and bodies go out in separate writes: without noDelay each
+// A head and a long (spliced) body go out in separate writes: without noDelay each
 // keep-alive exchange waits ~40 ms on Nagle against a delayed ACK
 // (docs/runtimes.md); connect() sets it, and the server below too.
 async function openUpstream() {
@@ -37,9 +37,14 @@ const server = net.createServer({ allowHalfOpen: true, noDelay: true }, async (s
   const started = performance.now();
   let upstream;
   try {
-    const result = await serveConnection(client, async () => (upstream = await openUpstream()), (line) => flags.verbose && console.log(`${peer} ${line}`));
+    // A replaced upstream connection (the upstream closed it) is closed by serveConnection: forget it here.
+    const nextUpstream = async () => {
+      open.delete(upstream);
+      return (upstream = await openUpstream());
+    };
+    const result = await serveConnection(client, nextUpstream, (line) => flags.verbose && console.log(`${peer} ${line}`));
     const refused = result.status === undefined ? '' : `, answered ${result.status}`;
-    console.log(`${peer} ${result.requests} requests on one connection, ${result.spliced} body bytes spliced${refused}, ${((performance.now() - started) / 1000).toFixed(3)} s`);
+    console.log(`${peer} ${result.requests} requests on one connection, ${result.forwarded} body bytes forwarded${refused}, ${((performance.now() - started) / 1000).toFixed(3)} s`);
   } catch (error) {
     console.log(`${peer} error: ${error.message}`);
   } finally {

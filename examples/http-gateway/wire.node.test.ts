@@ -167,4 +167,60 @@ describe('http-gateway on the wire', () => {
       old.close();
     }
   }, T);
+
+  it('passes header bytes through unchanged (latin-1 in, the same bytes out)', async () => {
+    const before = seen.length;
+    const response = await raw(gateway.port, Buffer.from('GET /latin HTTP/1.1\r\nhost: x\r\nx-name: caf\xe9\r\nconnection: close\r\n\r\n', 'latin1'));
+    expect(statusOf(response)).toBe(200);
+    expect(seen.slice(before).map((s) => s.headers['x-name'])).toEqual(['caf\xe9']);
+  }, T);
+
+  it('a response body the upstream cuts short: 502 while the head is still held (short body), a reset once it is out (long body)', async () => {
+    const cutting = net.createServer({ allowHalfOpen: true }, (s) => {
+      s.once('data', (d: Buffer) => {
+        // Short: read whole before the head goes out. Long: spliced after the head.
+        const length = d.toString('latin1').startsWith('GET /short') ? 100 : 1_000_000;
+        s.end(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\ncontent-length: ${length}\r\n\r\n`), Buffer.alloc(50, 'x')]));
+      });
+    });
+    const via = await startGateway(await listen(cutting));
+    try {
+      expect(statusOf(await raw(via.port, 'GET /short HTTP/1.1\r\nhost: x\r\n\r\n'))).toBe(502);
+      const socket = net.connect({ port: via.port, host: '127.0.0.1' });
+      socket.write('GET /long HTTP/1.1\r\nhost: x\r\n\r\n');
+      let received = '';
+      socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
+      const [error] = (await once(socket, 'error')) as [NodeJS.ErrnoException];
+      expect(error.code).toBe('ECONNRESET');
+      expect(statusOf(received)).toBe(200);
+    } finally {
+      await via.stop();
+      cutting.close();
+    }
+  }, T);
+
+  it('sends an idempotent request again on a new connection when the upstream closed the idle one (its keep-alive timeout)', async () => {
+    const closed: Array<Promise<unknown>> = [];
+    const brief = http.createServer((req, res) => res.end(`${req.method} ${req.url}`));
+    brief.keepAliveTimeout = 50; // closes an idle connection quickly, as upstreams do
+    brief.on('connection', (s: net.Socket) => closed.push(once(s, 'close')));
+    const via = await startGateway(await listen(brief));
+    // One client connection, kept: the raw bytes, so that no client library decides otherwise.
+    const socket = net.connect({ port: via.port, host: '127.0.0.1' });
+    let received = '';
+    socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
+    try {
+      socket.write('GET /first HTTP/1.1\r\nhost: x\r\n\r\n');
+      while (!received.endsWith('GET /first')) await once(socket, 'data');
+      await closed[0]; // the upstream dropped the gateway's idle connection
+      socket.write('GET /second HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
+      await once(socket, 'end');
+      expect(received).toMatch(/^HTTP\/1\.1 200 [^]*GET \/firstHTTP\/1\.1 200 [^]*GET \/second$/);
+      expect(closed.length).toBe(2);
+    } finally {
+      socket.destroy();
+      await via.stop();
+      brief.close();
+    }
+  }, T);
 });

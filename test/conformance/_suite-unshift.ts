@@ -2,11 +2,15 @@
  * docs/contract.md#header-then-splice: `unshift(bytes)` on an adapter endpoint puts
  * bytes back in front of its readable (read first, spliced first and counted
  * by the next splice), and the core's `readUntil()` reads a bounded head and
- * gives back what it read past it. Adapter endpoints only (the in-memory
- * harness has no `unshift`: those tests pass trivially there).
+ * gives back what it read past it; `readExactly()` reads a known length the
+ * same way. Adapter sockets lend their bytes to both (no stream per head):
+ * the side is taken meanwhile as if locked. `writeBytes()` writes a head
+ * (without the writable stream on an adapter socket), in order with
+ * everything else written to the endpoint, on every endpoint. Adapter endpoints only (the
+ * in-memory harness has no `unshift`: those tests pass trivially there).
  */
 import { describe, expect, it } from 'vitest';
-import { readUntil, ReadUntilError, type UnshiftableEndpoint } from '@sosplice/core';
+import { readExactly, readUntil, ReadUntilError, writeBytes, type UnshiftableEndpoint } from '@sosplice/core';
 import { concat, expectBytes, pattern, readAtLeast, text, withTimeout } from '../harness/_util';
 import { T, doneOf, expectReceived, type Side, type SuiteContext } from './_suite-context';
 
@@ -109,6 +113,100 @@ export function unshiftSection(ctx: SuiteContext): void {
       expect(await withTimeout(reading, T, 'readUntil after abort')).toBe(reason);
       await a.peer.write(text('TP/1.1'));
       expectBytes(await readAtLeast(ep.readable, 14, T), text('GET / HTTP/1.1'));
+    });
+
+    it('readExactly() hands back exactly length bytes; the rest is read next and counted by the next splice', async () => {
+      const a = await ctx.side();
+      const b = await ctx.side();
+      const ep = unshiftable(a);
+      if (ep === undefined) return;
+      const first = pattern(3000, 133);
+      const next = pattern(50_000, 134);
+      // Both in one write: the read past `first` is certain.
+      await a.peer.write(concat(first, next.subarray(0, 700)));
+      expectBytes(await withTimeout(readExactly(ep, first.byteLength), T, 'readExactly'), first, 'the exact bytes');
+      expectBytes(await withTimeout(readExactly(ep, 0), T, 'readExactly(0)'), new Uint8Array(0), 'nothing');
+      const s = ctx.splice(a.endpoint.readable, b.endpoint.writable, { max: next.byteLength });
+      await a.peer.write(next.subarray(700));
+      expect(await doneOf(s)).toEqual({ reason: 'max', bytes: next.byteLength });
+      await expectReceived(b, next, 'the rest through the splice');
+    });
+
+    it('readExactly(): a stream that ends first rejects with ERR_BODY_INCOMPLETE carrying the bytes; bad lengths are refused', async () => {
+      const a = await ctx.side();
+      const ep = unshiftable(a);
+      if (ep === undefined) return;
+      await expect(readExactly(ep, -1)).rejects.toMatchObject({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+      await expect(readExactly(ep, '3' as never)).rejects.toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+      await a.peer.write(text('short'));
+      await a.peer.end();
+      const error = await readExactly(ep, 100).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ReadUntilError);
+      expect(error).toMatchObject({ code: 'ERR_BODY_INCOMPLETE', bytesRead: 5 });
+      expectBytes((error as ReadUntilError).bytes!, text('short'));
+    });
+
+    it('while readUntil() waits, the side is taken: splices and unshift() throw ERR_SPLICE_BUSY, the readable reads as locked', async () => {
+      const a = await ctx.side();
+      const b = await ctx.side();
+      const ep = unshiftable(a);
+      if (ep === undefined) return;
+      await a.peer.write(text('GET / HT'));
+      const reading = readUntil(ep, '\r\n\r\n');
+      expect(() => ep.unshift(text('x'))).toThrow(expect.objectContaining({ code: 'ERR_SPLICE_BUSY' }));
+      expect(() => ctx.pair(a.endpoint, b.endpoint)).toThrow(expect.objectContaining({ code: 'ERR_SPLICE_BUSY' }));
+      expect(a.endpoint.readable.locked).toBe(true);
+      expect(() => ctx.splice(a.endpoint.readable, b.endpoint.writable)).toThrow(expect.objectContaining({ code: 'ERR_SPLICE_BUSY' }));
+      await a.peer.write(text('TP/1.1\r\n\r\nnext'));
+      expectBytes(await withTimeout(reading, T, 'readUntil'), text('GET / HTTP/1.1\r\n\r\n'));
+      expect(a.endpoint.readable.locked).toBe(false);
+      expectBytes(await readAtLeast(a.endpoint.readable, 4, T), text('next'), 'the bytes after the head, in order');
+    });
+
+    it('readUntil() reads the bytes a partial BYOB read left in the stream first', async () => {
+      const a = await ctx.side();
+      const ep = unshiftable(a);
+      if (ep === undefined || !a.byteStream) return;
+      await a.peer.write(text('GET /partial HTTP/1.1\r\n\r\nrest'));
+      const reader = a.endpoint.readable.getReader({ mode: 'byob' });
+      const { value } = await withTimeout(reader.read(new Uint8Array(4)), T, 'BYOB read');
+      reader.releaseLock();
+      // The stream's own queue holds the rest of that chunk: those bytes come first, so the stream is read.
+      const head = await withTimeout(readUntil(ep, '\r\n\r\n'), T, 'readUntil');
+      expectBytes(concat(value, head), text('GET /partial HTTP/1.1\r\n\r\n'));
+      expectBytes(await readAtLeast(a.endpoint.readable, 4, T), text('rest'), 'the bytes after the head');
+    });
+
+    it('writeBytes() keeps the order of everything written: the writable, a splice into the endpoint, itself', async () => {
+      const a = await ctx.side();
+      const b = await ctx.side();
+      const [x1, x2, x3, body, x4] = [text('head 1|'), text('via the writable|'), text('head 2|'), pattern(20_000, 135), text('|head 3')];
+      await withTimeout(writeBytes(b.endpoint, x1), T, 'writeBytes');
+      // A write left queued in the stream by a released writer goes first.
+      const writer = b.endpoint.writable.getWriter();
+      const queued = writer.write(x2);
+      writer.releaseLock();
+      await withTimeout(writeBytes(b.endpoint, x3), T, 'writeBytes after a queued write');
+      await queued;
+      // Everything before the splice delivered first. (A stream-level splice into
+      // the pull-based kit harness while its transport still has a write in flight
+      // can stall in browsers, writer or writeBytes alike: a kit issue of its own.)
+      await expectReceived(b, concat(x1, x2, x3), 'the writes before the splice');
+      const s = ctx.splice(a.endpoint.readable, b.endpoint.writable, { max: body.byteLength, preventClose: true });
+      await expect(writeBytes(b.endpoint, x4)).rejects.toMatchObject({ code: 'ERR_SPLICE_BUSY' });
+      await a.peer.write(body);
+      expect(await doneOf(s)).toEqual({ reason: 'max', bytes: body.byteLength });
+      await withTimeout(writeBytes(b.endpoint, x4), T, 'writeBytes after the splice');
+      await expectReceived(b, concat(x1, x2, x3, body, x4), 'everything, in the order written');
+    });
+
+    it('writeBytes() refuses bad arguments with coded errors, and rejects once the writable is closed', async () => {
+      const b = await ctx.side();
+      await expect(writeBytes(b.endpoint, 'text' as never)).rejects.toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+      await expect(writeBytes(null as never, text('x'))).rejects.toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+      await b.endpoint.writable.close();
+      await withTimeout(b.peer.ended(), T, 'FIN');
+      await expect(writeBytes(b.endpoint, text('late'))).rejects.toBeDefined();
     });
   });
 }

@@ -6,7 +6,7 @@
  * addresses are made on first access, so accepting a socket costs its
  * transport, the kit's two sides and this object.
  */
-import { directSplice, spliceAddresses, type DirectSpliceEndpoint, type SpliceAddresses } from '@sosplice/core';
+import { byteLease, byteSink, directSplice, spliceAddresses, type ByteLease, type DirectSpliceEndpoint, type SpliceAddresses } from '@sosplice/core';
 import {
   SocketClosedError,
   SocketEndpointMark,
@@ -171,6 +171,16 @@ class BunSpliceSocket implements SpliceSocket<BunSocket>, SocketOwner {
 
   unshift(bytes: Uint8Array): void {
     this.#read.unshift(bytes);
+  }
+
+  /** Lends the read side to the core's `readUntil()` / `readExactly()` without a stream. */
+  [byteLease](): ByteLease | undefined {
+    return this.#read.leaseBytes();
+  }
+
+  /** Takes bytes for the core's `writeBytes()` without a stream. */
+  [byteSink](bytes: Uint8Array): Promise<void> | undefined {
+    return this.#write.sendBytes(bytes);
   }
 
   [spliceAddresses](): SpliceAddresses {

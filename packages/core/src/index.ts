@@ -22,7 +22,8 @@ export {
 export { idleClockStats } from './idle-clock.ts';
 export { spliceAddresses, type SpliceAddressable, type SpliceAddresses, type SpliceDiagnosticsMessage } from './diagnostics.ts';
 export { datagramSplice, markDatagrams, type DatagramCapable, type DatagramMark } from './datagram.ts';
-export { checkUnshift, type UnshiftableEndpoint } from './unshift.ts';
-export { readUntil, ReadUntilError, type ReadUntilErrorCode, type ReadUntilOptions } from './read-until.ts';
+export { byteLease, checkUnshift, type ByteLease, type ByteLendingEndpoint, type UnshiftableEndpoint } from './unshift.ts';
+export { readExactly, readUntil, ReadUntilError, type ReadExactlyOptions, type ReadUntilErrorCode, type ReadUntilOptions } from './read-until.ts';
+export { byteSink, writeBytes, type ByteSinkEndpoint } from './write-bytes.ts';
 export type { SpliceArgumentError, SpliceErrorCode } from './errors.ts';
 export type { Splice, SpliceEndpoint, SpliceOptions, SplicePair, SpliceReason, SpliceResult } from './types.ts';

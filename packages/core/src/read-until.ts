@@ -1,6 +1,7 @@
 /**
  * `readUntil()`: reads from an endpoint up to a delimiter, bounded in size,
- * and gives back everything read past it (docs/contract.md#header-then-splice).
+ * and gives back everything read past it; `readExactly()`: reads a known
+ * number of bytes the same way (docs/contract.md#header-then-splice).
  *
  * @example
  * ```ts
@@ -10,7 +11,8 @@
  * ```
  */
 import { invalidArgType, outOfRange } from './errors.ts';
-import type { UnshiftableEndpoint } from './unshift.ts';
+import { openCursor } from './read-cursor.ts';
+import { byteLease, type ByteLendingEndpoint, type UnshiftableEndpoint } from './unshift.ts';
 
 /** Options of {@link readUntil}. */
 export interface ReadUntilOptions {
@@ -20,22 +22,29 @@ export interface ReadUntilOptions {
   signal?: AbortSignal;
 }
 
+/** Options of {@link readExactly}. */
+export interface ReadExactlyOptions {
+  /** Aborting it stops the read: what was read goes back, and the promise rejects with the reason. */
+  signal?: AbortSignal;
+}
+
 /** Codes of {@link ReadUntilError}. */
-export type ReadUntilErrorCode = 'ERR_HEAD_TOO_LARGE' | 'ERR_HEAD_INCOMPLETE';
+export type ReadUntilErrorCode = 'ERR_HEAD_TOO_LARGE' | 'ERR_HEAD_INCOMPLETE' | 'ERR_BODY_INCOMPLETE';
 
 /**
  * Why no head came back. Nothing read is lost:
  * - `ERR_HEAD_TOO_LARGE`: `maxBytes` were read without the delimiter; all
  *   of them were put back in front of the readable (`bytesRead` says how many);
  * - `ERR_HEAD_INCOMPLETE`: the readable ended before the delimiter; an
- *   ended stream takes nothing back, so the bytes read are in `bytes`.
+ *   ended stream takes nothing back, so the bytes read are in `bytes`;
+ * - `ERR_BODY_INCOMPLETE` ({@link readExactly}): the same, before `length` bytes.
  */
 export class ReadUntilError extends Error {
   override readonly name = 'ReadUntilError';
   readonly code: ReadUntilErrorCode;
   /** Bytes read before the error (for `ERR_HEAD_TOO_LARGE`, put back already). */
   readonly bytesRead: number;
-  /** `ERR_HEAD_INCOMPLETE`: the bytes read before the end. */
+  /** `ERR_HEAD_INCOMPLETE`, `ERR_BODY_INCOMPLETE`: the bytes read before the end. */
   readonly bytes: Uint8Array | undefined;
 
   constructor(code: ReadUntilErrorCode, message: string, bytesRead: number, bytes?: Uint8Array) {
@@ -48,25 +57,26 @@ export class ReadUntilError extends Error {
 
 const DEFAULT_MAX = 64 * 1024;
 const encoder = new TextEncoder();
+const EMPTY = new Uint8Array(0);
 
 /**
- * Reads `source.readable` until `delimiter` (bytes, or a string taken as
- * UTF-8) and resolves with the head, delimiter included. Bytes read past the
- * delimiter are put back with `source.unshift()`, so the next read or splice
- * starts right after the head. The readable is locked only while this runs.
+ * Reads `source` until `delimiter` (bytes, or a string taken as UTF-8) and
+ * resolves with the head, delimiter included. Bytes read past the delimiter
+ * are put back in front (`source.unshift()`), so the next read or splice
+ * starts right after the head. An adapter socket lends its bytes for this
+ * (no stream is created or locked); any other endpoint's readable is locked
+ * only while this runs.
  *
  * Rejects with {@link ReadUntilError} (head too large, or the stream ended
  * first), the stream's own error, or the signal's reason; in the first and
  * last case everything read was put back.
  */
 export async function readUntil(source: UnshiftableEndpoint, delimiter: Uint8Array | string, options: ReadUntilOptions = {}): Promise<Uint8Array> {
-  if (typeof source !== 'object' || source === null || typeof source.unshift !== 'function' || typeof source.readable?.getReader !== 'function') {
-    throw invalidArgType('source', 'an endpoint with a readable and unshift()', source);
-  }
+  checkSource(source);
   const needle = typeof delimiter === 'string' ? encoder.encode(delimiter) : delimiter;
   if (!(needle instanceof Uint8Array)) throw invalidArgType('delimiter', 'a Uint8Array or a string', delimiter);
   if (needle.byteLength === 0) throw outOfRange('delimiter', 'at least 1 byte long', '""');
-  if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
+  checkOptions(options);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX;
   if (typeof maxBytes !== 'number') throw invalidArgType('options.maxBytes', 'of type number', maxBytes);
   if (!Number.isSafeInteger(maxBytes) || maxBytes < needle.byteLength) {
@@ -75,65 +85,111 @@ export async function readUntil(source: UnshiftableEndpoint, delimiter: Uint8Arr
   const { signal } = options;
   signal?.throwIfAborted();
 
-  const reader = source.readable.getReader();
-  let buffer: Uint8Array = new Uint8Array(0);
-  const onAbort = (): void => reader.releaseLock();
-  signal?.addEventListener('abort', onAbort);
+  const cursor = openCursor(source, signal);
+  let buffer: Uint8Array = EMPTY;
+  let rest: Uint8Array | undefined;
   try {
     for (;;) {
-      let result: ReadableStreamReadResult<Uint8Array>;
-      try {
-        result = await reader.read();
-      } catch (error) {
-        if (signal?.aborted) throw signal.reason;
-        throw error;
-      }
-      if (result.done) {
+      const chunk = await cursor.next();
+      if (chunk === null) {
         throw new ReadUntilError('ERR_HEAD_INCOMPLETE', `The readable ended after ${buffer.byteLength} bytes, before the delimiter`, buffer.byteLength, buffer);
       }
       const from = Math.max(0, buffer.byteLength - needle.byteLength + 1);
-      buffer = join(buffer, result.value);
+      buffer = join(buffer, chunk);
       const at = indexOf(buffer, needle, from, Math.min(buffer.byteLength, maxBytes));
       if (at >= 0) {
         const end = at + needle.byteLength;
-        keep(source, reader, buffer.subarray(end));
+        rest = buffer.subarray(end);
         return buffer.slice(0, end);
       }
       if (buffer.byteLength >= maxBytes) {
-        keep(source, reader, buffer);
+        rest = buffer;
         throw new ReadUntilError('ERR_HEAD_TOO_LARGE', `No delimiter within the first ${maxBytes} bytes (options.maxBytes)`, buffer.byteLength);
       }
     }
   } catch (error) {
     // The signal's reason: whatever was read goes back in front.
-    if (signal?.aborted && error === signal.reason) keep(source, reader, buffer);
+    if (signal?.aborted && error === signal.reason) rest = buffer;
     throw error;
   } finally {
-    signal?.removeEventListener('abort', onAbort);
-    release(reader);
+    cursor.end(rest);
   }
 }
 
-/** Releases the lock, then gives `rest` back (unshift refuses a locked readable). */
-function keep(source: UnshiftableEndpoint, reader: ReadableStreamDefaultReader<Uint8Array>, rest: Uint8Array): void {
-  release(reader);
-  if (rest.byteLength > 0) source.unshift(rest);
-}
+/**
+ * Reads exactly `length` bytes from `source` (a short body, read whole in
+ * userspace rather than spliced: below a few KiB a splice costs more than
+ * the copy) and puts back whatever it read past them, like
+ * {@link readUntil}. `length` is the caller's bound: the bytes are held in
+ * memory until all have come.
+ *
+ * Rejects with {@link ReadUntilError} `ERR_BODY_INCOMPLETE` when the stream
+ * ends first (the bytes read are in `error.bytes`), the stream's own error,
+ * or the signal's reason (everything read put back).
+ */
+export async function readExactly(source: UnshiftableEndpoint, length: number, options: ReadExactlyOptions = {}): Promise<Uint8Array> {
+  checkSource(source);
+  if (typeof length !== 'number') throw invalidArgType('length', 'of type number', length);
+  if (!Number.isSafeInteger(length) || length < 0) throw outOfRange('length', 'an integer >= 0', length);
+  checkOptions(options);
+  const { signal } = options;
+  signal?.throwIfAborted();
+  if (length === 0) return new Uint8Array(0);
 
-function release(reader: ReadableStreamDefaultReader<Uint8Array>): void {
+  const cursor = openCursor(source, signal);
+  const parts: Uint8Array[] = [];
+  let have = 0;
+  let rest: Uint8Array | undefined;
   try {
-    reader.releaseLock();
-  } catch {
-    // Released already (the signal's abort).
+    for (;;) {
+      const chunk = await cursor.next();
+      if (chunk === null) {
+        const bytes = concat(parts, have);
+        throw new ReadUntilError('ERR_BODY_INCOMPLETE', `The readable ended after ${have} of ${length} bytes`, have, bytes);
+      }
+      const wanted = length - have;
+      if (chunk.byteLength >= wanted) {
+        // The chunk's tail goes back: the part kept is copied unless it is the whole chunk, so no buffer is shared with it.
+        rest = chunk.subarray(wanted);
+        parts.push(rest.byteLength === 0 ? chunk : chunk.slice(0, wanted));
+        return concat(parts, length);
+      }
+      parts.push(chunk);
+      have += chunk.byteLength;
+    }
+  } catch (error) {
+    if (signal?.aborted && error === signal.reason) rest = concat(parts, have);
+    throw error;
+  } finally {
+    cursor.end(rest);
   }
+}
+
+function checkSource(source: UnshiftableEndpoint): void {
+  if (typeof source !== 'object' || source === null || typeof source.unshift !== 'function') throw notASource(source);
+  // An endpoint that lends its bytes is not asked for its readable: that would create the stream.
+  if (typeof (source as ByteLendingEndpoint)[byteLease] !== 'function' && typeof source.readable?.getReader !== 'function') throw notASource(source);
+}
+
+const notASource = (source: unknown) => invalidArgType('source', 'an endpoint with a readable and unshift()', source);
+
+function checkOptions(options: object): void {
+  if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
 }
 
 function join(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.byteLength === 0) return b;
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a);
-  out.set(b, a.byteLength);
-  return out;
+  return a.byteLength === 0 ? b : concat([a, b], a.byteLength + b.byteLength);
 }
 
 /** First index >= `from` where `needle` starts and ends within `limit`, or -1. */

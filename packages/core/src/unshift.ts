@@ -38,3 +38,37 @@ export function checkUnshift(readable: ReadableStream<Uint8Array>, bytes: unknow
   }
   return bytes.slice();
 }
+
+/**
+ * The key under which an endpoint may lend its received bytes without its
+ * readable stream: `readUntil()` and `readExactly()` then read through a
+ * {@link ByteLease}, with no stream created, locked or read per head (what
+ * a gateway does once per request). Every adapter socket has it; without
+ * it, or when it is refused, they read `readable`.
+ */
+export const byteLease: unique symbol = Symbol.for('sosplice.byteLease') as never;
+
+/**
+ * The read side of an endpoint, lent to one reader. While it is held the
+ * side is taken as if its readable were locked: a splice from it throws
+ * `ERR_SPLICE_BUSY`, `unshift()` too, and a readable created meanwhile is
+ * locked.
+ */
+export interface ByteLease {
+  /**
+   * The next bytes received, front first (the caller owns them); `null` at
+   * EOF; `undefined` when none are there yet (then await `wait()`). Throws
+   * the error the side failed with.
+   */
+  take(): Uint8Array | null | undefined;
+  /** Resolves once `take()` may have something new: bytes, EOF or an error. */
+  wait(): Promise<void>;
+  /** Ends the lease, putting `rest` (owned by the side from now) back in front. Called once. */
+  release(rest?: Uint8Array): void;
+}
+
+/** An endpoint that lends its bytes (see {@link byteLease}). */
+export interface ByteLendingEndpoint {
+  /** A lease, or `undefined` when the side is taken or its readable must be read first. */
+  [byteLease]?(): ByteLease | undefined;
+}

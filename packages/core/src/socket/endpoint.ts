@@ -6,6 +6,8 @@
  * `close()`, `socket` and the addresses.
  */
 import { directSplice, type DirectSpliceProvider } from '../direct.ts';
+import { byteLease, type ByteLease } from '../unshift.ts';
+import { byteSink } from '../write-bytes.ts';
 import { SocketEndpointMark } from './direct-run.ts';
 import { SocketReadSide } from './read-side.ts';
 import type { SocketTransport } from './transport.ts';
@@ -47,6 +49,16 @@ export class SocketEndpoint {
   /** docs/contract.md#header-then-splice. */
   unshift(bytes: Uint8Array): void {
     this.read.unshift(bytes);
+  }
+
+  /** Lends the read side to `readUntil()` / `readExactly()` without a stream (docs/contract.md#header-then-splice). */
+  [byteLease](): ByteLease | undefined {
+    return this.read.leaseBytes();
+  }
+
+  /** Takes bytes for `writeBytes()` without a stream (docs/contract.md#header-then-splice). */
+  [byteSink](bytes: Uint8Array): Promise<void> | undefined {
+    return this.write.sendBytes(bytes);
   }
 
   /** Bytes received and held in userspace, not yet read or spliced. */

@@ -5,6 +5,7 @@
  * created meanwhile, so that the stream reads as locked until `release()`.
  */
 import type { DirectDrainLease, DirectSourceLease } from '../direct.ts';
+import type { ByteLease } from '../unshift.ts';
 
 const noop = (): void => {};
 
@@ -12,6 +13,13 @@ const noop = (): void => {};
 interface LeasedReadSide {
   endLease(lease: ReadLease): void;
   cancel(reason: unknown): void;
+}
+
+/** What a byte lease needs of its side (./read-side.ts). */
+interface LentReadSide extends LeasedReadSide {
+  takeChunk(): Uint8Array | null | undefined;
+  whenData(): Promise<void>;
+  giveBack(rest: Uint8Array): void;
 }
 
 /** What a write lease needs of its side (./write-side.ts). */
@@ -37,6 +45,29 @@ export class ReadLease implements DirectSourceLease {
     // Through the stream when there is one, so that it reads as cancelled too.
     if (this.hold !== undefined) this.hold.cancel(reason).catch(noop);
     else this.#side.cancel(reason);
+  }
+}
+
+/** The side lent to `readUntil()` / `readExactly()` (`byteLease` in ../unshift.ts): a read lease whose holder takes the bytes itself. */
+export class BytesLease extends ReadLease implements ByteLease {
+  readonly #lent: LentReadSide;
+
+  constructor(side: LentReadSide) {
+    super(side);
+    this.#lent = side;
+  }
+
+  take(): Uint8Array | null | undefined {
+    return this.#lent.takeChunk();
+  }
+
+  wait(): Promise<void> {
+    return this.#lent.whenData();
+  }
+
+  override release(rest?: Uint8Array): void {
+    if (rest !== undefined) this.#lent.giveBack(rest);
+    super.release();
   }
 }
 

@@ -18,7 +18,7 @@
  * backpressure: the kernel's buffer fills next).
  */
 import { directSplice, type DirectSourceLease, type DirectSpliceProvider } from '../direct.ts';
-import { ReadLease } from './leases.ts';
+import { BytesLease, ReadLease } from './leases.ts';
 import { invalidArgType, spliceBusy } from '../errors.ts';
 import { ByteQueue } from './byte-queue.ts';
 import { SocketClosedError } from './errors.ts';
@@ -54,6 +54,8 @@ export class SocketReadSide {
   #lease: ReadLease | undefined;
   /** Moving the stream's queue back into `queue`: nothing may be served meanwhile. */
   #takingBack = false;
+  /** A byte lease's holder waits for bytes, EOF or an error. */
+  #wake: (() => void) | undefined;
 
   /**
    * `provider`: this adapter's direct provider (./direct-run.ts), or
@@ -135,6 +137,7 @@ export class SocketReadSide {
     this.queue.push(chunk);
     if (this.#waiting) this.#answer();
     if (this.queue.size >= this.highWaterMark) this.pause();
+    this.#wakeLessee();
   }
 
   /** The peer's FIN: EOF once the bytes before it are read. Closes neither the socket nor its write side. */
@@ -143,6 +146,7 @@ export class SocketReadSide {
     this.#phase = 'ended';
     if (this.#consumer !== undefined) return this.#consumer.end();
     if (this.#waiting) this.#answer();
+    this.#wakeLessee();
   }
 
   /** The socket failed. After EOF the read side is complete: the failure belongs to the write side. */
@@ -158,6 +162,7 @@ export class SocketReadSide {
       // The stream already ended.
     }
     this.#consumer?.error(error);
+    this.#wakeLessee();
   }
 
   // --- the endpoint ---
@@ -189,6 +194,47 @@ export class SocketReadSide {
     this.#lease = lease;
     if (this.#stream !== undefined) lease.hold = this.#stream.getReader();
     return lease;
+  }
+
+  /**
+   * The side lent to `readUntil()` / `readExactly()` (`byteLease` in
+   * ../unshift.ts): a lease whose holder takes chunks from `queue` itself,
+   * no stream read. `undefined` when the side is taken, or when the stream's
+   * own queue holds bytes (they come first: read the stream).
+   */
+  leaseBytes(): BytesLease | undefined {
+    if (this.#lease !== undefined || this.#claimed || this.#stream?.locked === true || this.streamQueued > 0) return undefined;
+    const lease = new BytesLease(this);
+    this.#lease = lease;
+    if (this.#stream !== undefined) lease.hold = this.#stream.getReader();
+    return lease;
+  }
+
+  /** @internal a byte lease's `take()`: the next chunk, `null` at EOF, `undefined` while none is there. */
+  takeChunk(): Uint8Array | null | undefined {
+    const chunk = this.queue.shift();
+    // Resumes the transport once the queue is below the mark again (and while it waits for bytes).
+    this.#flow();
+    if (chunk !== undefined) return chunk;
+    if (this.#phase === 'errored') throw this.#failure;
+    return this.#phase === 'open' ? undefined : null;
+  }
+
+  /** @internal a byte lease's `wait()`: resolves at the next bytes, EOF or error. */
+  whenData(): Promise<void> {
+    return new Promise((resolve) => (this.#wake = resolve));
+  }
+
+  /** @internal a byte lease gives back what its holder read past what it wanted (no copy: the bytes came from `queue`). */
+  giveBack(rest: Uint8Array): void {
+    this.queue.unshift(rest);
+  }
+
+  #wakeLessee(): void {
+    const wake = this.#wake;
+    if (wake === undefined) return;
+    this.#wake = undefined;
+    wake();
   }
 
   /** @internal the lease ends: the stream (if any) is the application's again, next bytes in order. */

@@ -49,6 +49,8 @@ export class SocketWriteSide {
   #flushed: { resolve(): void; reject(error: unknown): void } | undefined;
   #watcher: DrainWatcher | undefined;
   #lease: WriteLease | undefined;
+  /** `sendBytes()` calls waiting for the outbox to empty. */
+  #senders: Array<{ resolve(): void; reject(error: unknown): void }> = [];
 
   constructor(transport: SocketTransport, highWaterMark: number, provider?: DirectSpliceProvider) {
     this.transport = transport;
@@ -145,6 +147,7 @@ export class SocketWriteSide {
     const flushed = this.#flushed;
     this.#flushed = undefined;
     flushed?.resolve();
+    this.#settleSenders();
     this.#watcher?.writable();
   }
 
@@ -182,6 +185,24 @@ export class SocketWriteSide {
     }
     this.outbox.push(chunk);
     return false;
+  }
+
+  /**
+   * The endpoint's `byteSink` (../write-bytes.ts): `bytes` go to the
+   * transport after everything written before, without the stream; resolves
+   * once the transport took them. `undefined` when the side is taken (a
+   * lease, a locked stream) or the stream still holds chunks (they go first:
+   * write through the stream).
+   */
+  sendBytes(bytes: Uint8Array): Promise<void> | undefined {
+    if (this.#lease !== undefined || this.#stream?.locked === true || this.#queued > 0) return undefined;
+    if (this.#phase !== 'open') return Promise.reject(this.closedError());
+    try {
+      if (this.send(bytes)) return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => this.#senders.push({ resolve, reject }));
   }
 
   /** FIN once the outbox is empty; resolves when sent. Idempotent. */
@@ -244,5 +265,17 @@ export class SocketWriteSide {
     const flushed = this.#flushed;
     this.#flushed = undefined;
     flushed?.reject(error);
+    this.#settleSenders(error);
+  }
+
+  /** The outbox is empty (or the side failed): every `sendBytes()` waiting hears of it. */
+  #settleSenders(error?: unknown): void {
+    if (this.#senders.length === 0) return;
+    const senders = this.#senders;
+    this.#senders = [];
+    for (const sender of senders) {
+      if (error === undefined) sender.resolve();
+      else sender.reject(error);
+    }
   }
 }
