@@ -147,11 +147,12 @@ export class SocketDirectRun implements DirectSpliceRun, ReadConsumer, DrainWatc
    */
   #handOver(handover: SocketHandover): void {
     this.#handover = undefined;
+    // Before the next run starts: it may watch the drain (and take the source) at once.
+    this.drain.watch(undefined);
     const next = handover.take();
-    if (next === undefined) return;
+    if (next === undefined) return this.drain.watch(this);
     this.#next = next;
     this.#stopped = true;
-    this.drain.watch(undefined);
   }
 
   writable(): void {
