@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { connect, type BunSocket, type SpliceSocket } from '@sosplice/bun-adapter';
 import type { Harness, HarnessFactory, Peer } from '../conformance/_harness';
 import { concat } from './_util';
-import { setNativeEnabled } from '@sosplice/native';
+import { setKernelAfter, setNativeEnabled } from '@sosplice/native';
 import { pathName, requireKernelPath } from './_kernel';
 
 export type BunTransport = 'tcp' | 'unix' | 'tls';
@@ -292,7 +292,11 @@ export class BunLoopback {
 /** A conformance harness over loopback Bun sockets through the adapter. */
 export function bunHarness(options: BunHarnessOptions): HarnessFactory {
   return async (): Promise<Harness> => {
-    if (options.kernel) requireKernelPath();
+    if (options.kernel) {
+      requireKernelPath();
+      // Every splice on the kernel path from its first byte, so that every scenario runs there (test/native/_switches.ts covers the hand-over after kernelAfter() bytes).
+      setKernelAfter(0);
+    }
     const loop = new BunLoopback(options);
     return {
       name: `bun:${loop.transport}:${pathName(options)}`,

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { connect, type SpliceSocket } from '@sosplice/node-adapter';
-import { setNativeEnabled } from '@sosplice/native';
+import { setKernelAfter, setNativeEnabled } from '@sosplice/native';
 import type { Harness, HarnessFactory, Peer } from '../conformance/_harness';
 import { concat } from './_util';
 import { pathName, requireKernelPath } from './_kernel';
@@ -198,7 +198,11 @@ export function nodeHarness(options: NodeHarnessOptions): HarnessFactory {
   return async (): Promise<Harness> => {
     const loop = await NodeLoopback.listen(options);
     const transport = options.transport ?? 'tcp';
-    if (options.kernel) requireKernelPath();
+    if (options.kernel) {
+      requireKernelPath();
+      // Every splice on the kernel path from its first byte, so that every scenario runs there (test/native/_switches.ts covers the hand-over after kernelAfter() bytes).
+      setKernelAfter(0);
+    }
     return {
       name: `node:${transport}:${pathName(options)}`,
       features: { byteStream: true, exactChunks: false, direct: options.direct, socket: true, resets: transport !== 'unix' },

@@ -10,6 +10,8 @@ export function formatAddress(host, port) {
 }
 
 const REASONS = ['eof', 'max', 'idle', 'unsplice', 'error'];
+/** Both directions of a connection that was never spliced (the proxy was stopping). */
+const NOT_SPLICED = [{ reason: 'unsplice', bytes: 0 }, { reason: 'unsplice', bytes: 0 }];
 
 function errorText(error) {
   return error?.code ?? error?.message ?? String(error);
@@ -43,21 +45,31 @@ function cpuSeconds() {
 export function createProxy({ connectTarget, target, idle = 0, max = 0, linked = false, json = false, log = console.log }) {
   /** Splices in flight: shutdown unsplices them, metrics read their live counts. */
   const live = new Set();
-  /** Every connection's handling, so that shutdown can wait for its log line. */
-  const handling = new Set();
+  /** Every connection's handling by its client, so that shutdown can wait for its log line. */
+  const handling = new Map();
   const totals = { connections: 0, failed: 0, up: 0, down: 0, unspliced: 0, endings: Object.fromEntries(REASONS.map((r) => [r, 0])) };
   let stopping = false;
   const pid = globalThis.process?.pid;
   const emit = (event, { line, data }) => log(json ? JSON.stringify({ event, ...data, pid }) : line);
+  const options = { idle, max, linked };
 
-  function connectionLine(peer, up, down, seconds) {
-    return {
-      line: `${peer} up ${describe(up)}, down ${describe(down)}, ${seconds.toFixed(3)} s`,
-      data: { peer, target, up: direction(up), down: direction(down), seconds },
-    };
+  // One line per connection: only the form that is printed is built.
+  function logConnection(peer, up, down, seconds) {
+    if (json) log(JSON.stringify({ event: 'connection', peer, target, up: direction(up), down: direction(down), seconds, pid }));
+    else log(`${peer} up ${describe(up)}, down ${describe(down)}, ${seconds.toFixed(3)} s`);
   }
 
   async function serve(client, peer) {
+    try {
+      await proxyConnection(client, peer);
+    } catch (error) {
+      log(`${peer} error: ${error?.stack ?? error}`);
+    } finally {
+      handling.delete(client);
+    }
+  }
+
+  async function proxyConnection(client, peer) {
     const started = performance.now();
     let upstream;
     try {
@@ -69,12 +81,11 @@ export function createProxy({ connectTarget, target, idle = 0, max = 0, linked =
       await client.close();
       return;
     }
-    const pair = stopping ? undefined : spliceBidirectional(client, upstream, { idle, max, linked });
+    const pair = stopping ? undefined : spliceBidirectional(client, upstream, options);
     // Each direction ends on its own (docs/contract.md#how-a-splice-ends): a
     // client's FIN reaches the target as a FIN and the answer still flows back.
-    const nothing = { reason: 'unsplice', bytes: 0 };
     if (pair !== undefined) live.add(pair);
-    const [up, down] = pair === undefined ? [nothing, nothing] : await pair.done;
+    const [up, down] = pair === undefined ? NOT_SPLICED : await pair.done;
     live.delete(pair);
     totals.up += up.bytes;
     totals.down += down.bytes;
@@ -82,9 +93,11 @@ export function createProxy({ connectTarget, target, idle = 0, max = 0, linked =
     totals.endings[down.reason]++;
     if (up.reason === 'unsplice' || down.reason === 'unsplice') totals.unspliced++;
     // After max, idle or unsplice the sockets are open and ours again; this
-    // proxy has nothing more to say on them, so it closes both.
-    await Promise.all([client.close(), upstream.close()]);
-    emit('connection', connectionLine(peer, up, down, (performance.now() - started) / 1000));
+    // proxy has nothing more to say on them, so it closes both (at once, then waits for both).
+    const closingUpstream = upstream.close();
+    await client.close();
+    await closingUpstream;
+    logConnection(peer, up, down, (performance.now() - started) / 1000);
   }
 
   function printTotals() {
@@ -117,9 +130,9 @@ export function createProxy({ connectTarget, target, idle = 0, max = 0, linked =
     /** Serves one accepted client; `peer` names it in the log. */
     handle(client, peer) {
       totals.connections++;
-      const task = serve(client, peer).catch((error) => log(`${peer} error: ${error?.stack ?? error}`));
-      handling.add(task);
-      task.finally(() => handling.delete(task));
+      // serve() awaits before it ends: its own finally finds this entry to delete.
+      const task = serve(client, peer);
+      handling.set(client, task);
       return task;
     },
     /** The line every entry prints once it listens (the tests read it). */
@@ -139,11 +152,11 @@ export function createProxy({ connectTarget, target, idle = 0, max = 0, linked =
       if (handling.size > 0 && drainMs > 0) {
         let timer;
         const deadline = new Promise((resolve) => (timer = setTimeout(resolve, drainMs)));
-        await Promise.race([Promise.all(handling), deadline]);
+        await Promise.race([Promise.all(handling.values()), deadline]);
         clearTimeout(timer);
       }
       for (const pair of live) pair.unsplice();
-      while (handling.size > 0) await Promise.all(handling);
+      while (handling.size > 0) await Promise.all(handling.values());
       printTotals();
       return totals;
     },

@@ -46,8 +46,10 @@ export class SpliceController implements SpliceControl {
 
   /** Starts the idle clock (if `idle` is set). */
   start(): void {
+    // Progress times matter only to the idle clock.
+    if (this.idle === 0 || this.#closed) return;
     this.#lastProgress = now();
-    if (this.idle > 0 && !this.#closed) this.#watch = idleClock.watch(this);
+    this.#watch = idleClock.watch(this);
   }
 
   get bytes(): number {

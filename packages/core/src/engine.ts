@@ -34,7 +34,11 @@ export type SplicePhase = 'new' | 'starting' | 'running' | 'stopping' | 'ending'
 export class SpliceRun extends SpliceHolds {
   readonly ctl: SpliceController;
   readonly options: NormalizedOptions;
-  readonly done: Promise<SpliceResult>;
+  /**
+   * Told once, when the result is known (a pair's one `done` promise waits
+   * on both directions through it, not on two promises and a `Promise.all`).
+   */
+  onSettled: (() => void) | undefined;
   /**
    * Told once, synchronously, when this splice's ending is decided, before
    * the streams are touched (a linked pair ends its other direction here:
@@ -44,7 +48,9 @@ export class SpliceRun extends SpliceHolds {
   #phase: SplicePhase = 'new';
   #leased: LeasedEnds | undefined;
   #result: SpliceResult | undefined;
-  #resolve!: (result: SpliceResult) => void;
+  // `done` is made when asked: a proxy holding thousands of splices may never await one.
+  #done: Promise<SpliceResult> | undefined;
+  #resolve: ((result: SpliceResult) => void) | undefined;
   #direct: DirectSpliceRun | undefined;
   /** The stream path, when it runs the splice. */
   #stream: StreamPath | undefined;
@@ -63,7 +69,12 @@ export class SpliceRun extends SpliceHolds {
     }
     this.options = options;
     this.ctl = new SpliceController(options, this.#onEvent);
-    this.done = new Promise((resolve) => (this.#resolve = resolve));
+  }
+
+  get done(): Promise<SpliceResult> {
+    if (this.#done !== undefined) return this.#done;
+    const result = this.#result;
+    return (this.#done = result !== undefined ? Promise.resolve(result) : new Promise((resolve) => (this.#resolve = resolve)));
   }
 
   get phase(): SplicePhase {
@@ -95,20 +106,26 @@ export class SpliceRun extends SpliceHolds {
       this.#settle({ reason: 'unsplice', bytes: 0 });
       return;
     }
-    signal?.addEventListener('abort', this.#onAbort);
+    if (signal !== undefined) {
+      this.#onAbort = () => void this.unsplice();
+      signal.addEventListener('abort', this.#onAbort);
+    }
+    // Made per start, not kept: thousands of idle splices hold no closure for it.
+    const offer: Offer = (splice) => this.#offer(splice);
     const leased = this.#leased;
     if (leased !== undefined) {
+      // Needed only here: the leases themselves are held below.
+      this.#leased = undefined;
       // SPEC 6.2: the provider takes the endpoints; declined, the splice falls back to their streams.
-      const run = offerEndpoints(leased, this.ctl, this.#offer);
+      const run = offerEndpoints(leased, this.ctl, offer);
       if (run !== undefined) return this.#running(run);
       this.releaseSource();
       this.releaseDrain();
-      this.#leased = undefined;
       // Created here if they did not exist yet; free, since the leases were.
       this.readable = leased.source.readable;
       this.writable = leased.drain.writable;
     }
-    const taken = offerStreams(this.readable!, this.writable!, this.ctl, this.#offer);
+    const taken = offerStreams(this.readable!, this.writable!, this.ctl, offer);
     if (taken !== undefined) {
       this.reader = taken.reader;
       this.writer = taken.writer;
@@ -120,14 +137,14 @@ export class SpliceRun extends SpliceHolds {
   }
 
   /** Asks a provider; events it causes before it returns wait in `#early`. */
-  #offer: Offer = (splice) => {
+  #offer(splice: () => DirectSpliceRun | undefined): DirectSpliceRun | undefined {
     this.#phase = 'starting';
     try {
       return splice();
     } finally {
       this.#phase = 'new';
     }
-  };
+  }
 
   #running(run: DirectSpliceRun): void {
     this.#direct = run;
@@ -221,9 +238,8 @@ export class SpliceRun extends SpliceHolds {
     this.#settle(result);
   }
 
-  #onAbort = (): void => {
-    void this.unsplice();
-  };
+  /** The signal's listener, made only when a signal is given. */
+  #onAbort: (() => void) | undefined;
 
   #onEvent = (event: SpliceEvent): void => {
     if (this.#phase === 'starting') {
@@ -272,7 +288,13 @@ export class SpliceRun extends SpliceHolds {
     this.#phase = 'settled';
     this.#result = result;
     this.ctl.close();
-    this.options.signal?.removeEventListener('abort', this.#onAbort);
-    this.#resolve(result);
+    if (this.#onAbort !== undefined) this.options.signal?.removeEventListener('abort', this.#onAbort);
+    this.#onAbort = undefined;
+    const resolve = this.#resolve;
+    this.#resolve = undefined;
+    resolve?.(result);
+    const settled = this.onSettled;
+    this.onSettled = undefined;
+    settled?.();
   }
 }

@@ -41,16 +41,31 @@ class SpliceHandle implements Splice {
 class SplicePairHandle implements SplicePair {
   readonly aToB: Splice;
   readonly bToA: Splice;
+  readonly #runs: readonly [SpliceRun, SpliceRun];
   #done: Promise<[SpliceResult, SpliceResult]> | undefined;
 
-  constructor(aToB: Splice, bToA: Splice) {
+  constructor(aToB: Splice, bToA: Splice, runs: readonly [SpliceRun, SpliceRun]) {
     this.aToB = aToB;
     this.bToA = bToA;
+    this.#runs = runs;
   }
 
-  // Made when asked: a proxy holding thousands of pairs may never await it.
+  // Made when asked (a proxy holding thousands of pairs may never await it),
+  // as one promise that both runs settle, not two and a Promise.all.
   get done(): Promise<[SpliceResult, SpliceResult]> {
-    return (this.#done ??= Promise.all([this.aToB.done, this.bToA.done]));
+    if (this.#done !== undefined) return this.#done;
+    const [x, y] = this.#runs;
+    const both = (): [SpliceResult, SpliceResult] | undefined => (x.result !== undefined && y.result !== undefined ? [x.result, y.result] : undefined);
+    const results = both();
+    if (results !== undefined) return (this.#done = Promise.resolve(results));
+    return (this.#done = new Promise((resolve) => {
+      const settled = (): void => {
+        const results = both();
+        if (results !== undefined) resolve(results);
+      };
+      x.onSettled = settled;
+      y.onSettled = settled;
+    }));
   }
 
   unsplice(): Promise<[SpliceResult, SpliceResult]> {
@@ -82,7 +97,7 @@ function startPair(a: SpliceEndpoint, b: SpliceEndpoint, aToBEnds: Ends, bToAEnd
   aToB.start();
   bToA.start();
   link?.started();
-  return new SplicePairHandle(handleOf(aToB, options, a, b), handleOf(bToA, options, b, a));
+  return new SplicePairHandle(handleOf(aToB, options, a, b), handleOf(bToA, options, b, a), [aToB, bToA]);
 }
 
 /**

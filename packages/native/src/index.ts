@@ -45,6 +45,16 @@ export interface StreamPair {
 const REAP_AFTER_MS = 1000;
 
 /**
+ * Bytes a splice moves on the adapter's JS direct path before it is handed
+ * to the kernel path. A hand-over (two fd checks, the drain flushed, the
+ * source's buffers collected, a thread woken) costs about as much CPU as
+ * moving 60 KiB (Node) to 110 KiB (Bun) through the JS direct path
+ * (bench/README.md, issue 10), so a connection that carries less never pays
+ * for it, and one that carries more moves the rest outside JavaScript.
+ */
+export const KERNEL_AFTER_DEFAULT = 64 * 1024;
+
+/**
  * One state per process, whatever the number of copies of this module: the
  * addon can be initialised once per environment, and a runtime that keeps
  * symlinked paths apart (Bun, with pnpm's links) may load this file twice.
@@ -54,6 +64,8 @@ interface Shared {
   readonly loaded: ReturnType<typeof loadAddon>;
   readonly off: WeakSet<object>;
   enabled: boolean;
+  /** See setKernelAfter(). */
+  after: number;
   reapTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -61,7 +73,7 @@ const KEY = Symbol.for('sosplice.native');
 
 function createShared(): Shared {
   const runs = new Map<number, KernelSplice>();
-  const shared: Shared = { runs, loaded: loadAddon(() => onEvents(shared)), off: new WeakSet(), enabled: true, reapTimer: undefined };
+  const shared: Shared = { runs, loaded: loadAddon(() => onEvents(shared)), off: new WeakSet(), enabled: true, after: KERNEL_AFTER_DEFAULT, reapTimer: undefined };
   return shared;
 }
 
@@ -125,6 +137,28 @@ export function setNativeEnabled(value: boolean, endpoint?: StreamPair): void {
     if (value) shared.off.delete(end);
     else shared.off.add(end);
   }
+}
+
+/**
+ * How many bytes a splice moves on the adapter's JS direct path before the
+ * kernel path takes it (default {@link KERNEL_AFTER_DEFAULT}, 64 KiB): short
+ * connections stay in JavaScript, where they cost less than the hand-over.
+ * `0`: from the first byte. Applies to splices started afterwards, for the
+ * whole process.
+ */
+export function setKernelAfter(bytes: number): void {
+  if (typeof bytes !== 'number') {
+    throw Object.assign(new TypeError(`The "bytes" argument must be of type number. Received ${String(bytes)}`), { code: 'ERR_INVALID_ARG_TYPE' });
+  }
+  if (!Number.isSafeInteger(bytes) || bytes < 0) {
+    throw Object.assign(new RangeError(`The value of "bytes" is out of range. It must be an integer >= 0. Received ${String(bytes)}`), { code: 'ERR_OUT_OF_RANGE' });
+  }
+  shared.after = bytes;
+}
+
+/** The current setting of {@link setKernelAfter}; what the adapters ask at each splice's start. */
+export function kernelAfter(): number {
+  return shared.after ?? KERNEL_AFTER_DEFAULT;
 }
 
 export function nativeStats(): NativeStats {

@@ -17,6 +17,12 @@
  * 5. stop exactly once: the source feeds its stream again, and bytes the
  *    drain's transport has not taken yet stay in its outbox, ahead of
  *    anything written later.
+ *
+ * With a handover (the kernel path of Node and Bun), the run offers itself
+ * to the adapter's hook once it has moved `after` bytes: a short connection
+ * never pays for the hand-over (fds checked, a thread woken), a long one
+ * moves the rest of its bytes outside JavaScript. From then on it forwards
+ * `stop()` to the run the hook returned.
  */
 import type {
   DirectEndpointTask,
@@ -29,6 +35,13 @@ import type {
 import { SocketReadSide, type ReadConsumer } from './read-side.ts';
 import { SocketWriteSide, type DrainWatcher } from './write-side.ts';
 
+/** A later run for the same splice (see the module comment): offered once `after` bytes moved. */
+export interface SocketHandover {
+  readonly after: number;
+  /** The run that takes over from here, or `undefined` to stay on this one. */
+  readonly take: () => DirectSpliceRun | undefined;
+}
+
 export class SocketDirectRun implements DirectSpliceRun, ReadConsumer, DrainWatcher {
   readonly source: SocketReadSide;
   readonly drain: SocketWriteSide;
@@ -36,6 +49,9 @@ export class SocketDirectRun implements DirectSpliceRun, ReadConsumer, DrainWatc
   #stopped = false;
   /** The drain's transport took less than asked: the source is paused until `writable()`. */
   #blocked = false;
+  #handover: SocketHandover | undefined;
+  /** The run the splice was handed to: it moves the bytes and takes `stop()`. */
+  #next: DirectSpliceRun | undefined;
 
   /** `reader` / `writer`: the core's, on a splice between two streams; absent between endpoints (the leases hold them). */
   constructor(
@@ -44,10 +60,12 @@ export class SocketDirectRun implements DirectSpliceRun, ReadConsumer, DrainWatc
     control: SpliceControl,
     reader?: ReadableStreamDefaultReader<Uint8Array>,
     writer?: WritableStreamDefaultWriter<Uint8Array>,
+    handover?: SocketHandover,
   ) {
     this.source = source;
     this.drain = drain;
     this.control = control;
+    this.#handover = handover;
     source.claim();
     // Never report anything synchronously from splice(): the core has no run yet.
     queueMicrotask(() => void this.#start(reader, writer));
@@ -92,6 +110,8 @@ export class SocketDirectRun implements DirectSpliceRun, ReadConsumer, DrainWatc
   /** One chunk from the source: into the drain, within the budget (steps 3 and 4). */
   data(chunk: Uint8Array): void {
     const source = this.source;
+    // Handed over, and the next run not attached yet: in order, behind what the source holds.
+    if (this.#next !== undefined) return void source.queue.push(chunk);
     if (this.#stopped) return source.queue.unshift(chunk);
     const remaining = this.control.remaining;
     if (chunk.byteLength > remaining) {
@@ -113,9 +133,26 @@ export class SocketDirectRun implements DirectSpliceRun, ReadConsumer, DrainWatc
       return this.control.drainErrored(error);
     }
     // Stopped meanwhile (max): the source's stream steers its flow again.
-    if (all || this.#stopped) return;
-    this.#blocked = true;
-    source.pause();
+    if (this.#stopped) return;
+    if (!all) {
+      this.#blocked = true;
+      source.pause();
+    } else if (this.#handover !== undefined && this.control.bytes >= this.#handover.after) this.#handOver(this.#handover);
+  }
+
+  /**
+   * Offers the splice to the next run between two chunks. That run takes
+   * what follows as at any start: the drain's outbox first, then what the
+   * source holds (chunks arriving meanwhile are queued there, in order).
+   */
+  #handOver(handover: SocketHandover): void {
+    this.#handover = undefined;
+    // Before the next run starts: it may watch the drain (and take the source) at once.
+    this.drain.watch(undefined);
+    const next = handover.take();
+    if (next === undefined) return this.drain.watch(this);
+    this.#next = next;
+    this.#stopped = true;
   }
 
   writable(): void {
@@ -140,7 +177,8 @@ export class SocketDirectRun implements DirectSpliceRun, ReadConsumer, DrainWatc
   }
 
   /** Step 5: exactly once, for every ending. */
-  stop(): void {
+  stop(): void | Promise<void> {
+    if (this.#next !== undefined) return this.#next.stop();
     if (this.#stopped) return;
     this.#stopped = true;
     this.drain.watch(undefined);
@@ -172,7 +210,9 @@ export class SocketEndpointMark implements DirectSpliceEndpoint {
 /**
  * A hook that may run a splice its own way (the kernel path of Node and
  * Bun): return a run, or `undefined` for the kit's {@link SocketDirectRun}.
- * `task` is the core's, stream-level or endpoint-level.
+ * `task` is the core's, stream-level or endpoint-level. Called when the
+ * splice starts, or, with `hookAfter`, once the kit's run moved that many
+ * bytes (the run hands the rest over; its reader and writer were served).
  */
 export type SocketDirectHook = (source: SocketReadSide, drain: SocketWriteSide, task: DirectSpliceTask | DirectEndpointTask) => DirectSpliceRun | undefined;
 
@@ -182,12 +222,18 @@ export type SocketDirectHook = (source: SocketReadSide, drain: SocketWriteSide, 
  * provider)`) and to the endpoint's {@link SocketEndpointMark}.
  * It declines, so the core's stream path reports the streams' own state,
  * when the source failed or was cancelled or the drain is not open.
+ * `hookAfter()`: bytes each splice moves on the kit's run before `hook` is
+ * asked (read at every start; `0`: at the start).
  */
-export function createSocketDirectProvider(hook?: SocketDirectHook): DirectSpliceProvider {
+export function createSocketDirectProvider(hook?: SocketDirectHook, hookAfter?: () => number): DirectSpliceProvider {
   const run = (source: SocketReadSide, drain: SocketWriteSide, task: DirectSpliceTask | DirectEndpointTask, reader?: ReadableStreamDefaultReader<Uint8Array>, writer?: WritableStreamDefaultWriter<Uint8Array>): DirectSpliceRun | undefined => {
     if (source.provider !== provider || drain.provider !== provider) return undefined;
     if (source.phase === 'errored' || source.phase === 'closed' || drain.phase !== 'open') return undefined;
-    return hook?.(source, drain, task) ?? new SocketDirectRun(source, drain, task.control, reader, writer);
+    const after = hook === undefined ? 0 : (hookAfter?.() ?? 0);
+    if (after <= 0) return hook?.(source, drain, task) ?? new SocketDirectRun(source, drain, task.control, reader, writer);
+    // A budget that ends the splice before the hand-over: never worth asking.
+    const handover = task.control.remaining > after ? { after, take: () => hook!(source, drain, task) } : undefined;
+    return new SocketDirectRun(source, drain, task.control, reader, writer, handover);
   };
   const provider: DirectSpliceProvider = {
     splice(task) {

@@ -13,6 +13,6 @@ export { ByteQueue } from './byte-queue.ts';
 export type { SocketTransport } from './transport.ts';
 export { SocketReadSide, type ReadConsumer, type ReadPhase } from './read-side.ts';
 export { SocketWriteSide, type DrainWatcher, type WritePhase } from './write-side.ts';
-export { SocketDirectRun, SocketEndpointMark, createSocketDirectProvider, type SocketDirectHook } from './direct-run.ts';
+export { SocketDirectRun, SocketEndpointMark, createSocketDirectProvider, type SocketDirectHook, type SocketHandover } from './direct-run.ts';
 export { SocketEndpoint } from './endpoint.ts';
 export { PullTransport, type PullSocket, type PullTransportOptions } from './pull-transport.ts';
