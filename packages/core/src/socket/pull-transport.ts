@@ -22,6 +22,7 @@
  *   directions are finished, after a reset, or by `close()`.
  */
 import { SocketClosedError } from './errors.ts';
+import { LazyOutcome } from './lazy-outcome.ts';
 import { giveBack, ReadBuffers } from './read-buffers.ts';
 import type { SocketReadSide } from './read-side.ts';
 import type { SocketTransport } from './transport.ts';
@@ -49,7 +50,6 @@ export interface PullTransportOptions {
 }
 
 const noop = (): void => {};
-type Outcome = { readonly error?: unknown };
 
 export class PullTransport implements SocketTransport {
   readonly socket: PullSocket;
@@ -74,9 +74,7 @@ export class PullTransport implements SocketTransport {
   #destroyed = false;
   #socketClosed = false;
   #failure: { readonly error: unknown } | undefined;
-  #closed: Promise<void> | undefined;
-  #outcome: Outcome | undefined;
-  #settle: ((outcome: Outcome) => void) | undefined;
+  readonly #closed = new LazyOutcome();
   #closeTask: Promise<void> | undefined;
 
   constructor(socket: PullSocket, options: PullTransportOptions | number = {}) {
@@ -216,7 +214,7 @@ export class PullTransport implements SocketTransport {
     if (this.#destroyed) return;
     if (!this.#socketClosed) this.socket.reset(reason);
     this.#destroy(reason ?? new SocketClosedError('The socket was destroyed'));
-    this.#settleClosed({});
+    this.#closed.resolve();
   }
 
   /** A read, write or FIN failed (reset, broken pipe): both directions are dead. */
@@ -224,25 +222,14 @@ export class PullTransport implements SocketTransport {
     if (this.#destroyed) return;
     this.#failure = { error };
     this.#destroy(error);
-    this.#settleClosed({ error });
+    this.#closed.reject(error);
   }
 
   // --- the socket's life ---
 
   /** Resolves once the socket is closed; rejects with a failure. Made when first asked for. */
   get closed(): Promise<void> {
-    if (this.#closed === undefined) {
-      const outcome = this.#outcome;
-      this.#closed =
-        outcome === undefined
-          ? new Promise<void>((resolve, reject) => (this.#settle = (o) => ('error' in o ? reject(o.error) : resolve())))
-          : 'error' in outcome
-            ? Promise.reject(outcome.error)
-            : Promise.resolve();
-      // `closed` may reject (a reset); nobody has to listen to it.
-      this.#closed.catch(noop);
-    }
-    return this.#closed;
+    return this.#closed.promise;
   }
 
   /**
@@ -268,7 +255,7 @@ export class PullTransport implements SocketTransport {
       clearTimeout(timer);
     }
     if (!this.#destroyed) this.#destroy(error);
-    this.#settleClosed({});
+    this.#closed.resolve();
   }
 
   /**
@@ -307,17 +294,11 @@ export class PullTransport implements SocketTransport {
     }
   }
 
-  #settleClosed(outcome: Outcome): void {
-    if (this.#outcome !== undefined) return;
-    this.#outcome = outcome;
-    this.#settle?.(outcome);
-  }
-
   #maybeClose(): void {
     // docs/adapters.md: the socket is closed once both directions are finished.
     if (this.#socketClosed || !this.#eof || !this.#finSent) return;
     this.#closeSocket();
-    this.#settleClosed({});
+    this.#closed.resolve();
   }
 
   #destroy(error: unknown): void {
