@@ -130,7 +130,7 @@ export async function expectReceived(drain: Side, expected: Uint8Array, what = '
  * reader then reads from the source is the rest, in order.
  */
 export async function expectConserved(source: Side, drain: Side, input: Uint8Array, result: SpliceResult): Promise<void> {
-  await withTimeout(drain.peer.receivedAtLeast(result.bytes), T, `peer receiving the ${result.bytes} delivered bytes`);
+  await peerReceives(drain.peer, result.bytes);
   expectBytes(drain.peer.received(), input.subarray(0, result.bytes), 'delivered bytes');
   const remainder = remainderOf(result);
   // docs/contract.md#max: on a byte stream the surplus stays in the source itself.
@@ -139,6 +139,20 @@ export async function expectConserved(source: Side, drain: Side, input: Uint8Arr
   expect(left, 'remainder longer than what was left').toBeGreaterThanOrEqual(0);
   const rest = left > 0 ? await readAtLeast(source.endpoint.readable, left, T) : new Uint8Array(0);
   expectBytes(concat(remainder, rest), input.subarray(result.bytes), 'remainder + source after the splice');
+}
+
+/**
+ * Waits for `peer` to have received `n` bytes. Over sockets on a loaded
+ * machine a drain that was stalled can take a while to catch up (TCP
+ * zero-window probes back off), so the bound is long; a failure says how
+ * much did arrive, which tells lost bytes from late ones.
+ */
+export async function peerReceives(peer: Peer, n: number): Promise<void> {
+  try {
+    await withTimeout(peer.receivedAtLeast(n), 3 * T, `peer receiving the ${n} delivered bytes`);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; it received ${peer.received().byteLength}`);
+  }
 }
 
 /** Writes `chunks` in order, each after the previous was accepted (the peer's own backpressure). */

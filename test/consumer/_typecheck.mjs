@@ -43,7 +43,7 @@ function* configs() {
 /** Runs every config, two compilers at a time (the machine has two cores). */
 export async function typecheckMatrix(dir) {
   const jobs = [...configs()].map((config, n) => () => check(dir, config, `tsconfig.${n}.json`));
-  const results = new Array(jobs.length);
+  const results = Array.from({ length: jobs.length });
   let next = 0;
   const worker = async () => {
     while (next < jobs.length) {

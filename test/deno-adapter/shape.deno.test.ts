@@ -9,21 +9,12 @@ import * as adapter from '@sosplice/deno-adapter';
 import { connect, listen, SocketClosedError, wrap } from '@sosplice/deno-adapter';
 import { SocketClosedError as CoreSocketClosedError } from '@sosplice/core/socket';
 import { spliceAddresses } from '@sosplice/core';
-import { expectBytes, readAtLeast, text, withTimeout } from '../harness/_util';
+import { codeOf, expectBytes, readAtLeast, text, withTimeout } from '../harness/_util';
 import { deno, denoTls } from '../harness/deno';
 import { cleanupAfterEach, rawPair as rawPairOf, countIo, T, writeFull } from './_util';
 
 const cleanup = cleanupAfterEach();
 const rawPair = () => rawPairOf(cleanup);
-
-const codeOf = (f: () => unknown): unknown => {
-  try {
-    f();
-  } catch (error) {
-    return (error as { code?: unknown }).code;
-  }
-  return 'no throw';
-};
 
 describe('deno wrap()', () => {
   it('refuses a conn wrapped already, and the first wrapper still reads every byte', async () => {

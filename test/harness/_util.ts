@@ -102,6 +102,16 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 /** One macrotask: lets every queued microtask (promise reaction) run first. */
 export const macrotask = (): Promise<void> => sleep(0);
 
+/** The `code` of what `f` throws synchronously, or `'no throw'`. */
+export function codeOf(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (error) {
+    return (error as { code?: unknown } | undefined)?.code;
+  }
+  return 'no throw';
+}
+
 /**
  * True if `promise` is still pending after `ms`. Only for promises whose
  * promise is that *nothing* happens; the wait is the bounded price of proving

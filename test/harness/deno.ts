@@ -130,8 +130,20 @@ export class DenoPeer implements Peer {
   }
 
   #read(): void {
-    if (this.#reading !== undefined || this.#finished) return;
-    this.#reading = (async () => {
+    // Not started when stalled: the loop below must reach its first await
+    // before its `finally` can run, or `#reading` would keep a finished loop.
+    if (this.#reading !== undefined || this.#finished || this.#stalled) return;
+    this.#reading = this.#readLoop();
+  }
+
+  /**
+   * Reads until stalled or finished. `#reading` is cleared in the same step
+   * as the loop stops, not in a `.finally()` a microtask later: a resume()
+   * in between would find a loop that has stopped and start none, and the
+   * bytes sent to this peer would never be read.
+   */
+  async #readLoop(): Promise<void> {
+    try {
       while (!this.#stalled && !this.#finished) {
         const buf = new Uint8Array(65536);
         let n: number | null;
@@ -152,7 +164,9 @@ export class DenoPeer implements Peer {
         if (this.#stalled) this.#held.push(buf.subarray(0, n));
         else this.#deliver(buf.subarray(0, n));
       }
-    })().finally(() => (this.#reading = undefined));
+    } finally {
+      this.#reading = undefined;
+    }
   }
 
   #deliver(bytes: Uint8Array): void {

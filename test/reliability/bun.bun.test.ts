@@ -10,7 +10,7 @@ import { describe, expect } from 'vitest';
 import { connect, wrap } from '@sosplice/bun-adapter';
 import type { SpliceEndpoint } from '@sosplice/core';
 import { bunHarness, type BunHarnessOptions, type BunSpliceSocket } from '../harness/bun';
-import { withTimeout } from '../harness/_util';
+import { codeOf, withTimeout } from '../harness/_util';
 import { procSockets, type RuntimeHooks } from './_common';
 import { describeReliability } from './_all';
 import { describeSoak } from './_load';
@@ -54,14 +54,6 @@ describe('bun:adapter bad input', () => {
   const path = () => 'bun:adapter';
   type Raw = { terminate(): void; write(b: Uint8Array): number; readyState?: unknown };
   const bun = () => (globalThis as unknown as { Bun: { listen(o: object): { port: number; stop(f: boolean): void }; connect(o: object): Promise<Raw> } }).Bun;
-  const codeOf = (f: () => unknown): unknown => {
-    try {
-      f();
-    } catch (error) {
-      return (error as { code?: unknown }).code;
-    }
-    return 'no throw';
-  };
   const server = () => bun().listen({ hostname: '127.0.0.1', port: 0, allowHalfOpen: true, socket: { data() {}, error() {} } });
 
   scenario('wrap(non-socket, listener): ERR_INVALID_ARG_TYPE', path, async (fig) => {

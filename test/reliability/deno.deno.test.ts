@@ -10,7 +10,7 @@ import { describe, expect } from 'vitest';
 import { connect, wrap } from '@sosplice/deno-adapter';
 import type { SpliceEndpoint } from '@sosplice/core';
 import { deno, denoHarness, type DenoSocket } from '../harness/deno';
-import { withTimeout } from '../harness/_util';
+import { codeOf, withTimeout } from '../harness/_util';
 import { procSockets, v8HeapAfterGc, type RuntimeHooks } from './_common';
 import { describeReliability } from './_all';
 import { describeSoak } from './_load';
@@ -39,14 +39,6 @@ describeReliability('deno', denoHarness, hooks, { faultTransports: ['tls', 'unix
 describe('deno:adapter bad input', () => {
   section('Bad input');
   const path = () => 'deno:adapter';
-  const codeOf = (f: () => unknown): unknown => {
-    try {
-      f();
-    } catch (error) {
-      return (error as { code?: unknown }).code;
-    }
-    return 'no throw';
-  };
   const coded = (e: unknown): unknown => (e as { code?: unknown } | undefined)?.code;
 
   scenario('wrap(non-conn, listener, bad options): coded throw, the conn stays open', path, async (fig) => {
