@@ -83,7 +83,6 @@ export class PullTransport implements SocketTransport {
     this.#buffers = new ReadBuffers(readSize, idleReadSize ?? 2048);
   }
 
-
   /** The sides to feed; before the first `resume()`. Build the read side with `paused = true`. */
   attach(read: SocketReadSide, write: SocketWriteSide): void {
     this.#read = read;
