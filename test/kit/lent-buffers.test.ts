@@ -10,7 +10,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spliceStreams } from '@sosplice/core';
-import { kitEndpoint } from '../harness/kit';
+import { createSocketDirectProvider, PullTransport, type PullSocket } from '@sosplice/core/socket';
+import { KitEndpoint, kitEndpoint } from '../harness/kit';
 import { concat, expectBytes, pattern, until, withTimeout } from '../harness/_util';
 
 const T = 5_000;
@@ -84,5 +85,56 @@ describe('lent read buffers (kit-pull)', () => {
     expectBytes(b.peer.received(), concat(sent.subarray(0, 3_000), more), 'what the drain wrote');
     second.unsplice();
     await withTimeout(second.done, T, 'unsplice');
+  });
+});
+
+/** A pull socket that always has bytes to read (recording each read's size) and whose writes take two macrotasks. */
+function busySocket(total: number): { socket: PullSocket; reads: number[]; written: () => number } {
+  const reads: number[] = [];
+  let left = total;
+  let written = 0;
+  const socket: PullSocket = {
+    async read(view) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      reads.push(view.byteLength);
+      if (left === 0) return null;
+      const n = Math.min(view.byteLength, left);
+      view.fill(7, 0, n);
+      left -= n;
+      return n;
+    },
+    async write(bytes) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      written += bytes.byteLength;
+      return bytes.byteLength;
+    },
+    closeWrite: async () => {},
+    reset: () => {},
+  };
+  return { socket, reads, written: () => written };
+}
+
+describe('PullTransport under a direct run', () => {
+  it('a run blocked by every byte its watch read brings still reads full buffers: one 1-byte read per pause, no 1-byte livelock', async () => {
+    const provider = createSocketDirectProvider();
+    const total = 256 * 1024;
+    const src = busySocket(total);
+    const dst = busySocket(0);
+    const endpoint = (socket: PullSocket) => {
+      const transport = new PullTransport(socket, { readSize: 4096, idleReadSize: 1024 });
+      const e = new KitEndpoint(transport, 4096, provider, true);
+      transport.attach(e.readSide, e.writeSide);
+      return e;
+    };
+    const a = endpoint(src.socket);
+    const b = endpoint(dst.socket);
+    const splice = spliceStreams(a.readable, b.writable);
+    await until(() => dst.written() === total, 20_000, `all ${total} bytes written (${dst.written()} so far, ${src.reads.length} reads)`);
+    const ones = src.reads.filter((size) => size === 1).length;
+    const full = src.reads.filter((size) => size === 4096).length;
+    // Each 1-byte read is the watch of one pause, and a pause follows a full read the drain had no room for.
+    expect(ones, `${ones} 1-byte reads beside ${full} of 4 KiB`).toBeLessThanOrEqual(full + 1);
+    expect(await withTimeout(splice.done, T, 'EOF')).toEqual({ reason: 'eof', bytes: total });
   });
 });

@@ -60,6 +60,8 @@ export class PullTransport implements SocketTransport {
   #paused = true;
   /** The 1-byte read of this pause was issued. */
   #watched = false;
+  /** A 1-byte read is pending or its byte being delivered: it is the watch of a pause that starts meanwhile. */
+  #watching = false;
   /** The read loop in flight. */
   #reading: Promise<void> | undefined;
   readonly #buffers: ReadBuffers;
@@ -109,6 +111,11 @@ export class PullTransport implements SocketTransport {
 
   pause(): void {
     this.#paused = true;
+    // Once per pause: a resume() and a pause() around a pending watch read (a
+    // direct run blocked again by the byte it brought, its write still in
+    // flight) would otherwise re-arm it for every byte, a livelock of 1-byte
+    // reads and writes.
+    if (this.#watching) this.#watched = true;
   }
 
   /** Starts the read loop as if paused: one 1-byte read watches for a reset or FIN (once the sides are attached). */
@@ -130,7 +137,7 @@ export class PullTransport implements SocketTransport {
     try {
       while (this.#wantsRead()) {
         const watching = this.#paused;
-        if (watching) this.#watched = true;
+        if (watching) this.#watched = this.#watching = true;
         const buffer = watching ? new Uint8Array(1) : this.#buffers.next();
         const n = await this.socket.read(buffer);
         if (this.#destroyed) return;
@@ -142,11 +149,13 @@ export class PullTransport implements SocketTransport {
         // Lent only if, now that the bytes are here, a direct run takes them straight to a drain that gives them back.
         const read = this.#read;
         read?.onData(watching ? buffer.subarray(0, n) : this.#buffers.chunk(buffer, n, read?.borrowing === true));
+        this.#watching = false;
       }
     } catch (error) {
       this.fail(error);
     } finally {
       this.#reading = undefined;
+      this.#watching = false;
     }
   }
 
