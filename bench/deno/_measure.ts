@@ -9,6 +9,8 @@ import { D } from './_deno.js';
 /** Figures of one run. */
 export interface RunFigures {
   cpuPerGiB: number;
+  /** The user part of `cpuPerGiB`. */
+  userPerGiB: number;
   gbitPerS: number;
   peakRssMiB: number;
 }
@@ -16,11 +18,13 @@ export interface RunFigures {
 const root = new URL('../../', import.meta.url).pathname;
 const TICKS = 100; // USER_HZ on Linux
 
-function cpuSeconds(pid: number): number {
+/** User and user + system CPU seconds of `pid` so far. */
+function cpuSeconds(pid: number): { user: number; total: number } {
   const stat = D.readTextFileSync(`/proc/${pid}/stat`);
   // Fields after the command name (which may contain spaces) start after ')'.
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / TICKS; // utime, stime (fields 14, 15)
+  const user = Number(f[11]) / TICKS; // utime (field 14)
+  return { user, total: user + Number(f[12]) / TICKS }; // + stime (field 15)
 }
 
 function peakRssMiB(pid: number): number {
@@ -78,12 +82,13 @@ export async function measureRun(engine: string, bytes: number): Promise<RunFigu
     await client.closeWrite();
     const got = await sink;
     const seconds = (performance.now() - t0) / 1000;
-    const cpu = cpuSeconds(child.pid) - cpu0;
+    const cpu1 = cpuSeconds(child.pid);
     const rss = peakRssMiB(child.pid);
     if (got !== bytes) throw new Error(`${engine}: upstream got ${got} of ${bytes} bytes`);
     client.close();
     server.close();
-    return { cpuPerGiB: cpu / (bytes / 2 ** 30), gbitPerS: (bytes * 8) / seconds / 1e9, peakRssMiB: rss };
+    const gib = bytes / 2 ** 30;
+    return { cpuPerGiB: (cpu1.total - cpu0.total) / gib, userPerGiB: (cpu1.user - cpu0.user) / gib, gbitPerS: (bytes * 8) / seconds / 1e9, peakRssMiB: rss };
   } finally {
     child.kill('SIGTERM');
     await child.status;

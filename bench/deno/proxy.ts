@@ -38,7 +38,7 @@ for (let round = 0; round < RUNS; round++) {
     results.get(engine)!.push(r);
     cpu.set(engine, r.cpuPerGiB);
     console.error(
-      `round ${round + 1} ${engine.padEnd(8)} ${r.cpuPerGiB.toFixed(3)} CPU s/GiB  ${r.gbitPerS.toFixed(2)} Gbit/s  ${r.peakRssMiB.toFixed(0)} MiB`,
+      `round ${round + 1} ${engine.padEnd(8)} ${r.cpuPerGiB.toFixed(3)} CPU s/GiB (user ${r.userPerGiB.toFixed(3)})  ${r.gbitPerS.toFixed(2)} Gbit/s  ${r.peakRssMiB.toFixed(0)} MiB`,
     );
   }
   const base = cpu.get('loop');
@@ -48,18 +48,18 @@ for (let round = 0; round < RUNS; round++) {
 const rows = ENGINES.map((engine) => {
   const rs = results.get(engine)!;
   const ratio = ratios.get(engine)!;
-  return `| ${engine} | ${median(rs.map((r) => r.cpuPerGiB)).toFixed(3)} | ${ratio.length ? median(ratio).toFixed(2) + 'x' : '-'} | ${median(rs.map((r) => r.gbitPerS)).toFixed(2)} | ${median(rs.map((r) => r.peakRssMiB)).toFixed(0)} |`;
+  return `| ${engine} | ${median(rs.map((r) => r.cpuPerGiB)).toFixed(3)} | ${ratio.length ? median(ratio).toFixed(2) + 'x' : '-'} | ${median(rs.map((r) => r.gbitPerS)).toFixed(2)} | ${median(rs.map((r) => r.peakRssMiB)).toFixed(0)} | ${median(rs.map((r) => r.userPerGiB)).toFixed(3)} |`;
 });
 const deno = D.version.deno;
 const table = [
   `# Deno proxy benchmark`,
   '',
   `Deno ${deno}, ${new Date().toISOString().slice(0, 16)}Z, ${GIB} GiB client → proxy → upstream per run, ${RUNS} rounds (engines round-robin), medians.`,
-  'Proxy = a child process; CPU = its utime+stime over the transfer (/proc/<pid>/stat); RSS = its VmHWM.',
+  'Proxy = a child process; CPU = its utime+stime over the transfer (/proc/<pid>/stat), user = its utime; RSS = its VmHWM.',
   'Ratio = median of same-round ratios to the hand-written read/write loop. Command: `deno run -A --config bench/deno/deno.json bench/deno/proxy.ts`.',
   '',
-  '| engine | proxy CPU s/GiB | CPU vs loop | throughput Gbit/s | peak RSS MiB |',
-  '|---|---|---|---|---|',
+  '| engine | proxy CPU s/GiB | CPU vs loop | throughput Gbit/s | peak RSS MiB | user s/GiB |',
+  '|---|---|---|---|---|---|',
   ...rows,
   '',
   'Engines: `pipeTo` = `conn.readable.pipeTo(other.writable)` both ways; `loop` = hand-written `read()`/`write()` loop, one 64 KiB buffer;',

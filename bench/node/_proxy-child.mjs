@@ -42,7 +42,7 @@ const server = net.createServer({ allowHalfOpen: true }, (client) => {
 process.stdin.once('data', () => {
   const cpu = process.cpuUsage(startCpu);
   const rss = process.resourceUsage().maxRSS * 1024;
-  process.stdout.write(`${JSON.stringify({ cpu: (cpu.user + cpu.system) / 1e6, rss })}\n`, () => process.exit(0));
+  process.stdout.write(`${JSON.stringify({ cpu: (cpu.user + cpu.system) / 1e6, user: cpu.user / 1e6, rss })}\n`, () => process.exit(0));
 });
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);

@@ -72,10 +72,10 @@ async function once(nodeBin, variant, sink) {
     const { port } = await next();
     const seconds = await pushThrough(port, TOTAL, sink);
     proc.stdin.write('report\n');
-    const { cpu, rss } = await next();
+    const { cpu, user, rss } = await next();
     // The child exits by itself after reporting (and writes a --cpu-prof then).
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
-    return { cpu, seconds, rss };
+    return { cpu, user, seconds, rss };
   } finally {
     if (proc.exitCode === null) proc.kill();
     await exited;
@@ -108,6 +108,7 @@ async function measure(nodeBin) {
   for (const v of variants) {
     stats[v] = {
       cpu: median(samples[v].map((s) => s.cpu)) / GIB,
+      user: median(samples[v].map((s) => s.user)) / GIB,
       gbit: median(samples[v].map((s) => (TOTAL * 8) / s.seconds / 1e9)),
       rss: median(samples[v].map((s) => s.rss)) / 2 ** 20,
       all: samples[v].map((s) => (s.cpu / GIB).toFixed(2)).join(' '),
@@ -117,7 +118,7 @@ async function measure(nodeBin) {
   const rows = variants.map((v) => {
     const s = stats[v];
     const ratio = base ? `${(s.cpu / base.cpu).toFixed(2)}x / ${(s.gbit / base.gbit).toFixed(2)}x` : '';
-    return `| ${VARIANTS[v]} | ${s.cpu.toFixed(3)} | ${s.all} | ${s.gbit.toFixed(2)} | ${s.rss.toFixed(0)} | ${ratio} |`;
+    return `| ${VARIANTS[v]} | ${s.cpu.toFixed(3)} | ${s.all} | ${s.gbit.toFixed(2)} | ${s.rss.toFixed(0)} | ${ratio} | ${s.user.toFixed(3)} |`;
   });
   const verdict = [];
   if (stats.direct && stats.pipe) {
@@ -128,8 +129,8 @@ async function measure(nodeBin) {
   }
   return `## Node ${version}
 
-| proxy | CPU s/GiB (median) | CPU s/GiB (each run) | throughput Gbit/s | peak RSS MiB | vs \`a.pipe(b)\` (CPU / throughput) |
-|---|---:|---:|---:|---:|---:|
+| proxy | CPU s/GiB (median) | CPU s/GiB (each run) | throughput Gbit/s | peak RSS MiB | vs \`a.pipe(b)\` (CPU / throughput) | user s/GiB (median) |
+|---|---:|---:|---:|---:|---:|---:|
 ${rows.join('\n')}
 
 ${verdict.join('\n')}
@@ -139,7 +140,7 @@ ${verdict.join('\n')}
 const md = `# Node: loopback proxy, ${GIB} GiB one way per run
 
 ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, medians of ${RUNS} runs per variant (rounds interleaved).
-The proxy runs in its own process (CPU = its \`process.cpuUsage()\` from the accept until the sink has every byte;
+The proxy runs in its own process (CPU = its \`process.cpuUsage()\`, user + system, from the accept until the sink has every byte; user = its user part;
 peak RSS = its \`maxRSS\`); the sender and the sink (plain \`node:net\`, one connection, 64 KiB writes) run in the
 orchestrating process under the default node. 2 cores shared with other work (other engineers' tests and
 benchmarks were running): compare ratios within one table, not across tables or machines.

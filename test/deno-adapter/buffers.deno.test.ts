@@ -3,13 +3,15 @@
  * waits with a small buffer, a bulk transfer reads into the full-size one,
  * and switching between them neither loses, reorders nor over-reads a byte
  * (exact `max`, docs/contract.md#max). The proxy-side conns are wrapped to record the
- * length of every view handed to `read()`.
+ * length of every view handed to `read()`. The run writes the read buffer
+ * itself, lent (core's read-buffers.ts): a buffer is read into again only
+ * once its write settled, and bytes a reader got are never overwritten.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { spliceStreams } from '@sosplice/core';
 import { wrap, type DenoConnLike } from '@sosplice/deno-adapter';
 import type { DenoSocket } from '../harness/deno';
-import { checksum, pattern, until, withTimeout } from '../harness/_util';
+import { checksum, concat, pattern, until, withTimeout } from '../harness/_util';
 import { readExactly, T, writeFull } from './_util';
 
 type DenoNs = {
@@ -122,5 +124,44 @@ describe('deno direct run buffers', () => {
       expect(checksum(rest)).toBe(checksum(sent.subarray(max)));
       reader.releaseLock();
     }
+  });
+
+  it('a stalled server: the run reads on while a write of its other buffer waits, and every byte arrives as sent', async () => {
+    const { client, server, a, b } = await proxied();
+    const s = spliceStreams(a.readable, b.writable);
+    const bulk = pattern(32 * 2 ** 20, 9);
+    const writing = writeFull(client, bulk);
+    // More than one read's worth handed to b and not written: a read completed while a write was pending.
+    await until(() => b.writableBuffered > 65_536, T, 'a read completed during a pending write');
+    const got = await readExactly(server, bulk.byteLength, 4 * T);
+    await writing;
+    expect(checksum(got)).toBe(checksum(bulk));
+    s.unsplice();
+    await withTimeout(s.done, T, 'unsplice');
+  });
+
+  it("bytes a reader got past max stay as read while the next splice reads on into the run's buffers", async () => {
+    const { client, server, a, b } = await proxied();
+    const sent = pattern(200_000, 10);
+    const max = 100_003;
+    const first = spliceStreams(a.readable, b.writable, { max });
+    await writeFull(client, sent);
+    expect(await withTimeout(first.done, T, 'max')).toEqual({ reason: 'max', bytes: max });
+    const reader = a.readable.getReader();
+    const held: Uint8Array[] = [];
+    for (let got = max; got < sent.byteLength; ) {
+      const { value, done } = await withTimeout(reader.read(), T, 'the rest through a reader');
+      if (done) throw new Error(`EOF after ${got} bytes`);
+      held.push(value);
+      got += value.byteLength;
+    }
+    reader.releaseLock();
+    const second = spliceStreams(a.readable, b.writable);
+    const more = pattern(8 * 2 ** 20, 11);
+    const [, got] = await Promise.all([writeFull(client, more), readExactly(server, max + more.byteLength, 4 * T)]);
+    expect(checksum(concat(...held)), "the reader's chunks after 8 MiB more went through").toBe(checksum(sent.subarray(max)));
+    expect(checksum(got)).toBe(checksum(concat(sent.subarray(0, max), more)));
+    second.unsplice();
+    await withTimeout(second.done, T, 'unsplice');
   });
 });

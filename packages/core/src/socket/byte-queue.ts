@@ -2,16 +2,27 @@
  * A FIFO of byte chunks, counted in bytes: what a socket endpoint received
  * and did not hand on yet, and what it took back (the tail of a chunk past a
  * splice's `max`, bytes a released reader left queued, `unshift()`).
- * Chunks are kept as given (no copy); an empty chunk is not kept.
+ * Chunks are kept as given (no copy), except a view of a lent read buffer
+ * in a queue that must own its bytes (./read-buffers.ts); an empty chunk is
+ * not kept.
  */
+import { owned } from './read-buffers.ts';
+
 export class ByteQueue {
   #chunks: Uint8Array[] = [];
   /** Bytes queued. */
   size = 0;
+  /** Copies a lent chunk: what it holds may go to a reader, whose bytes are never written again. */
+  readonly #owns: boolean;
+
+  constructor(owns = false) {
+    this.#owns = owns;
+  }
 
   /** Appends bytes at the back. */
   push(bytes: Uint8Array): void {
     if (bytes.byteLength === 0) return;
+    if (this.#owns) bytes = owned(bytes);
     this.#chunks.push(bytes);
     this.size += bytes.byteLength;
   }
@@ -19,6 +30,7 @@ export class ByteQueue {
   /** Puts bytes back at the front: they are taken next. */
   unshift(bytes: Uint8Array): void {
     if (bytes.byteLength === 0) return;
+    if (this.#owns) bytes = owned(bytes);
     this.#chunks.unshift(bytes);
     this.size += bytes.byteLength;
   }

@@ -46,6 +46,8 @@ export class SocketDirectRun implements DirectSpliceRun, ReadConsumer, DrainWatc
   readonly source: SocketReadSide;
   readonly drain: SocketWriteSide;
   readonly control: SpliceControl;
+  /** Each chunk goes to the drain's transport or outbox, which write it and give its buffer back (./read-buffers.ts). */
+  readonly borrows: boolean;
   #stopped = false;
   /** The drain's transport took less than asked: the source is paused until `writable()`. */
   #blocked = false;
@@ -66,6 +68,7 @@ export class SocketDirectRun implements DirectSpliceRun, ReadConsumer, DrainWatc
     this.drain = drain;
     this.control = control;
     this.#handover = handover;
+    this.borrows = drain.transport.returnsLoans === true;
     source.claim();
     // Never report anything synchronously from splice(): the core has no run yet.
     queueMicrotask(() => void this.#start(reader, writer));

@@ -5,16 +5,15 @@
  * `pause()` and one write in flight at a time, plus the socket's life
  * (`closed`, `close()` with its linger) that such an API leaves to its user.
  *
- * - Reads: while not paused, one `read()` at a time. A pending read pins its
- *   buffer and a pull-based API cannot poll for readability first, so a read
- *   waits with a small buffer (`idleReadSize`, reused, short reads copied
- *   out): an idle socket pins that much. A read that fills it switches to
- *   `readSize` buffers while data flows (a full one goes to the kit whole, a
- *   new one next); a read the small one would have held switches back. A read
- *   already pending when `pause()` comes still delivers (the kit queues it).
+ * - Reads: while not paused, one `read()` at a time, into the buffers of
+ *   ./read-buffers.ts (a small one while the peer is quiet, `readSize` ones
+ *   while data flows; each chunk owned by the kit, or lent to a direct run
+ *   whose drain gives it back). A read already pending when `pause()` comes
+ *   still delivers (the kit queues it).
  * - Writes: `write()` takes a chunk whole when no write is in flight (and
  *   finishes a partial `write()` itself), says 0 otherwise; `onWritable()`
- *   once it is written.
+ *   once it is written, after giving a lent chunk's buffer back
+ *   (`returnsLoans`: it keeps no chunk past its write).
  * - A pull-based runtime reports a reset (or the peer's FIN) only to a
  *   pending read or write, so while paused it keeps one 1-byte read pending
  *   (once per pause; its byte waits in the kit's queue): a socket only written
@@ -23,6 +22,8 @@
  *   directions are finished, after a reset, or by `close()`.
  */
 import { SocketClosedError } from './errors.ts';
+import { LazyOutcome } from './lazy-outcome.ts';
+import { giveBack, ReadBuffers } from './read-buffers.ts';
 import type { SocketReadSide } from './read-side.ts';
 import type { SocketTransport } from './transport.ts';
 import type { SocketWriteSide } from './write-side.ts';
@@ -49,22 +50,21 @@ export interface PullTransportOptions {
 }
 
 const noop = (): void => {};
-type Outcome = { readonly error?: unknown };
 
 export class PullTransport implements SocketTransport {
   readonly socket: PullSocket;
+  /** Every chunk it takes is dropped once written, a lent one given back (./read-buffers.ts). */
+  readonly returnsLoans = true;
   #read: SocketReadSide | undefined;
   #write: SocketWriteSide | undefined;
   #paused = true;
   /** The 1-byte read of this pause was issued. */
   #watched = false;
+  /** A 1-byte read is pending or its byte being delivered: it is the watch of a pause that starts meanwhile. */
+  #watching = false;
   /** The read loop in flight. */
   #reading: Promise<void> | undefined;
-  readonly #readSize: number;
-  readonly #idleSize: number;
-  #idle: Uint8Array<ArrayBuffer> | undefined;
-  #active: Uint8Array<ArrayBuffer> | undefined;
-  #flowing = false;
+  readonly #buffers: ReadBuffers;
   /** The write chain of the chunk taken last, and its size. */
   #writing: Promise<void> | undefined;
   #inFlight = 0;
@@ -76,16 +76,13 @@ export class PullTransport implements SocketTransport {
   #destroyed = false;
   #socketClosed = false;
   #failure: { readonly error: unknown } | undefined;
-  #closed: Promise<void> | undefined;
-  #outcome: Outcome | undefined;
-  #settle: ((outcome: Outcome) => void) | undefined;
+  readonly #closed = new LazyOutcome();
   #closeTask: Promise<void> | undefined;
 
   constructor(socket: PullSocket, options: PullTransportOptions | number = {}) {
     this.socket = socket;
     const { readSize = 65536, idleReadSize } = typeof options === 'number' ? { readSize: options } : options;
-    this.#readSize = readSize;
-    this.#idleSize = Math.min(idleReadSize ?? 2048, readSize);
+    this.#buffers = new ReadBuffers(readSize, idleReadSize ?? 2048);
   }
 
   /** The sides to feed; before the first `resume()`. Build the read side with `paused = true`. */
@@ -114,6 +111,11 @@ export class PullTransport implements SocketTransport {
 
   pause(): void {
     this.#paused = true;
+    // Once per pause: a resume() and a pause() around a pending watch read (a
+    // direct run blocked again by the byte it brought, its write still in
+    // flight) would otherwise re-arm it for every byte, a livelock of 1-byte
+    // reads and writes.
+    if (this.#watching) this.#watched = true;
   }
 
   /** Starts the read loop as if paused: one 1-byte read watches for a reset or FIN (once the sides are attached). */
@@ -135,8 +137,8 @@ export class PullTransport implements SocketTransport {
     try {
       while (this.#wantsRead()) {
         const watching = this.#paused;
-        if (watching) this.#watched = true;
-        const buffer = watching ? new Uint8Array(1) : this.#buffer();
+        if (watching) this.#watched = this.#watching = true;
+        const buffer = watching ? new Uint8Array(1) : this.#buffers.next();
         const n = await this.socket.read(buffer);
         if (this.#destroyed) return;
         if (n === null) {
@@ -144,31 +146,17 @@ export class PullTransport implements SocketTransport {
           this.#read?.onEnd();
           return this.#maybeClose();
         }
-        this.#read?.onData(watching ? buffer.subarray(0, n) : this.#chunk(buffer, n));
+        // Lent only if, now that the bytes are here, a direct run takes them straight to a drain that gives them back.
+        const read = this.#read;
+        read?.onData(watching ? buffer.subarray(0, n) : this.#buffers.chunk(buffer, n, read?.borrowing === true));
+        this.#watching = false;
       }
     } catch (error) {
       this.fail(error);
     } finally {
       this.#reading = undefined;
+      this.#watching = false;
     }
-  }
-
-  #buffer(): Uint8Array<ArrayBuffer> {
-    if (this.#flowing) return (this.#active ??= new Uint8Array(this.#readSize));
-    return (this.#idle ??= new Uint8Array(this.#idleSize));
-  }
-
-  /** The kit owns what it is given: a full buffer goes whole (a new one next), a short read as a copy. */
-  #chunk(buffer: Uint8Array<ArrayBuffer>, n: number): Uint8Array {
-    const full = n === buffer.byteLength;
-    if (buffer === this.#active) {
-      if (full) this.#active = undefined;
-      else if (n < this.#idleSize) this.#flowing = false;
-    } else if (full) {
-      this.#idle = undefined;
-      this.#flowing = this.#readSize > this.#idleSize;
-    }
-    return full ? buffer : buffer.slice(0, n);
   }
 
   // --- writes: one chain at a time ---
@@ -194,10 +182,12 @@ export class PullTransport implements SocketTransport {
     try {
       for (let off = 0; off < bytes.byteLength; ) off += await this.socket.write(off === 0 ? bytes : bytes.subarray(off));
     } catch (error) {
+      giveBack(bytes);
       this.#writing = undefined;
       this.#inFlight = 0;
       return this.fail(error);
     }
+    giveBack(bytes);
     this.#writing = undefined;
     this.#inFlight = 0;
     this.#write?.onWritable();
@@ -232,7 +222,7 @@ export class PullTransport implements SocketTransport {
     if (this.#destroyed) return;
     if (!this.#socketClosed) this.socket.reset(reason);
     this.#destroy(reason ?? new SocketClosedError('The socket was destroyed'));
-    this.#settleClosed({});
+    this.#closed.resolve();
   }
 
   /** A read, write or FIN failed (reset, broken pipe): both directions are dead. */
@@ -240,25 +230,14 @@ export class PullTransport implements SocketTransport {
     if (this.#destroyed) return;
     this.#failure = { error };
     this.#destroy(error);
-    this.#settleClosed({ error });
+    this.#closed.reject(error);
   }
 
   // --- the socket's life ---
 
   /** Resolves once the socket is closed; rejects with a failure. Made when first asked for. */
   get closed(): Promise<void> {
-    if (this.#closed === undefined) {
-      const outcome = this.#outcome;
-      this.#closed =
-        outcome === undefined
-          ? new Promise<void>((resolve, reject) => (this.#settle = (o) => ('error' in o ? reject(o.error) : resolve())))
-          : 'error' in outcome
-            ? Promise.reject(outcome.error)
-            : Promise.resolve();
-      // `closed` may reject (a reset); nobody has to listen to it.
-      this.#closed.catch(noop);
-    }
-    return this.#closed;
+    return this.#closed.promise;
   }
 
   /**
@@ -284,7 +263,7 @@ export class PullTransport implements SocketTransport {
       clearTimeout(timer);
     }
     if (!this.#destroyed) this.#destroy(error);
-    this.#settleClosed({});
+    this.#closed.resolve();
   }
 
   /**
@@ -323,17 +302,11 @@ export class PullTransport implements SocketTransport {
     }
   }
 
-  #settleClosed(outcome: Outcome): void {
-    if (this.#outcome !== undefined) return;
-    this.#outcome = outcome;
-    this.#settle?.(outcome);
-  }
-
   #maybeClose(): void {
     // docs/adapters.md: the socket is closed once both directions are finished.
     if (this.#socketClosed || !this.#eof || !this.#finSent) return;
     this.#closeSocket();
-    this.#settleClosed({});
+    this.#closed.resolve();
   }
 
   #destroy(error: unknown): void {

@@ -27,6 +27,8 @@ import type { SocketTransport } from './transport.ts';
 /** Who takes received bytes instead of the stream while a direct splice runs (./direct-run.ts). */
 export interface ReadConsumer {
   data(chunk: Uint8Array): void;
+  /** Hands each chunk on at once to a drain that gives buffers back: it may get chunks in lent read buffers (./read-buffers.ts). */
+  readonly borrows?: boolean;
   end(): void;
   error(error: unknown): void;
 }
@@ -39,8 +41,8 @@ export class SocketReadSide {
   readonly highWaterMark: number;
   /** Compared by identity in the core; `undefined`: no direct dispatch (the stream carries no mark). */
   readonly provider: DirectSpliceProvider | undefined;
-  /** Received and not handed on yet (after the stream's own queue, before the transport). */
-  readonly queue: ByteQueue = new ByteQueue();
+  /** Received and not handed on yet (after the stream's own queue, before the transport); owns its bytes, a lent chunk is copied in. */
+  readonly queue: ByteQueue = new ByteQueue(true);
   #stream: ReadableStream<Uint8Array> | undefined;
   #controller: ReadableByteStreamController | undefined;
   #phase: ReadPhase = 'open';
@@ -90,6 +92,11 @@ export class SocketReadSide {
   /** The error the side failed with (phase `errored`). */
   get failure(): unknown {
     return this.#failure;
+  }
+
+  /** A direct run takes the bytes now and may borrow their buffer (./read-buffers.ts). */
+  get borrowing(): boolean {
+    return this.#consumer?.borrows === true;
   }
 
   /** Bytes received and not read yet: the stream's queue, this side's, the runtime's. */

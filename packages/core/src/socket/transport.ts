@@ -40,6 +40,14 @@ export interface SocketTransport {
   shutdown(): Promise<void> | void;
   /** Destroys the socket with a reset (RST) where the runtime can (`abort()`, `cancel()`). */
   reset(reason: unknown): void;
+  /**
+   * `true`: the transport keeps no chunk it took past that chunk's write,
+   * and gives a lent one back then (`giveBack()`, ./read-buffers.ts), so a
+   * direct run may hand it chunks in a source's lent read buffers, uncopied
+   * (./pull-transport.ts). A transport that queues chunks in its runtime
+   * (Node's `socket.write()`) leaves it unset.
+   */
+  readonly returnsLoans?: boolean;
   /** Bytes the runtime itself holds received and not delivered yet (Node's `readableLength`), for the counters. */
   readonly readBuffered?: number;
   /** Bytes the runtime itself holds taken and not yet sent (Node's `writableLength`), for the counters. */
