@@ -184,6 +184,18 @@ describe.each(paths)('close() during a splice, $name path', ({ direct, kernel })
     expectBytes(a.peer.received(), text('to a'));
   });
 
+  // Regression: the closed socket's EOF closes the other drain while the other direction's error has just
+  // reset it ('close' still to come): Node never calls back an end() on such a socket, and the splice hung.
+  it('a splice reaching EOF into a drain reset in the same tick ends with the reset reason', async () => {
+    const [a, b] = await Promise.all([loop.pair(), loop.pair()]);
+    await a.peer.end();
+    await until(() => a.endpoint.socket.readableEnded, T, "a's 'end', before the splice");
+    const reason = new Error('the other direction failed');
+    void b.endpoint.readable.cancel(reason);
+    const s = spliceStreams(a.endpoint.readable, b.endpoint.writable);
+    await expect(withTimeout(s.done, T, 'done after EOF into a reset drain')).resolves.toMatchObject({ reason: 'error', error: reason });
+  });
+
   it('a one-way splice into a closed drain ends with ERR_SOCKET_CLOSED, the bytes before it delivered', async () => {
     const [a, b] = await Promise.all([loop.pair(), loop.pair()]);
     const s = spliceStreams(a.endpoint.readable, b.endpoint.writable);

@@ -65,6 +65,17 @@ describe('readable', () => {
     expect(endpoint.socket.destroyed).toBe(true);
   });
 
+  // Regression: Node never calls end()'s callback on a socket destroyed (without an error) before it,
+  // and the socket's own 'close' comes too late for a close already waiting: a bidirectional splice
+  // whose drain was reset by the other direction hung at its EOF, kernel path, under load.
+  it('writable.close() right after cancel() destroyed the socket rejects with the reason, never hangs', async () => {
+    const { endpoint } = await loop.pair();
+    const reason = new Error('bye');
+    await endpoint.readable.cancel(reason);
+    expect(endpoint.socket.destroyed).toBe(true);
+    await expect(withTimeout(endpoint.writable.close(), T, 'close() after cancel()')).rejects.toBe(reason);
+  });
+
   it('a peer reset surfaces as an error with code ECONNRESET', async () => {
     const { endpoint, peer } = await loop.pair();
     const reader = endpoint.readable.getReader();

@@ -110,6 +110,9 @@ export class NodeTransport implements SocketTransport {
    * runtime's error), not Node's generic "destroyed".
    */
   shutdown(): Promise<void> {
+    // Node never calls end()'s callback on a socket destroyed without an error before the call
+    // (its 'close' is still to come, and the side still open): say why now (docs/runtimes.md).
+    if (this.socket.destroyed) return Promise.reject(this.closedError());
     return new Promise<void>((resolve, reject) => void this.socket.end((error?: Error | null) => (error ? reject(this.failed ? this.failure : error) : resolve())));
   }
 
