@@ -400,9 +400,14 @@ static void run_commands(sp_worker *w) {
   pthread_mutex_lock(&w->lock);
   sp_splice *cmds = w->cmds;
   w->cmds = NULL;
-  for (sp_splice *s = cmds; s != NULL; s = s->next_cmd) s->stop_queued = false;
   pthread_mutex_unlock(&w->lock);
-  /* Posted newest first: run them oldest first. */
+  /*
+   * Each entry stays marked queued until it is taken below, under the lock:
+   * a stop posted meanwhile finds it queued and leaves its next_cmd alone
+   * (clearing the whole batch's marks first let sp_stop() re-link an entry
+   * this loop had not reached, losing or repeating the commands after it).
+   * Posted newest first: run them oldest first.
+   */
   sp_splice *ordered = NULL;
   while (cmds != NULL) {
     sp_splice *next = cmds->next_cmd;
@@ -411,9 +416,14 @@ static void run_commands(sp_worker *w) {
     cmds = next;
   }
   for (sp_splice *s = ordered; s != NULL;) {
+    pthread_mutex_lock(&w->lock);
     sp_splice *next = s->next_cmd;
-    if (s->is_add) {
-      s->is_add = false;
+    /* An add that sp_stop() turned into a stop (is_add cleared) runs as the stop. */
+    bool is_add = s->is_add;
+    s->is_add = false;
+    s->stop_queued = false;
+    pthread_mutex_unlock(&w->lock);
+    if (is_add) {
       add(w, s);
     } else {
       finish(w, s, SP_END_STOPPED, 0);
