@@ -42,7 +42,7 @@ const server = net.createServer({ allowHalfOpen: true, noDelay: true }, async (s
       open.delete(upstream);
       return (upstream = await openUpstream());
     };
-    const result = await serveConnection(client, nextUpstream, (line) => flags.verbose && console.log(`${peer} ${line}`));
+    const result = await serveConnection(client, nextUpstream, flags.verbose ? (r) => console.log(`${peer} ${r.method} ${r.target} → ${r.status}, body ${r.up} B up, ${r.down} B down`) : undefined);
     const refused = result.status === undefined ? '' : `, answered ${result.status}`;
     console.log(`${peer} ${result.requests} requests on one connection, ${result.forwarded} body bytes forwarded${refused}, ${((performance.now() - started) / 1000).toFixed(3)} s`);
   } catch (error) {

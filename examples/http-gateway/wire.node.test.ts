@@ -120,6 +120,112 @@ describe('http-gateway on the wire', () => {
     expect(closing).toMatch(/^HTTP\/1\.1 200 [^]*\r\n\r\n0$/);
   }, T);
 
+  it('forwards no hop-by-hop field either way, and gives each hop its own Connection (RFC 9110 7.6.1)', async () => {
+    const before = seen.length;
+    const hop = 'GET /hop HTTP/1.1\r\nhost: x\r\nconnection: keep-alive, X-Secret\r\nx-secret: 1\r\nkeep-alive: timeout=9\r\nproxy-connection: keep-alive\r\nte: trailers\r\nx-kept: yes\r\n\r\n';
+    const response = await raw(gateway.port, `${hop}GET /last HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`);
+    const [first, last] = seen.slice(before).map((s) => s.headers);
+    for (const name of ['x-secret', 'keep-alive', 'proxy-connection', 'te', 'connection']) expect(first, name).not.toHaveProperty(name);
+    expect(first).toMatchObject({ 'x-kept': 'yes', via: '1.1 sosplice-gateway' });
+    // The client ends its connection: the gateway ends the upstream hop too.
+    expect(last).toMatchObject({ connection: 'close' });
+    // node:http answers with its own keep-alive fields: not passed on; the client's hop gets the gateway's.
+    const heads = response.split(/\r\n\r\n\d+/);
+    expect(heads[0]).not.toMatch(/\r\nkeep-alive:/i);
+    expect(heads[0]).not.toMatch(/\r\nconnection:/i);
+    expect(heads[1]).toMatch(/\r\nconnection: close$/);
+
+    // An upstream naming its own hop-by-hop fields.
+    const naming = net.createServer((s) => s.once('data', () => s.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: X-Down\r\nx-down: 1\r\nkeep-alive: timeout=5\r\nx-end: 2\r\n\r\nok')));
+    const via = await startGateway(await listen(naming));
+    try {
+      const answer = await raw(via.port, 'GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
+      expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\ncontent-length: 2\r\nx-end: 2\r\nvia: 1\.1 sosplice-gateway\r\nconnection: close\r\n\r\nok$/);
+    } finally {
+      await via.stop();
+      naming.close();
+    }
+  }, T);
+
+  it('refuses a Connection header naming a field the framing rests on (400), forwarding nothing', async () => {
+    const before = seen.length;
+    const hidden = 'POST /strip HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\nconnection: content-length\r\n\r\nhello';
+    expect(statusOf(await raw(gateway.port, hidden))).toBe(400);
+    expect(seen.length).toBe(before);
+  }, T);
+
+  it('keeps an HTTP/1.0 keep-alive client (as ab -k is) on one connection, and the upstream hop alive', async () => {
+    const before = seen.length;
+    const socket = net.connect({ port: gateway.port, host: '127.0.0.1' });
+    let received = '';
+    socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
+    try {
+      for (const path of ['/old1', '/old2']) {
+        const done = received.length;
+        socket.write(`GET ${path} HTTP/1.0\r\nconnection: Keep-Alive\r\n\r\n`);
+        while (!/\r\n\r\n0$/.test(received.slice(done))) await once(socket, 'data');
+        expect(received.slice(done)).toMatch(/^HTTP\/1\.1 200 [^]*\r\nconnection: keep-alive\r\n\r\n0$/);
+      }
+      expect(seen.slice(before).map((s) => [s.url, s.headers.connection])).toEqual([
+        ['/old1', 'keep-alive'],
+        ['/old2', 'keep-alive'],
+      ]);
+    } finally {
+      socket.destroy();
+    }
+  }, T);
+
+  it('an upstream that ends its connection after an answer does not end the client\'s: the next request gets a new upstream connection', async () => {
+    const connections: net.Socket[] = [];
+    const closing = http.createServer((req, res) => {
+      res.setHeader('connection', 'close');
+      res.end(req.url);
+    });
+    closing.on('connection', (s: net.Socket) => connections.push(s));
+    const via = await startGateway(await listen(closing));
+    const socket = net.connect({ port: via.port, host: '127.0.0.1' });
+    let received = '';
+    socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
+    try {
+      socket.write('GET /one HTTP/1.1\r\nhost: x\r\n\r\n');
+      while (!received.endsWith('/one')) await once(socket, 'data');
+      expect(received).not.toMatch(/connection: close/i);
+      socket.write('GET /two HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
+      await once(socket, 'end');
+      expect(received).toMatch(/^HTTP\/1\.1 200 [^]*\/oneHTTP\/1\.1 200 [^]*\r\nconnection: close\r\n\r\n\/two$/);
+      expect(connections.length).toBe(2);
+    } finally {
+      socket.destroy();
+      await via.stop();
+      closing.close();
+    }
+  }, T);
+
+  it('passes an Upgrade handshake on and becomes a tunnel after 101', async () => {
+    const echo = http.createServer((_req, res) => res.end('no upgrade'));
+    echo.on('upgrade', (req: http.IncomingMessage, socket: net.Socket) => {
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nupgrade: ${req.headers.upgrade}\r\nconnection: Upgrade\r\n\r\n`);
+      socket.pipe(socket);
+    });
+    const via = await startGateway(await listen(echo));
+    const socket = net.connect({ port: via.port, host: '127.0.0.1' });
+    let received = '';
+    socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
+    try {
+      socket.write('GET /tunnel HTTP/1.1\r\nhost: x\r\nupgrade: echo/1\r\nconnection: upgrade\r\n\r\n');
+      while (!received.includes('\r\n\r\n')) await once(socket, 'data');
+      expect(received).toMatch(/^HTTP\/1\.1 101 Switching Protocols\r\nupgrade: echo\/1\r\nvia: 1\.1 sosplice-gateway\r\nconnection: upgrade\r\n\r\n$/);
+      socket.write('ping, not HTTP');
+      while (!received.endsWith('ping, not HTTP')) await once(socket, 'data');
+      socket.end();
+      await once(socket, 'end'); // the tunnel ends as one connection
+    } finally {
+      socket.destroy();
+      await via.stop();
+      echo.close();
+    }
+  }, T);
+
   it('answers 502 when the upstream is unreachable or answers garbage', async () => {
     const closed = net.createServer();
     const target = await listen(closed);

@@ -133,9 +133,9 @@ describe('close()', () => {
     }
   });
 
-  // Regression: writes are corked until the next tick (one syscall for a head
-  // and its body); a close() in the same tick destroyed the socket with them
-  // still in Node's buffer, and an HTTP gateway's last response vanished.
+  // Regression: when writes were corked until the next tick, a close() in the
+  // same tick destroyed the socket with them still in Node's buffer, and an
+  // HTTP gateway's last response vanished. Bytes written before close() go first.
   it('delivers what was written in the same tick before it', async () => {
     const pair = await quick.pair();
     const writer = pair.endpoint.writable.getWriter();

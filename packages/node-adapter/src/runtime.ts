@@ -86,20 +86,15 @@ export class NodeTransport implements SocketTransport {
   /**
    * Takes `bytes` whole, or none while Node holds `highWaterMark` bytes and
    * will say 'drain' (docs/adapters.md: the writable counts bytes; Node's
-   * own mark is 16 KiB). A small write corks the socket until the next tick,
-   * so writes of one tick leave in one syscall (a head written here, then a
-   * spliced body): Node itself corks only inside http. A large one has
-   * nothing to gain and goes now: a bulk splice's 64 KiB reads, corked, cost
-   * a tick and a writev each (direct path 1.2x `a.pipe(b)`'s CPU per GiB).
+   * own mark is 16 KiB). Never corked: a write goes to the kernel now. A
+   * cork until the next tick (tried, to send a head and its body in one
+   * syscall) cost an HTTP gateway ~4 % of its CPU per request and a tick of
+   * latency, and a gateway joins a head and a short body itself.
    */
   write(bytes: Uint8Array): number {
     const socket = this.socket;
     if (socket.destroyed || socket.writableEnded) throw this.closedError();
     if (socket.writableNeedDrain && socket.writableLength >= this.highWaterMark) return 0;
-    if (socket.writableCorked === 0 && bytes.byteLength < CORK_BELOW) {
-      socket.cork();
-      process.nextTick(uncork, socket);
-    }
     socket.write(bytes);
     return bytes.byteLength;
   }
@@ -259,9 +254,6 @@ export class NodeTransport implements SocketTransport {
   }
 }
 
-/** Writes smaller than this cork the socket until the next tick (Node's own write mark). */
-const CORK_BELOW = 16_384;
-const uncork = (socket: net.Socket): void => void socket.uncork();
 const destroyAfterLinger = (socket: net.Socket): void => void socket.destroy();
 
 // Socket listeners, shared by every wrapped socket: Node calls them with `this` = the socket.
