@@ -52,18 +52,18 @@ export async function respondError(endpoint, status, message) {
  * `tooLarge` is the status for an oversized head (431 from a client, 502
  * from an upstream); any other incomplete head is a 400 (or `bad`).
  */
-export async function readHead(endpoint, { tooLarge = 431, bad = 400 } = {}) {
-  try {
-    return await readUntil(endpoint, CRLFCRLF, { maxBytes: MAX_HEAD });
-  } catch (error) {
+export function readHead(endpoint, statuses = CLIENT_HEAD) {
+  return readUntil(endpoint, CRLFCRLF, HEAD_LIMIT).catch((error) => {
     if (error?.code === 'ERR_HEAD_INCOMPLETE') {
       if (error.bytesRead === 0) return null;
-      throw new HttpError(bad, 'the connection ended inside a head', { cause: error });
+      throw new HttpError(statuses.bad, 'the connection ended inside a head', { cause: error });
     }
-    if (error?.code === 'ERR_HEAD_TOO_LARGE') throw new HttpError(tooLarge, `head longer than ${MAX_HEAD} bytes`, { cause: error });
+    if (error?.code === 'ERR_HEAD_TOO_LARGE') throw new HttpError(statuses.tooLarge, `head longer than ${MAX_HEAD} bytes`, { cause: error });
     throw error;
-  }
+  });
 }
+const CLIENT_HEAD = { tooLarge: 431, bad: 400 };
+const HEAD_LIMIT = { maxBytes: MAX_HEAD };
 
 /** Bytes allowed in a header name (RFC 9110 5.6.2 tchar), and ASCII lower case, by byte. */
 const TCHAR = new Uint8Array(256);
@@ -373,19 +373,17 @@ export function responseFraming(head, requestMethod) {
  * is none, `undefined` when it is to be spliced. The bytes after it stay in
  * the source. `status` is the answer if the sender ends it early.
  */
-export async function readSmallBody(framing, from, status) {
+export function readSmallBody(framing, from, status) {
   if (framing.kind === 'none') return EMPTY;
   if (framing.kind !== 'length' || framing.length > SMALL_BODY) return undefined;
   return readBytes(from, framing.length, status);
 }
 
-async function readBytes(from, length, status) {
-  try {
-    return await readExactly(from, length);
-  } catch (error) {
+function readBytes(from, length, status) {
+  return readExactly(from, length).catch((error) => {
     if (error?.code === 'ERR_BODY_INCOMPLETE') throw new HttpError(status, `body ended after ${error.bytesRead} of ${length} bytes`, { cause: error });
     throw error;
-  }
+  });
 }
 
 /** Moves exactly `length` bytes by splice; the bytes after them stay in the source. Returns the count. */
