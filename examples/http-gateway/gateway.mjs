@@ -117,7 +117,7 @@ export async function serveConnection(client, openUpstream, onRequest) {
     try {
       // A short body is read whole and leaves with the head in one write; a long one is spliced after it.
       const sent = framing.kind === 'none' ? NO_BODY : await readSmallBody(framing, client, 400);
-      const head = serializeHead(request, { drop: upDrop, add: upAdd, body: sent });
+      const head = serializeHead(request, upDrop, upAdd, sent);
       // Sends the request, resolves to the first response head, or null if the upstream is gone.
       const exchange = async () => {
         try {
@@ -148,7 +148,7 @@ export async function serveConnection(client, openUpstream, onRequest) {
         response = parseResponse(bytes);
         if (response.status >= 200 || response.status === 101) break;
         if (request.version === '1.1' && !(expects && response.status === 100)) {
-          await writeBytes(client, serializeHead(response, { drop: hopByHop(response.tokens('connection'), false, 502), add: ADD.keep }));
+          await writeBytes(client, serializeHead(response, hopByHop(response.tokens('connection'), false, 502), ADD.keep));
         }
         bytes = await readHead(upstream, UPSTREAM_HEAD);
       }
@@ -164,14 +164,14 @@ export async function serveConnection(client, openUpstream, onRequest) {
     upstreamServed++;
     if (response.status === 101) {
       // Switching protocols: from here on a tunnel, ended as one connection.
-      await writeBytes(client, serializeHead(response, { drop: downDrop, add: ADD.upgrade }));
+      await writeBytes(client, serializeHead(response, downDrop, ADD.upgrade));
       const [up, back] = await spliceBidirectional(client, upstream, { linked: true }).done;
       return { requests: requests + 1, forwarded: forwarded + up.bytes + back.bytes };
     }
     // The client not keeping the connection, or a body that ends with it: the client is told, then FIN.
     const closing = !clientKeeps || down.kind === 'until-close';
     const add = closing ? ADD.close : request.version === '1.0' ? ADD.keepAlive10 : ADD.keep;
-    await writeBytes(client, serializeHead(response, { drop: downDrop, add, body }));
+    await writeBytes(client, serializeHead(response, downDrop, add, body));
     let sentDown = body?.byteLength;
     try {
       sentDown ??= await forwardBody(down, upstream, client, 502);

@@ -97,6 +97,15 @@ class Head {
     this.bytes = bytes;
     this.startEnd = startEnd;
     this.fields = fields;
+    // Set by parseRequest() / parseResponse(); every head has them all, so every head has one shape.
+    /** '1.0' or '1.1' */
+    this.version = '';
+    /** A request's method. */
+    this.method = '';
+    this.targetStart = 0;
+    this.targetEnd = 0;
+    /** A response's status. */
+    this.status = 0;
   }
 
   /** Whether header line `i` is named `name` (lower case). */
@@ -154,7 +163,7 @@ class Head {
 
   /** A request's target, made into a string only when asked. */
   get target() {
-    return this.targetEnd === undefined ? undefined : text(this.bytes, this.targetStart, this.targetEnd);
+    return text(this.bytes, this.targetStart, this.targetEnd);
   }
 }
 
@@ -273,9 +282,9 @@ export const headerLine = (line) => latin1Bytes(line);
 /**
  * Serialises a head as the bytes it came in as, leaving out the header lines
  * named in `drop` (lower case) and adding the `add` lines (from
- * headerLine()), with `body` right after it in the same buffer (one write).
+ * headerLine()), with `body` (if any) right after it in the same buffer (one write).
  */
-export function serializeHead(head, { drop = NO_TOKENS, add = NO_TOKENS, body = EMPTY } = {}) {
+export function serializeHead(head, drop, add, body = EMPTY) {
   const { bytes, fields } = head;
   const count = fields.length / 5;
   // Byte ranges to keep: the start line, then each kept header line with its CRLF.
