@@ -55,6 +55,22 @@ async function raw(port: number, bytes: string | Buffer, { end = false } = {}): 
   return Buffer.concat(chunks).toString('latin1');
 }
 
+/** A raw client connection that keeps what it receives (latin-1); `until(test)` waits until `test(received)` holds. */
+function rawClient(port: number) {
+  const socket = net.connect({ port, host: '127.0.0.1' });
+  let received = '';
+  socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
+  return {
+    socket,
+    get received(): string {
+      return received;
+    },
+    async until(test: (text: string) => boolean): Promise<void> {
+      while (!test(received)) await once(socket, 'data');
+    },
+  };
+}
+
 const statusOf = (response: string): number => Number(/^HTTP\/1\.[01] (\d{3})/.exec(response)?.[1]);
 
 describe('http-gateway on the wire', () => {
@@ -156,15 +172,14 @@ describe('http-gateway on the wire', () => {
 
   it('keeps an HTTP/1.0 keep-alive client (as ab -k is) on one connection, and the upstream hop alive', async () => {
     const before = seen.length;
-    const socket = net.connect({ port: gateway.port, host: '127.0.0.1' });
-    let received = '';
-    socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
+    const client = rawClient(gateway.port);
+    const socket = client.socket;
     try {
       for (const path of ['/old1', '/old2']) {
-        const done = received.length;
+        const done = client.received.length;
         socket.write(`GET ${path} HTTP/1.0\r\nconnection: Keep-Alive\r\n\r\n`);
-        while (!/\r\n\r\n0$/.test(received.slice(done))) await once(socket, 'data');
-        expect(received.slice(done)).toMatch(/^HTTP\/1\.1 200 [^]*\r\nconnection: keep-alive\r\n\r\n0$/);
+        await client.until((text) => text.slice(done).endsWith('\r\n\r\n0'));
+        expect(client.received.slice(done)).toMatch(/^HTTP\/1\.1 200 [^]*\r\nconnection: keep-alive\r\n\r\n0$/);
       }
       expect(seen.slice(before).map((s) => [s.url, s.headers.connection])).toEqual([
         ['/old1', 'keep-alive'],
@@ -183,16 +198,15 @@ describe('http-gateway on the wire', () => {
     });
     closing.on('connection', (s: net.Socket) => connections.push(s));
     const via = await startGateway(await listen(closing));
-    const socket = net.connect({ port: via.port, host: '127.0.0.1' });
-    let received = '';
-    socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
+    const client = rawClient(via.port);
+    const socket = client.socket;
     try {
       socket.write('GET /one HTTP/1.1\r\nhost: x\r\n\r\n');
-      while (!received.endsWith('/one')) await once(socket, 'data');
-      expect(received).not.toMatch(/connection: close/i);
+      await client.until((text) => text.endsWith('/one'));
+      expect(client.received).not.toMatch(/connection: close/i);
       socket.write('GET /two HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
       await once(socket, 'end');
-      expect(received).toMatch(/^HTTP\/1\.1 200 [^]*\/oneHTTP\/1\.1 200 [^]*\r\nconnection: close\r\n\r\n\/two$/);
+      expect(client.received).toMatch(/^HTTP\/1\.1 200 [^]*\/oneHTTP\/1\.1 200 [^]*\r\nconnection: close\r\n\r\n\/two$/);
       expect(connections.length).toBe(2);
     } finally {
       socket.destroy();
@@ -208,15 +222,14 @@ describe('http-gateway on the wire', () => {
       socket.pipe(socket);
     });
     const via = await startGateway(await listen(echo));
-    const socket = net.connect({ port: via.port, host: '127.0.0.1' });
-    let received = '';
-    socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
+    const client = rawClient(via.port);
+    const socket = client.socket;
     try {
       socket.write('GET /tunnel HTTP/1.1\r\nhost: x\r\nupgrade: echo/1\r\nconnection: upgrade\r\n\r\n');
-      while (!received.includes('\r\n\r\n')) await once(socket, 'data');
-      expect(received).toMatch(/^HTTP\/1\.1 101 Switching Protocols\r\nupgrade: echo\/1\r\nvia: 1\.1 sosplice-gateway\r\nconnection: upgrade\r\n\r\n$/);
+      await client.until((text) => text.includes('\r\n\r\n'));
+      expect(client.received).toMatch(/^HTTP\/1\.1 101 Switching Protocols\r\nupgrade: echo\/1\r\nvia: 1\.1 sosplice-gateway\r\nconnection: upgrade\r\n\r\n$/);
       socket.write('ping, not HTTP');
-      while (!received.endsWith('ping, not HTTP')) await once(socket, 'data');
+      await client.until((text) => text.endsWith('ping, not HTTP'));
       socket.end();
       await once(socket, 'end'); // the tunnel ends as one connection
     } finally {
@@ -292,13 +305,11 @@ describe('http-gateway on the wire', () => {
     const via = await startGateway(await listen(cutting));
     try {
       expect(statusOf(await raw(via.port, 'GET /short HTTP/1.1\r\nhost: x\r\n\r\n'))).toBe(502);
-      const socket = net.connect({ port: via.port, host: '127.0.0.1' });
-      socket.write('GET /long HTTP/1.1\r\nhost: x\r\n\r\n');
-      let received = '';
-      socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
-      const [error] = (await once(socket, 'error')) as [NodeJS.ErrnoException];
+      const client = rawClient(via.port);
+      client.socket.write('GET /long HTTP/1.1\r\nhost: x\r\n\r\n');
+      const [error] = (await once(client.socket, 'error')) as [NodeJS.ErrnoException];
       expect(error.code).toBe('ECONNRESET');
-      expect(statusOf(received)).toBe(200);
+      expect(statusOf(client.received)).toBe(200);
     } finally {
       await via.stop();
       cutting.close();
@@ -312,16 +323,15 @@ describe('http-gateway on the wire', () => {
     brief.on('connection', (s: net.Socket) => closed.push(once(s, 'close')));
     const via = await startGateway(await listen(brief));
     // One client connection, kept: the raw bytes, so that no client library decides otherwise.
-    const socket = net.connect({ port: via.port, host: '127.0.0.1' });
-    let received = '';
-    socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
+    const client = rawClient(via.port);
+    const socket = client.socket;
     try {
       socket.write('GET /first HTTP/1.1\r\nhost: x\r\n\r\n');
-      while (!received.endsWith('GET /first')) await once(socket, 'data');
+      await client.until((text) => text.endsWith('GET /first'));
       await closed[0]; // the upstream dropped the gateway's idle connection
       socket.write('GET /second HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
       await once(socket, 'end');
-      expect(received).toMatch(/^HTTP\/1\.1 200 [^]*GET \/firstHTTP\/1\.1 200 [^]*GET \/second$/);
+      expect(client.received).toMatch(/^HTTP\/1\.1 200 [^]*GET \/firstHTTP\/1\.1 200 [^]*GET \/second$/);
       expect(closed.length).toBe(2);
     } finally {
       socket.destroy();
