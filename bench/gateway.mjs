@@ -7,13 +7,14 @@
 // Beside each figure, the CPU the serving process spent on it (from /proc:
 // user / total, all threads): the upstream's when hit directly, the
 // gateway's own when it is in between (the upstream's work is the same).
-// Usage: node bench/gateway.mjs [--rounds 3] [--requests 3000] [--bodies 3] [--only sequential,ab,big]  (after `pnpm build`)
+// The gateway runs under each of `--runtimes` (its entry examples/http-gateway/<runtime>.mjs).
+// Usage: node bench/gateway.mjs [--rounds 3] [--requests 3000] [--bodies 3] [--only sequential,ab,big] [--runtimes node,bun,deno]  (after `pnpm build`)
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { root } from '../examples/_runtimes.mjs';
+import { root, runtimeBinary, scriptArgs } from '../examples/_runtimes.mjs';
 import { treeCpuSeconds } from './_procfs.mjs';
 
 const { values } = parseArgs({
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '3000' },
     bodies: { type: 'string', default: '3' },
     only: { type: 'string', default: 'sequential,ab,big' },
+    runtimes: { type: 'string', default: 'node' },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -110,7 +112,16 @@ async function measure(into, load, port, pid) {
 const hasAb = spawnSync('ab', ['-V']).status === 0;
 if (!hasAb) console.error('bench/gateway: `ab` not found (Debian: apt-get install apache2-utils); the ab rows are skipped');
 const upstream = await child(process.execPath, ['-e', UPSTREAM], /^(\d+)/);
-const gateway = await child(process.execPath, [`${root}examples/http-gateway/node.mjs`, '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${upstream.port}`], /:(\d+),/);
+const runtimes = values.runtimes.split(',').filter((runtime) => {
+  if (runtimeBinary(runtime) !== undefined) return true;
+  console.error(`bench/gateway: ${runtime} not installed, skipped`);
+  return false;
+});
+const gateways = [];
+for (const runtime of runtimes) {
+  const args = scriptArgs(runtime, `${root}examples/http-gateway/${runtime}.mjs`, ['--listen', '127.0.0.1:0', '--target', `127.0.0.1:${upstream.port}`]);
+  gateways.push({ runtime, ...(await child(runtimeBinary(runtime), args, /:(\d+),/)) });
+}
 const hasAbRow = hasAb && ONLY.has('ab');
 const rows = [
   ['sequential', sequential, 'one keep-alive client in sequence (node:http)', 'req/s', 'ms per 1,000 req'],
@@ -118,26 +129,30 @@ const rows = [
   ['big', bigBody, `100 MB bodies, ${BODIES} in a row (node:http client)`, 'MB/s', 'ms per 100 MB'],
 ].filter(([key]) => ONLY.has(key) && (key !== 'ab' || hasAbRow));
 const series = () => ({ rate: [], user: [], total: [] });
-const figures = Object.fromEntries(rows.map(([key]) => [key, { direct: series(), gateway: series() }]));
+const servers = [{ name: 'direct', port: upstream.port, pid: upstream.proc.pid }, ...gateways.map((g) => ({ name: g.runtime, port: g.port, pid: g.proc.pid }))];
+const figures = Object.fromEntries(rows.map(([key]) => [key, Object.fromEntries(servers.map(({ name }) => [name, series()]))]));
 try {
   for (let round = 0; round < ROUNDS; round++) {
-    // Interleaved: direct then gateway in each round, so a busy moment hits both alike.
-    for (const [name, port, pid] of [['direct', upstream.port, upstream.proc.pid], ['gateway', gateway.port, gateway.proc.pid]]) {
+    // Interleaved: direct then each gateway in each round, so a busy moment hits them alike.
+    for (const { name, port, pid } of servers) {
       for (const [key, load] of rows) await measure(figures[key][name], load, port, pid);
     }
   }
 } finally {
-  gateway.proc.kill('SIGINT');
+  for (const gateway of gateways) gateway.proc.kill('SIGINT');
   upstream.proc.kill();
 }
 const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
-console.log(`Node ${process.version}, ${os.cpus().length} cores, load average ${load} at the end; ${ROUNDS} interleaved rounds, medians (bench/gateway.mjs)\n`);
-console.log('| load | unit | direct | through the gateway | ratio | CPU unit | upstream direct, user / total | gateway process, user / total |');
-console.log('|---|---|---:|---:|---:|---|---:|---:|');
+console.log(`Node ${process.version} (clients, upstream), ${os.cpus().length} cores, load average ${load} at the end; ${ROUNDS} interleaved rounds, medians (bench/gateway.mjs)\n`);
+console.log('| load | unit | gateway on | direct | through the gateway | ratio | CPU unit | upstream direct, user / total | gateway process, user / total |');
+console.log('|---|---|---|---:|---:|---:|---|---:|---:|');
 const cpu = (f) => `${median(f.user).toFixed(1)} / ${median(f.total).toFixed(1)}`;
 for (const [key, , what, unit, cpuUnit] of rows) {
-  const { direct, gateway: via } = figures[key];
+  const direct = figures[key].direct;
   const d = median(direct.rate);
-  const g = median(via.rate);
-  console.log(`| ${what} | ${unit} | ${d.toFixed(0)} | ${g.toFixed(0)} | ${(g / d).toFixed(2)}x | ${cpuUnit} | ${cpu(direct)} | ${cpu(via)} |`);
+  for (const { runtime } of gateways) {
+    const via = figures[key][runtime];
+    const g = median(via.rate);
+    console.log(`| ${what} | ${unit} | ${runtime} | ${d.toFixed(0)} | ${g.toFixed(0)} | ${(g / d).toFixed(2)}x | ${cpuUnit} | ${cpu(direct)} | ${cpu(via)} |`);
+  }
 }

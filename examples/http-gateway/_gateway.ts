@@ -1,7 +1,7 @@
 // Runs the gateway as a user does: a child process (needs `pnpm build`).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { root } from '../_runtimes.mjs';
+import { root, runtimeBinary, scriptArgs } from '../_runtimes.mjs';
 
 export interface RunningGateway {
   readonly port: number;
@@ -12,8 +12,10 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-export async function startGateway(target: string): Promise<RunningGateway> {
-  const child = spawn(process.execPath, [`${root}examples/http-gateway/node.mjs`, '--listen', '127.0.0.1:0', '--target', target, '--verbose'], { cwd: root });
+/** The gateway under `runtime` (its entry `<runtime>.mjs`), in front of `target`. */
+export async function startGateway(target: string, runtime = 'node'): Promise<RunningGateway> {
+  const args = scriptArgs(runtime, `${root}examples/http-gateway/${runtime}.mjs`, ['--listen', '127.0.0.1:0', '--target', target, '--verbose']);
+  const child = spawn(runtimeBinary(runtime)!, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: string[] = [];
   child.stdout!.setEncoding('utf8').on('data', (t: string) => lines.push(...t.split('\n').filter(Boolean)));
   const [first] = await once(child.stdout!, 'data');

@@ -1,11 +1,12 @@
-// The http-gateway example as a user runs it: a child process between a
-// real HTTP client and a real HTTP server, several requests on one
-// keep-alive connection. Needs `pnpm build`.
+// The http-gateway example as a user runs it: a child process (under each
+// runtime) between a real HTTP client and a real HTTP server, several
+// requests on one keep-alive connection. Needs `pnpm build`.
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RUNTIMES, runtimeBinary } from '../_runtimes.mjs';
 import { startGateway, type RunningGateway } from './_gateway';
 
 const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
@@ -14,8 +15,7 @@ const body = (size: number, seed: number) => Uint8Array.from({ length: size }, (
 
 let upstream: http.Server;
 let upstreamConnections = 0;
-let gateway: RunningGateway;
-let port: number;
+let target: string;
 
 beforeAll(async () => {
   // Echoes what it got (length, hash, the gateway's via) and answers
@@ -42,19 +42,25 @@ beforeAll(async () => {
   upstream.on('connection', () => upstreamConnections++);
   upstream.listen(0, '127.0.0.1');
   await once(upstream, 'listening');
-  const target = `127.0.0.1:${(upstream.address() as net.AddressInfo).port}`;
-  gateway = await startGateway(target);
-  port = gateway.port;
+  target = `127.0.0.1:${(upstream.address() as net.AddressInfo).port}`;
 });
 
-afterAll(async () => {
-  await gateway.stop();
+afterAll(() => {
   upstream.close();
 });
 
-const lineFor = (localPort: number, re?: RegExp): Promise<string> => gateway.lineFor(localPort, re);
+for (const runtime of RUNTIMES) describe.skipIf(runtimeBinary(runtime) === undefined)(`http-gateway on ${runtime}`, () => {
+  let gateway: RunningGateway;
+  let port: number;
+  beforeAll(async () => {
+    gateway = await startGateway(target, runtime);
+    port = gateway.port;
+  });
+  afterAll(async () => {
+    await gateway.stop();
+  });
+  const lineFor = (localPort: number, re?: RegExp): Promise<string> => gateway.lineFor(localPort, re);
 
-describe('http-gateway', () => {
   it('serves a keep-alive sequence of mixed requests on one connection, every response intact', async () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const requests = [

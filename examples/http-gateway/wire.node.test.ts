@@ -1,15 +1,17 @@
 // The gateway on the wire (issue 12): what a plain node:http / node:net
-// client and server see through it. Each refusal has its status; nothing
-// ambiguous is forwarded; Expect, HTTP/1.0 and Connection: close behave.
+// client and server see through it, with the gateway running under each
+// runtime. Each refusal has its status; nothing ambiguous is forwarded;
+// Expect, HTTP/1.0, Connection and hop-by-hop fields behave.
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RUNTIMES, runtimeBinary } from '../_runtimes.mjs';
 import { startGateway, type RunningGateway } from './_gateway';
 
 const T = 10_000;
 let upstream: http.Server;
-let gateway: RunningGateway;
+let upstreamAddress: string;
 /** Requests the upstream saw: method, url and the body length it read. */
 const seen: Array<{ method: string; url: string; bytes: number; headers: http.IncomingHttpHeaders }> = [];
 
@@ -31,11 +33,10 @@ beforeAll(async () => {
     res.setHeader('content-length', String(bytes).length);
     res.end(String(bytes));
   });
-  gateway = await startGateway(await listen(upstream));
+  upstreamAddress = await listen(upstream);
 });
 
-afterAll(async () => {
-  await gateway.stop();
+afterAll(() => {
   upstream.close();
 });
 
@@ -73,7 +74,16 @@ function rawClient(port: number) {
 
 const statusOf = (response: string): number => Number(/^HTTP\/1\.[01] (\d{3})/.exec(response)?.[1]);
 
-describe('http-gateway on the wire', () => {
+for (const runtime of RUNTIMES) describe.skipIf(runtimeBinary(runtime) === undefined)(`http-gateway on the wire, on ${runtime}`, () => {
+  let gateway: RunningGateway;
+  const start = (target: string): Promise<RunningGateway> => startGateway(target, runtime);
+  beforeAll(async () => {
+    gateway = await start(upstreamAddress);
+  });
+  afterAll(async () => {
+    await gateway.stop();
+  });
+
   it('answers 400 to a malformed head and closes', async () => {
     expect(statusOf(await raw(gateway.port, 'NOT A REQUEST\r\n\r\n'))).toBe(400);
     expect(statusOf(await raw(gateway.port, 'GET / HTTP/1.1\r\nbad header\r\n\r\n'))).toBe(400);
@@ -153,7 +163,7 @@ describe('http-gateway on the wire', () => {
 
     // An upstream naming its own hop-by-hop fields.
     const naming = net.createServer((s) => s.once('data', () => s.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: X-Down\r\nx-down: 1\r\nkeep-alive: timeout=5\r\nx-end: 2\r\n\r\nok')));
-    const via = await startGateway(await listen(naming));
+    const via = await start(await listen(naming));
     try {
       const answer = await raw(via.port, 'GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
       expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\ncontent-length: 2\r\nx-end: 2\r\nvia: 1\.1 sosplice-gateway\r\nconnection: close\r\n\r\nok$/);
@@ -197,7 +207,7 @@ describe('http-gateway on the wire', () => {
       res.end(req.url);
     });
     closing.on('connection', (s: net.Socket) => connections.push(s));
-    const via = await startGateway(await listen(closing));
+    const via = await start(await listen(closing));
     const client = rawClient(via.port);
     const socket = client.socket;
     try {
@@ -221,7 +231,7 @@ describe('http-gateway on the wire', () => {
       socket.write(`HTTP/1.1 101 Switching Protocols\r\nupgrade: ${req.headers.upgrade}\r\nconnection: Upgrade\r\n\r\n`);
       socket.pipe(socket);
     });
-    const via = await startGateway(await listen(echo));
+    const via = await start(await listen(echo));
     const client = rawClient(via.port);
     const socket = client.socket;
     try {
@@ -243,9 +253,9 @@ describe('http-gateway on the wire', () => {
     const closed = net.createServer();
     const target = await listen(closed);
     closed.close();
-    const nowhere = await startGateway(target);
+    const nowhere = await start(target);
     const garbage = net.createServer((s) => s.end('SSH-2.0-OpenSSH\r\n\r\n'));
-    const junk = await startGateway(await listen(garbage));
+    const junk = await start(await listen(garbage));
     try {
       expect(statusOf(await raw(nowhere.port, 'GET / HTTP/1.1\r\nhost: x\r\n\r\n'))).toBe(502);
       expect(statusOf(await raw(junk.port, 'GET / HTTP/1.1\r\nhost: x\r\n\r\n'))).toBe(502);
@@ -263,7 +273,7 @@ describe('http-gateway on the wire', () => {
         s.end(withLength ? 'HTTP/1.0 200 OK\r\ncontent-length: 5\r\n\r\nhello' : 'HTTP/1.0 200 OK\r\n\r\nuntil close');
       });
     });
-    const via = await startGateway(await listen(old));
+    const via = await start(await listen(old));
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const get = (path: string) =>
       new Promise<string>((resolve, reject) => {
@@ -302,7 +312,7 @@ describe('http-gateway on the wire', () => {
         s.end(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\ncontent-length: ${length}\r\n\r\n`), Buffer.alloc(50, 'x')]));
       });
     });
-    const via = await startGateway(await listen(cutting));
+    const via = await start(await listen(cutting));
     try {
       expect(statusOf(await raw(via.port, 'GET /short HTTP/1.1\r\nhost: x\r\n\r\n'))).toBe(502);
       const client = rawClient(via.port);
@@ -321,7 +331,7 @@ describe('http-gateway on the wire', () => {
     const brief = http.createServer((req, res) => res.end(`${req.method} ${req.url}`));
     brief.keepAliveTimeout = 50; // closes an idle connection quickly, as upstreams do
     brief.on('connection', (s: net.Socket) => closed.push(once(s, 'close')));
-    const via = await startGateway(await listen(brief));
+    const via = await start(await listen(brief));
     // One client connection, kept: the raw bytes, so that no client library decides otherwise.
     const client = rawClient(via.port);
     const socket = client.socket;
