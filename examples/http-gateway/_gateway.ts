@@ -12,9 +12,9 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-/** The gateway under `runtime` (its entry `<runtime>.mjs`), in front of `target`. */
-export async function startGateway(target: string, runtime = 'node'): Promise<RunningGateway> {
-  const args = scriptArgs(runtime, `${root}examples/http-gateway/${runtime}.mjs`, ['--listen', '127.0.0.1:0', '--target', target, '--verbose']);
+/** The gateway under `runtime` (its entry `<runtime>.mjs`), in front of `target`, with more command-line `flags`. */
+export async function startGateway(target: string, runtime = 'node', flags: string[] = []): Promise<RunningGateway> {
+  const args = scriptArgs(runtime, `${root}examples/http-gateway/${runtime}.mjs`, ['--listen', '127.0.0.1:0', '--target', target, '--verbose', ...flags]);
   const child = spawn(runtimeBinary(runtime)!, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: string[] = [];
   child.stdout!.setEncoding('utf8').on('data', (t: string) => lines.push(...t.split('\n').filter(Boolean)));

@@ -1,14 +1,16 @@
 // Just enough HTTP/1.1 for a pass-through gateway (RFC 9112), strict where
 // framing is at stake: heads are read with the core's readUntil() (bounded;
-// the bytes read past a head go back into the socket), parsed and checked;
-// a short body is read whole (readExactly) and leaves with its head in one
-// write (writeBytes), a longer one moves by splice with an exact `max`; either way the
-// next message's bytes stay in the socket. A message whose framing is not
-// certain is refused, never forwarded (request smuggling, RFC 9112 6.1, 11.2).
+// the bytes read past a head go back into the socket) and parsed as bytes
+// (./head.mjs); a short body is read whole (readExactly) and leaves with its
+// head in one write (writeBytes), a longer one moves by splice with an exact
+// `max`; either way the next message's bytes stay in the socket. A message
+// whose framing is not certain is refused, never forwarded (request
+// smuggling, RFC 9112 6.1, 11.2).
 import { readExactly, readUntil, spliceStreams, writeBytes } from '@sosplice/core';
+import { HttpError, isFieldLine, latin1Bytes, text } from './head.mjs';
 
-export const CRLF = new Uint8Array([13, 10]);
-export const CRLFCRLF = new Uint8Array([13, 10, 13, 10]);
+const CRLF = new Uint8Array([13, 10]);
+const CRLFCRLF = new Uint8Array([13, 10, 13, 10]);
 export const MAX_HEAD = 64 * 1024;
 /**
  * Bodies up to this size (a known Content-Length, or a chunk of a chunked
@@ -19,17 +21,26 @@ export const MAX_HEAD = 64 * 1024;
 export const SMALL_BODY = 16 * 1024;
 const MAX_LINE = 4096;
 const EMPTY = new Uint8Array(0);
-const latin1 = new TextDecoder('latin1');
-const ascii = new TextEncoder();
 
-const REASONS = { 400: 'Bad Request', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error', 502: 'Bad Gateway' };
+const REASONS = {
+  400: 'Bad Request',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  504: 'Gateway Timeout',
+};
 
-/** A message the gateway refuses: `status` is what the client is told (when it still can be). */
-export class HttpError extends Error {
-  name = 'HttpError';
-  constructor(status, message, options) {
-    super(message, options);
-    this.status = status;
+/**
+ * A spliced body that failed on either side (a reset, a write the drain
+ * refused), as opposed to a sender that ended it early: towards the upstream,
+ * the upstream may have stopped taking it and answered already.
+ */
+export class BodyFailed extends HttpError {
+  name = 'BodyFailed';
+  constructor(bytes, length, options) {
+    super(502, `the body failed after ${bytes} of ${length} bytes`, options);
+    this.bytes = bytes;
   }
 }
 
@@ -46,14 +57,17 @@ export async function respondError(endpoint, status, message) {
   }
 }
 
+const CLIENT_HEAD = { tooLarge: 431, bad: 400 };
+
 /**
  * Reads one head (up to the empty line), bounded by MAX_HEAD. Resolves to
  * null when the peer closed cleanly before sending a byte (between messages).
  * `tooLarge` is the status for an oversized head (431 from a client, 502
  * from an upstream); any other incomplete head is a 400 (or `bad`).
+ * `signal`: rejects with its reason once it aborts.
  */
-export function readHead(endpoint, statuses = CLIENT_HEAD) {
-  return readUntil(endpoint, CRLFCRLF, HEAD_LIMIT).catch((error) => {
+export function readHead(endpoint, statuses = CLIENT_HEAD, signal = undefined) {
+  return readUntil(endpoint, CRLFCRLF, { maxBytes: MAX_HEAD, signal }).catch((error) => {
     if (error?.code === 'ERR_HEAD_INCOMPLETE') {
       if (error.bytesRead === 0) return null;
       throw new HttpError(statuses.bad, 'the connection ended inside a head', { cause: error });
@@ -62,319 +76,59 @@ export function readHead(endpoint, statuses = CLIENT_HEAD) {
     throw error;
   });
 }
-const CLIENT_HEAD = { tooLarge: 431, bad: 400 };
-const HEAD_LIMIT = { maxBytes: MAX_HEAD };
-
-/** Bytes allowed in a header name (RFC 9110 5.6.2 tchar), and ASCII lower case, by byte. */
-const TCHAR = new Uint8Array(256);
-const LOWER = new Uint8Array(256);
-for (let b = 0; b < 256; b++) {
-  const c = String.fromCharCode(b);
-  TCHAR[b] = /[!#$%&'*+.^_`|~0-9A-Za-z-]/.test(c) ? 1 : 0;
-  LOWER[b] = b >= 65 && b <= 90 ? b + 32 : b;
-}
-const SP = 32;
-const HTAB = 9;
-const CR = 13;
-const LF = 10;
-
-/** Latin-1 text of `bytes[from, to)`: one char per byte. */
-function text(bytes, from, to) {
-  if (to - from > 64) return latin1.decode(bytes.subarray(from, to));
-  let out = '';
-  for (let i = from; i < to; i++) out += String.fromCharCode(bytes[i]);
-  return out;
-}
 
 /**
- * A parsed head, kept as its bytes: the start line and, per header line,
- * where its name and value are (no string is made for a header nobody
- * asks for). Header names are matched without regard to case.
+ * The length a message's Content-Length says: every line and list element
+ * of it must be the same `1*DIGIT` (RFC 9110 8.6: "5, 5" is one length said
+ * twice); anything else is refused with `status`. `repeated`: said more than
+ * once, so it is forwarded as one fresh line (8.6 lets a recipient do that).
  */
-class Head {
-  /** @param {Uint8Array} bytes the whole head, empty line included @param {number} startEnd where the start line's CRLF is @param {number[]} fields five offsets per header line: name, colon, value, value end, CR */
-  constructor(bytes, startEnd, fields) {
-    this.bytes = bytes;
-    this.startEnd = startEnd;
-    this.fields = fields;
-    // Set by parseRequest() / parseResponse(); every head has them all, so every head has one shape.
-    /** '1.0' or '1.1' */
-    this.version = '';
-    /** A request's method. */
-    this.method = '';
-    this.targetStart = 0;
-    this.targetEnd = 0;
-    /** A response's status. */
-    this.status = 0;
-  }
-
-  /** Whether header line `i` is named `name` (lower case). */
-  named(i, name) {
-    const { bytes, fields } = this;
-    const at = fields[i * 5];
-    if (fields[i * 5 + 1] - at !== name.length) return false;
-    for (let k = 0; k < name.length; k++) if (LOWER[bytes[at + k]] !== name.charCodeAt(k)) return false;
-    return true;
-  }
-
-  /** The value of header `name` (lower case); repeated lines joined with ", " (RFC 9110 5.3); undefined if absent. */
-  get(name) {
-    let value;
-    for (let i = 0; i < this.fields.length / 5; i++) {
-      if (!this.named(i, name)) continue;
-      const v = text(this.bytes, this.fields[i * 5 + 2], this.fields[i * 5 + 3]);
-      value = value === undefined ? v : `${value}, ${v}`;
-    }
-    return value;
-  }
-
-  has(name) {
-    for (let i = 0; i < this.fields.length / 5; i++) if (this.named(i, name)) return true;
-    return false;
-  }
-
-  /**
-   * The comma-separated tokens of header `name` (Connection, Expect), lower
-   * case, read from the bytes: the usual ones (`close`, `keep-alive`, ...)
-   * are not even made into strings.
-   */
-  tokens(name) {
-    let out = NO_TOKENS;
-    const { bytes, fields } = this;
-    for (let i = 0; i < fields.length / 5; i++) {
-      if (!this.named(i, name)) continue;
-      const end = fields[i * 5 + 3];
-      for (let at = fields[i * 5 + 2]; at < end; ) {
-        let to = at;
-        while (to < end && bytes[to] !== COMMA) to++;
-        let from = at;
-        let last = to;
-        while (from < last && (bytes[from] === SP || bytes[from] === HTAB)) from++;
-        while (last > from && (bytes[last - 1] === SP || bytes[last - 1] === HTAB)) last--;
-        if (last > from) {
-          if (out === NO_TOKENS) out = [];
-          out.push(tokenAt(bytes, from, last));
-        }
-        at = to + 1;
-      }
-    }
-    return out;
-  }
-
-  /** A request's target, made into a string only when asked. */
-  get target() {
-    return text(this.bytes, this.targetStart, this.targetEnd);
-  }
-}
-
-const NO_TOKENS = Object.freeze([]);
-const COMMA = 44;
-const KNOWN_TOKENS = ['close', 'keep-alive', 'upgrade', '100-continue'];
-
-/** The token at `bytes[from, to)`, lower case. */
-function tokenAt(bytes, from, to) {
-  known: for (const token of KNOWN_TOKENS) {
-    if (token.length !== to - from) continue;
-    for (let k = 0; k < token.length; k++) if (LOWER[bytes[from + k]] !== token.charCodeAt(k)) continue known;
-    return token;
-  }
-  let out = '';
-  for (let i = from; i < to; i++) out += String.fromCharCode(LOWER[bytes[i]]);
-  return out;
-}
-
-/**
- * Splits a head (ending in CRLF CRLF, as readHead() gives it) into its start
- * line and header lines, checking every byte that matters: names are tokens,
- * no folding, no space before the colon, no stray CR, LF or NUL (RFC 9112 5).
- */
-function parseHeadBytes(bytes, status) {
-  const end = bytes.length - 2; // the empty line's CRLF
-  let startEnd = 0;
-  while (bytes[startEnd] !== CR && bytes[startEnd] !== LF && bytes[startEnd] !== 0) startEnd++;
-  if (bytes[startEnd] !== CR || bytes[startEnd + 1] !== LF) throw new HttpError(status, 'bad start line');
-  const fields = [];
-  for (let at = startEnd + 2; at < end; ) {
-    let colon = at;
-    while (TCHAR[bytes[colon]] === 1) colon++;
-    if (colon === at || bytes[colon] !== 58) throw badLine(bytes, at, status);
-    let cr = colon + 1;
-    for (let b = bytes[cr]; b !== CR; b = bytes[++cr]) if (b === LF || b === 0) throw badLine(bytes, at, status);
-    if (bytes[cr + 1] !== LF) throw badLine(bytes, at, status);
-    let value = colon + 1;
-    while (value < cr && (bytes[value] === SP || bytes[value] === HTAB)) value++;
-    let valueEnd = cr;
-    while (valueEnd > value && (bytes[valueEnd - 1] === SP || bytes[valueEnd - 1] === HTAB)) valueEnd--;
-    fields.push(at, colon, value, valueEnd, cr);
-    at = cr + 2;
-  }
-  return new Head(bytes, startEnd, fields);
-}
-
-function badLine(bytes, at, status) {
-  let to = at;
-  while (to < bytes.length && to - at < 80 && bytes[to] !== CR) to++;
-  return new HttpError(status, `bad header line: ${JSON.stringify(text(bytes, at, to))}`);
-}
-
-const HTTP_1 = [72, 84, 84, 80, 47, 49, 46]; // "HTTP/1."
-
-/** The version at `bytes[at]` ("HTTP/1.0" or "HTTP/1.1"): '1.0', '1.1', or undefined. */
-function versionAt(bytes, at) {
-  for (let k = 0; k < HTTP_1.length; k++) if (bytes[at + k] !== HTTP_1[k]) return undefined;
-  const minor = bytes[at + 7];
-  return minor === 48 ? '1.0' : minor === 49 ? '1.1' : undefined;
-}
-
-/** A method as a string: the common ones without making one. */
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE', 'CONNECT'];
-function methodAt(bytes, to) {
-  known: for (const method of METHODS) {
-    if (method.length !== to) continue;
-    for (let k = 0; k < to; k++) if (bytes[k] !== method.charCodeAt(k)) continue known;
-    return method;
-  }
-  return text(bytes, 0, to);
-}
-
-/** A request head: `METHOD target HTTP/1.x` (target: visible bytes) and headers; 400 otherwise. */
-export function parseRequest(bytes) {
-  const head = parseHeadBytes(bytes, 400);
-  const end = head.startEnd;
-  let method = 0;
-  while (TCHAR[bytes[method]] === 1) method++;
-  let target = method + 1;
-  while (bytes[target] > SP && bytes[target] !== 127) target++;
-  const version = versionAt(bytes, target + 1);
-  if (method === 0 || bytes[method] !== SP || target === method + 1 || bytes[target] !== SP || version === undefined || target + 9 !== end) {
-    throw new HttpError(400, `bad request line: ${JSON.stringify(text(bytes, 0, Math.min(end, 80)))}`);
-  }
-  head.method = methodAt(bytes, method);
-  head.targetStart = method + 1;
-  head.targetEnd = target;
-  head.version = version;
-  return head;
-}
-
-const isDigit = (b) => b >= 48 && b <= 57;
-
-/** A response head: `HTTP/1.x status reason` and headers; 502 otherwise (the upstream answered garbage). */
-export function parseResponse(bytes) {
-  const version = versionAt(bytes, 0);
-  if (version === undefined) throw notHttp(bytes);
-  const head = parseHeadBytes(bytes, 502);
-  const end = head.startEnd;
-  if (bytes[8] !== SP || !isDigit(bytes[9]) || !isDigit(bytes[10]) || !isDigit(bytes[11]) || (end !== 12 && bytes[12] !== SP)) throw notHttp(bytes);
-  head.version = version;
-  head.status = (bytes[9] - 48) * 100 + (bytes[10] - 48) * 10 + (bytes[11] - 48);
-  return head;
-}
-
-function notHttp(bytes) {
-  let to = 0;
-  while (to < bytes.length && to < 80 && bytes[to] !== CR && bytes[to] !== LF) to++;
-  return new HttpError(502, `the upstream answered something else than HTTP/1.x: ${JSON.stringify(text(bytes, 0, to))}`);
-}
-
-/** A header line to add with serializeHead(): its bytes, without the CRLF. */
-export const headerLine = (line) => latin1Bytes(line);
-
-/**
- * Serialises a head as the bytes it came in as, leaving out the header lines
- * named in `drop` (lower case) and adding the `add` lines (from
- * headerLine()), with `body` (if any) right after it in the same buffer (one write).
- */
-export function serializeHead(head, drop, add, body = EMPTY) {
-  const { bytes, fields } = head;
-  const count = fields.length / 5;
-  // Byte ranges to keep: the start line, then each kept header line with its CRLF.
-  const keep = [0, head.startEnd + 2];
-  lines: for (let i = 0; i < count; i++) {
-    for (const name of drop) if (head.named(i, name)) continue lines;
-    const from = fields[i * 5];
-    const to = fields[i * 5 + 4] + 2;
-    if (keep[keep.length - 1] === from) keep[keep.length - 1] = to;
-    else keep.push(from, to);
-  }
-  let size = 2 + body.byteLength;
-  for (let k = 0; k < keep.length; k += 2) size += keep[k + 1] - keep[k];
-  for (const line of add) size += line.byteLength + 2;
-  const out = allocate(size);
-  let at = 0;
-  for (let k = 0; k < keep.length; k += 2) {
-    out.set(bytes.subarray(keep[k], keep[k + 1]), at);
-    at += keep[k + 1] - keep[k];
-  }
-  for (const line of add) {
-    out.set(line, at);
-    out[at + line.byteLength] = CR;
-    out[at + line.byteLength + 1] = LF;
-    at += line.byteLength + 2;
-  }
-  out[at] = CR;
-  out[at + 1] = LF;
-  out.set(body, at + 2);
-  return out;
-}
-
-/**
- * A buffer for one outgoing message, never reused: small ones are carved
- * from a shared slab (one allocation for many heads, as Node's Buffer pool
- * does), which lives until the last message cut from it is sent.
- */
-const SLAB = 64 * 1024;
-let slab = new ArrayBuffer(0);
-let slabUsed = 0;
-function allocate(size) {
-  if (size > SLAB / 8) return new Uint8Array(size);
-  if (slabUsed + size > slab.byteLength) {
-    slab = new ArrayBuffer(SLAB);
-    slabUsed = 0;
-  }
-  const out = new Uint8Array(slab, slabUsed, size);
-  slabUsed += (size + 7) & ~7;
-  return out;
-}
-
-function latin1Bytes(text) {
-  const out = new Uint8Array(text.length);
-  // ASCII (nearly every head) is the same in UTF-8: the engine's encoder; other bytes one by one.
-  const { read, written } = ascii.encodeInto(text, out);
-  if (read !== text.length || written !== text.length) for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
-  return out;
-}
-
 function contentLength(head, status) {
-  const value = head.get('content-length');
-  if (/^\d{1,15}$/.test(value)) return Number(value);
-  const values = value.split(',').map((v) => v.trim());
-  // "5, 5" is one length said twice (RFC 9110 8.6); anything else is ambiguous.
-  if (!values.every((v) => /^\d{1,15}$/.test(v) && v === values[0])) throw new HttpError(status, `bad content-length: ${head.get('content-length')}`);
-  return Number(values[0]);
+  const values = head.tokens('content-length');
+  if (values.length === 0 || !values.every((v) => /^\d{1,15}$/.test(v) && v === values[0])) {
+    throw new HttpError(status, `bad content-length: ${JSON.stringify(head.get('content-length'))}`);
+  }
+  return { kind: 'length', length: Number(values[0]), repeated: values.length > 1 };
+}
+
+/** Whether Transfer-Encoding ends with chunked, said once (RFC 9112 6.1: never applied twice). */
+function chunkedLast(codings) {
+  return codings.at(-1) === 'chunked' && codings.indexOf('chunked') === codings.length - 1;
 }
 
 /** How a request's body is framed (RFC 9112 6.3); ambiguous framing is a 400. */
 export function requestFraming(head) {
-  const te = head.get('transfer-encoding');
-  if (te !== undefined) {
+  if (head.has('transfer-encoding')) {
     // Both headers: a smuggling vector; RFC 9112 6.1 lets a server reject it, and a gateway must not pass it on.
     if (head.has('content-length')) throw new HttpError(400, 'both Content-Length and Transfer-Encoding');
     if (head.version === '1.0') throw new HttpError(400, 'Transfer-Encoding in an HTTP/1.0 request');
-    if (te.toLowerCase().split(',').at(-1).trim() !== 'chunked') throw new HttpError(400, `chunked is not the final transfer coding: ${te}`);
-    return { kind: 'chunked' };
+    if (!chunkedLast(head.tokens('transfer-encoding'))) throw new HttpError(400, `chunked is not the final transfer coding, once: ${JSON.stringify(head.get('transfer-encoding'))}`);
+    return CHUNKED;
   }
-  if (head.has('content-length')) return { kind: 'length', length: contentLength(head, 400) };
-  return { kind: 'none' };
+  if (head.has('content-length')) return contentLength(head, 400);
+  return NONE;
 }
 
-/** How a response's body is framed (RFC 9112 6.3). */
+const NONE = { kind: 'none' };
+const CHUNKED = { kind: 'chunked' };
+const UNTIL_CLOSE = { kind: 'until-close' };
+
+/**
+ * How a response's body is framed (RFC 9112 6.3). Transfer-Encoding wins over
+ * Content-Length (which the gateway then leaves out); in an HTTP/1.0
+ * response it is faulty framing: read until the upstream closes (6.1).
+ */
 export function responseFraming(head, requestMethod) {
   const { status } = head;
-  if (requestMethod === 'HEAD' || (status >= 100 && status < 200) || status === 204 || status === 304) return { kind: 'none' };
-  const te = head.get('transfer-encoding');
-  if (te !== undefined) return te.toLowerCase().split(',').at(-1).trim() === 'chunked' ? { kind: 'chunked' } : { kind: 'until-close' };
-  if (head.has('content-length')) return { kind: 'length', length: contentLength(head, 502) };
-  return { kind: 'until-close' };
+  if (requestMethod === 'HEAD' || (status >= 100 && status < 200) || status === 204 || status === 304) return NONE;
+  if (head.has('transfer-encoding')) {
+    const codings = head.tokens('transfer-encoding');
+    if (head.version === '1.0' || codings.at(-1) !== 'chunked') return UNTIL_CLOSE;
+    if (!chunkedLast(codings)) throw new HttpError(502, 'the upstream applied chunked twice');
+    return CHUNKED;
+  }
+  if (head.has('content-length')) return contentLength(head, 502);
+  return UNTIL_CLOSE;
 }
 
 /**
@@ -395,12 +149,19 @@ function readBytes(from, length, status) {
   });
 }
 
-/** Moves exactly `length` bytes by splice; the bytes after them stay in the source. Returns the count. */
-export async function forwardExactly(from, to, length, status) {
+/**
+ * Moves exactly `length` bytes by splice; the bytes after them stay in the
+ * source. Returns the count. The sender ending first is its fault
+ * (`status`); a failure is a `BodyFailed`. `preventCancel`: a drain that
+ * fails leaves the source as it is, so the client is not reset and can still
+ * be answered; a source that fails resets the drain (a reset travels).
+ */
+async function forwardExactly(from, to, length, status) {
   if (length === 0) return 0;
-  const { reason, bytes, error } = await spliceStreams(from.readable, to.writable, { max: length, preventClose: true }).done;
-  if (reason !== 'max') throw new HttpError(status, `body ended after ${bytes} of ${length} bytes (${reason})`, { cause: error });
-  return bytes;
+  const { reason, bytes, error } = await spliceStreams(from.readable, to.writable, { max: length, preventClose: true, preventCancel: true }).done;
+  if (reason === 'max') return bytes;
+  if (reason === 'error') throw new BodyFailed(bytes, length, { cause: error });
+  throw new HttpError(status, `body ended after ${bytes} of ${length} bytes (${reason})`, { cause: error });
 }
 
 async function readLine(from, status, maxBytes = MAX_LINE) {
@@ -411,18 +172,24 @@ async function readLine(from, status, maxBytes = MAX_LINE) {
   }
 }
 
+/** A chunk size line (RFC 9112 7.1): hex size, then extensions of tokens or quoted strings. */
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+const QUOTED = '"(?:[\\t !#-\\[\\]-~\\x80-\\xff]|\\\\[\\t -~\\x80-\\xff])*"';
+const CHUNK_LINE = new RegExp(`^([0-9A-Fa-f]{1,13})(?:[ \\t]*;[ \\t]*${TOKEN}(?:[ \\t]*=[ \\t]*(?:${TOKEN}|${QUOTED}))?)*\\r\\n$`);
+
 /**
  * Forwards a chunked body, checking its framing as it goes: each size line
- * (hex, optional extensions), the chunk's data (copied with its size line
+ * (hex, well-formed extensions), the chunk's data (copied with its size line
  * and CRLF in one write when short, spliced otherwise), the CRLF after it,
- * then the trailers up to the empty line. Anything else is refused with
- * `status`, before it reaches the other side. Returns the data bytes.
+ * then the trailers, each a well-formed field line, up to the empty line.
+ * Anything else is refused with `status`, before it reaches the other side.
+ * Returns the data bytes.
  */
 export async function forwardChunked(from, to, status) {
   let forwarded = 0;
   for (;;) {
     const line = await readLine(from, status);
-    const m = /^([0-9A-Fa-f]{1,13})(?:[ \t]*;[^\r\n]*)?\r\n$/.exec(latin1.decode(line));
+    const m = CHUNK_LINE.exec(text(line));
     if (m === null) throw new HttpError(status, 'bad chunk size line');
     const size = parseInt(m[1], 16);
     if (size === 0) {
@@ -443,6 +210,8 @@ export async function forwardChunked(from, to, status) {
     const line = await readLine(from, status);
     total += line.length;
     if (total > MAX_HEAD) throw new HttpError(status, 'trailers too large');
+    // A trailer is a field line like a header (a line that is not one could end the message early for a lax reader).
+    if (line.length > 2 && !isFieldLine(line, 0, line.length - 2)) throw new HttpError(status, 'bad trailer line');
     await writeBytes(to, line);
     if (line.length === 2) return forwarded;
   }

@@ -4,8 +4,15 @@
 import { parseArgs } from 'node:util';
 import { serveConnection } from './gateway.mjs';
 
-const USAGE = 'usage: http-gateway --listen host:port --target host:port [--verbose]';
+const USAGE = 'usage: http-gateway --listen host:port --target host:port [--upstream-timeout ms] [--client-timeout ms] [--verbose]';
 const ADDRESS = /^\[?([^\]]*?)\]?:(\d+)$/;
+
+/** A positive number of ms. */
+function parseMs(name, text) {
+  const ms = Number(text);
+  if (!Number.isInteger(ms) || ms <= 0) throw new RangeError(`--${name} must be a positive number of ms, got ${JSON.stringify(text)}`);
+  return ms;
+}
 
 /** `host:port` (brackets for IPv6) → { hostname, port }. */
 function parseAddress(name, text) {
@@ -17,8 +24,21 @@ function parseAddress(name, text) {
 export async function main({ args, listen, connect, onSignal, exit }) {
   let flags;
   try {
-    const { values } = parseArgs({ args, options: { listen: { type: 'string' }, target: { type: 'string' }, verbose: { type: 'boolean', default: false } } });
-    flags = { listen: parseAddress('listen', values.listen), target: parseAddress('target', values.target), verbose: values.verbose };
+    const options = {
+      listen: { type: 'string' },
+      target: { type: 'string' },
+      'upstream-timeout': { type: 'string', default: '60000' },
+      'client-timeout': { type: 'string', default: '60000' },
+      verbose: { type: 'boolean', default: false },
+    };
+    const { values } = parseArgs({ args, options });
+    flags = {
+      listen: parseAddress('listen', values.listen),
+      target: parseAddress('target', values.target),
+      upstreamTimeout: parseMs('upstream-timeout', values['upstream-timeout']),
+      clientTimeout: parseMs('client-timeout', values['client-timeout']),
+      verbose: values.verbose,
+    };
   } catch (error) {
     console.error(`http-gateway: ${error.message}\n${USAGE}`);
     return exit(2);
@@ -54,7 +74,7 @@ export async function main({ args, listen, connect, onSignal, exit }) {
         return (upstream = await openUpstream());
       };
       const onRequest = flags.verbose ? (r) => console.log(`${peer} ${r.method} ${r.target} → ${r.status}, body ${r.up} B up, ${r.down} B down`) : undefined;
-      const result = await serveConnection(client, nextUpstream, onRequest);
+      const result = await serveConnection(client, nextUpstream, { onRequest, upstreamTimeout: flags.upstreamTimeout, clientTimeout: flags.clientTimeout });
       const refused = result.status === undefined ? '' : `, answered ${result.status}`;
       console.log(`${peer} ${result.requests} requests on one connection, ${result.forwarded} body bytes forwarded${refused}, ${((performance.now() - started) / 1000).toFixed(3)} s`);
     } catch (error) {

@@ -8,18 +8,13 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUNTIMES, runtimeBinary } from '../_runtimes.mjs';
 import { startGateway, type RunningGateway } from './_gateway';
+import { listen, raw, rawClient, statusOf } from './_wire';
 
 const T = 10_000;
 let upstream: http.Server;
 let upstreamAddress: string;
 /** Requests the upstream saw: method, url and the body length it read. */
 const seen: Array<{ method: string; url: string; bytes: number; headers: http.IncomingHttpHeaders }> = [];
-
-const listen = async (server: net.Server): Promise<string> => {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-};
 
 beforeAll(async () => {
   upstream = http.createServer(async (req, res) => {
@@ -39,40 +34,6 @@ beforeAll(async () => {
 afterAll(() => {
   upstream.close();
 });
-
-/** Sends raw bytes on a fresh connection; resolves with everything received until the gateway's FIN (or reset). */
-async function raw(port: number, bytes: string | Buffer, { end = false } = {}): Promise<string> {
-  const socket = net.connect({ port, host: '127.0.0.1' });
-  await once(socket, 'connect');
-  socket.write(bytes);
-  if (end) socket.end();
-  const chunks: Buffer[] = [];
-  socket.on('data', (c: Buffer) => chunks.push(c));
-  await new Promise<void>((resolve) => {
-    socket.once('end', resolve);
-    socket.once('close', () => resolve());
-  });
-  socket.destroy();
-  return Buffer.concat(chunks).toString('latin1');
-}
-
-/** A raw client connection that keeps what it receives (latin-1); `until(test)` waits until `test(received)` holds. */
-function rawClient(port: number) {
-  const socket = net.connect({ port, host: '127.0.0.1' });
-  let received = '';
-  socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
-  return {
-    socket,
-    get received(): string {
-      return received;
-    },
-    async until(test: (text: string) => boolean): Promise<void> {
-      while (!test(received)) await once(socket, 'data');
-    },
-  };
-}
-
-const statusOf = (response: string): number => Number(/^HTTP\/1\.[01] (\d{3})/.exec(response)?.[1]);
 
 for (const runtime of RUNTIMES) describe.skipIf(runtimeBinary(runtime) === undefined)(`http-gateway on the wire, on ${runtime}`, () => {
   let gateway: RunningGateway;
