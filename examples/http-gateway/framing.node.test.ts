@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { RUNTIMES, runtimeBinary } from '../_runtimes.mjs';
 import { startGateway, type RunningGateway } from './_gateway';
 import { listen, raw, rawClient, rawExchange, rawUpstream, statusOf } from './_wire';
