@@ -61,6 +61,8 @@ export function rawUpstream(answer: (request: string, socket: net.Socket) => voi
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     const index = received.push('') - 1;
     socket.on('error', () => {});
+    // The gateway's FIN ends the connection (so its close() does not wait for its linger).
+    socket.on('end', () => socket.end());
     socket.on('data', (c: Buffer) => {
       const first = received[index] === '';
       received[index] += c.toString('latin1');
