@@ -11,6 +11,22 @@ import { freePort, openClient, proxyFor, run, targetWith, until } from './_cli.t
 const built = ['core', 'node-adapter', 'bun-adapter', 'deno-adapter'].every((p) => existsSync(`${root}packages/${p}/dist/index.js`));
 const json = (lines: string[], event: string) => lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((o) => o.event === event);
 
+/**
+ * The proxy with `--metrics` on a port found free: another process may bind
+ * it between the check and the proxy's listen (EADDRINUSE), so a new one is
+ * tried then. Resolves to the proxy and its metrics port.
+ */
+async function proxyWithMetrics(runtime: string, args: string[]) {
+  for (let attempt = 1; ; attempt++) {
+    const metricsPort = await freePort();
+    try {
+      return { proxy: await proxyFor(runtime, [...args, '--metrics', `127.0.0.1:${metricsPort}`]), metricsPort };
+    } catch (error) {
+      if (attempt === 3 || !String((error as Error)?.message).includes('EADDRINUSE')) throw error;
+    }
+  }
+}
+
 async function scrape(port: number): Promise<Map<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const samples = new Map<string, number>();
@@ -96,8 +112,7 @@ for (const runtime of RUNTIMES) {
 
     it('--metrics serves active splices, bytes by direction, endings by reason and connect failures', async () => {
       const target = await targetWith({ reply: 4000, afterEof: true });
-      const metricsPort = await freePort();
-      const proxy = await proxyFor(runtime, ['--listen', '127.0.0.1:0', '--target', `127.0.0.1:${target.port}`, '--metrics', `127.0.0.1:${metricsPort}`]);
+      const { proxy, metricsPort } = await proxyWithMetrics(runtime, ['--listen', '127.0.0.1:0', '--target', `127.0.0.1:${target.port}`]);
       await runClient(proxy.port, 1500);
       await proxy.waitFor(/ up 1500 B/);
       const live = await openClient(proxy.port, 250);
@@ -111,8 +126,8 @@ for (const runtime of RUNTIMES) {
       expect(m.get('sosplice_upstream_connect_failures_total')).toBe(0);
       live.destroy();
       // An unreachable target counts as a connect failure.
-      const [dead, metrics2] = [await freePort(), await freePort()];
-      const proxy2 = await proxyFor(runtime, ['--listen', '127.0.0.1:0', '--target', `127.0.0.1:${dead}`, '--metrics', `127.0.0.1:${metrics2}`]);
+      const dead = await freePort();
+      const { proxy: proxy2, metricsPort: metrics2 } = await proxyWithMetrics(runtime, ['--listen', '127.0.0.1:0', '--target', `127.0.0.1:${dead}`]);
       const refused = await openClient(proxy2.port, 0);
       await once(refused, 'end'); // allowHalfOpen: the proxy's close reads as EOF
       await proxy2.waitFor(/error: cannot reach/);
