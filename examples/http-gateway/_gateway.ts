@@ -17,6 +17,7 @@ export async function startGateway(target: string, runtime = 'node', flags: stri
   const args = scriptArgs(runtime, `${root}examples/http-gateway/${runtime}.mjs`, ['--listen', '127.0.0.1:0', '--target', target, '--verbose', ...flags]);
   const child = spawn(runtimeBinary(runtime)!, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: string[] = [];
+  let stopping: Promise<void> | undefined;
   child.stdout!.setEncoding('utf8').on('data', (t: string) => lines.push(...t.split('\n').filter(Boolean)));
   const [first] = await once(child.stdout!, 'data');
   const port = Number(/^listening on .*:(\d+),/.exec(first)![1]);
@@ -30,10 +31,17 @@ export async function startGateway(target: string, runtime = 'node', flags: stri
         check();
       });
     },
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGINT');
-      await once(child, 'exit');
+    stop() {
+      stopping ??= (async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = once(child, 'exit');
+        child.kill('SIGINT');
+        // A gateway that does not end on SIGINT (a bug a test is about to report) must not outlive the tests.
+        const kill = setTimeout(() => child.kill('SIGKILL'), 8_000);
+        await exited;
+        clearTimeout(kill);
+      })();
+      return stopping;
     },
   };
 }
