@@ -26,18 +26,38 @@ export class Deadline {
     timer ??= setInterval(sweep, 1000);
   }
 
-  start() {
+  #progress;
+  #seen = 0;
+
+  /**
+   * Arms it. With `progress` (a function returning a count that grows while
+   * the waited-on thing moves, such as bytes sent), it expires only after
+   * `ms` without progress: a slow transfer is not a stalled one.
+   */
+  start(progress = undefined) {
     this.#since = sweeps;
+    this.#progress = progress;
+    this.#seen = progress?.() ?? 0;
   }
 
   stop() {
     this.#since = -1;
+    this.#progress = undefined;
   }
 
   /** @internal the sweep's check */
   check() {
-    if (this.#since < 0 || sweeps - this.#since <= this.#sweeps) return;
-    this.#since = -1;
+    if (this.#since < 0) return;
+    if (this.#progress !== undefined) {
+      const now = this.#progress();
+      if (now !== this.#seen) {
+        this.#seen = now;
+        this.#since = sweeps;
+        return;
+      }
+    }
+    if (sweeps - this.#since <= this.#sweeps) return;
+    this.stop();
     this.#onExpire();
   }
 

@@ -11,6 +11,7 @@ import { listen, raw, rawClient, rawExchange, rawUpstream, statusOf } from './_w
 
 const T = 10_000;
 const OK = 'HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok';
+const TOO_LARGE = 'HTTP/1.1 413 Payload Too Large\r\ncontent-length: 0\r\nconnection: close\r\n\r\n';
 /** What the shared upstream answers, by request target. */
 const ANSWERS: Record<string, string> = {
   '/ok': OK,
@@ -20,6 +21,14 @@ const ANSWERS: Record<string, string> = {
   '/status-000': 'HTTP/1.1 000 X\r\ncontent-length: 5\r\n\r\nhello',
   '/http10': 'HTTP/1.0 200 OK\r\ncontent-length: 2\r\n\r\nok',
   '/426': 'HTTP/1.1 426 Upgrade Required\r\nupgrade: h2c\r\nconnection: upgrade\r\ncontent-length: 0\r\n\r\n',
+  '/chunked': 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
+  '/bad-reason': 'HTTP/1.1 200 O\x01K\r\ncontent-length: 2\r\n\r\nok',
+  '/interim-flood': 'HTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\n'.repeat(20),
+};
+/** Answered, then the upstream closes: a body framed by the close. */
+const CLOSING: Record<string, string> = {
+  // Faulty framing (RFC 9112 6.1): a client trusting the chunked would take the rest for the answer to its next request.
+  '/http10-te': 'HTTP/1.0 200 OK\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 5\r\nx-smuggled: yes\r\n\r\nEVIL!',
 };
 
 for (const runtime of RUNTIMES) describe.skipIf(runtimeBinary(runtime) === undefined)(`http-gateway framing, on ${runtime}`, () => {
@@ -27,7 +36,13 @@ for (const runtime of RUNTIMES) describe.skipIf(runtimeBinary(runtime) === undef
   const upstream = rawUpstream((request, socket) => {
     const target = /^\S+ (\S+)/.exec(request)?.[1] ?? '';
     // Refuses the body after its head (a 413) and resets: the gateway's splice of the body fails on the upstream's side.
-    if (target === '/413-reset') socket.write('HTTP/1.1 413 Payload Too Large\r\ncontent-length: 0\r\nconnection: close\r\n\r\n', () => socket.resetAndDestroy());
+    if (target === '/413-reset') socket.write(TOO_LARGE, () => socket.resetAndDestroy());
+    else if (target === '/413-stall') {
+      // Answers, then stops reading (the body fills the buffers); gone a while later.
+      socket.write(TOO_LARGE);
+      socket.pause();
+      setTimeout(() => socket.destroy(), 4_000).unref();
+    } else if (CLOSING[target] !== undefined) socket.end(CLOSING[target]);
     else if (target !== '/silent') socket.write(ANSWERS[target] ?? OK);
   });
   let target: string;
@@ -62,6 +77,9 @@ for (const runtime of RUNTIMES) describe.skipIf(runtimeBinary(runtime) === undef
       ['chunked applied twice', 'POST /ok HTTP/1.1\r\nhost: a\r\ntransfer-encoding: chunked, chunked\r\n\r\n0\r\n\r\n'],
       ['no Host in HTTP/1.1', 'GET /ok HTTP/1.1\r\n\r\n'],
       ['two Hosts', 'GET /ok HTTP/1.1\r\nhost: a\r\nhost: evil\r\n\r\n'],
+      ['a Host that is not a host', 'GET /ok HTTP/1.1\r\nhost: a b, c@d\r\n\r\n'],
+      ['a control byte in any header', 'GET /ok HTTP/1.1\r\nhost: a\r\nx-a: b\x01c\r\n\r\n'],
+      ['a target byte above ASCII', 'GET /\xff HTTP/1.1\r\nhost: a\r\n\r\n'],
     ];
     it.each(cases)('%s', async (_what, request) => {
       const mark = upstream.received.length;
@@ -136,8 +154,40 @@ for (const runtime of RUNTIMES) describe.skipIf(runtimeBinary(runtime) === undef
     expect(since(mark)).toMatch(/\r\nvia: 1\.0 sosplice-gateway\r\nconnection: close\r\n\r\n$/);
   }, T);
 
-  it('an empty line before a request is ignored (RFC 9112 2.2)', async () => {
+  it('an empty line before a request is ignored (RFC 9112 2.2), two as well, once', async () => {
     expect(statusOf(await raw(via.port, '\r\nGET /ok HTTP/1.1\r\nhost: a\r\nconnection: close\r\n\r\n'))).toBe(200);
+    expect(statusOf(await raw(via.port, '\r\n\r\nGET /ok HTTP/1.1\r\nhost: a\r\nconnection: close\r\n\r\n'))).toBe(200);
+    // Endless empty lines are not a request: the second blank head is a 400.
+    expect(statusOf(await raw(via.port, '\r\n\r\n\r\n\r\nGET /ok HTTP/1.1\r\nhost: a\r\n\r\n'))).toBe(400);
+  }, T);
+
+  it("an HTTP/1.0 response's Transfer-Encoding is faulty framing: read until close and not passed on, so the client frames it the same way", async () => {
+    const response = await raw(via.port, 'GET /http10-te HTTP/1.1\r\nhost: a\r\n\r\nGET /next HTTP/1.1\r\nhost: a\r\n\r\n');
+    const [head] = response.split('\r\n\r\n');
+    expect(head).not.toMatch(/transfer-encoding/i);
+    expect(head).toMatch(/\r\nconnection: close$/);
+    // The forged answer is body bytes of a body that ends with the connection, never an answer to /next.
+    expect(response.endsWith('\r\n\r\n0\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 5\r\nx-smuggled: yes\r\n\r\nEVIL!')).toBe(true);
+  }, T);
+
+  it('an HTTP/1.0 client is never sent chunks (the gateway does not re-frame): 502', async () => {
+    expect(statusOf(await raw(via.port, 'GET /chunked HTTP/1.0\r\n\r\n'))).toBe(502);
+  }, T);
+
+  it('a reason phrase with a control byte is a 502', async () => {
+    expect(statusOf(await raw(via.port, 'GET /bad-reason HTTP/1.1\r\nhost: a\r\n\r\n'))).toBe(502);
+  }, T);
+
+  it('interim answers: ten are passed on, more is a 502', async () => {
+    const response = await raw(via.port, 'GET /interim-flood HTTP/1.1\r\nhost: a\r\n\r\n');
+    expect(response.match(/HTTP\/1\.1 103 /g)?.length).toBe(10);
+    expect(response).toMatch(/HTTP\/1\.1 502 [^]*more than 10 interim answers/);
+  }, T);
+
+  it('Upgrade in an HTTP/1.0 request is ignored (RFC 9110 7.8): not forwarded', async () => {
+    const mark = upstream.received.length;
+    expect(statusOf(await raw(via.port, 'GET /ok HTTP/1.0\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\n'))).toBe(200);
+    expect(since(mark)).not.toMatch(/upgrade/i);
   }, T);
 
   it('a 426 keeps its Upgrade (it must say what to upgrade to)', async () => {
@@ -145,11 +195,24 @@ for (const runtime of RUNTIMES) describe.skipIf(runtimeBinary(runtime) === undef
     expect(response).toMatch(/^HTTP\/1\.1 426 [^]*\r\nupgrade: h2c\r\n/);
   }, T);
 
-  it('an upstream that answers and stops reading mid-body: its answer reaches the client, then FIN, no reset', async () => {
-    const { received, error } = await rawExchange(via.port, Buffer.concat([Buffer.from('POST /413-reset HTTP/1.1\r\nhost: a\r\ncontent-length: 4000000\r\n\r\n'), Buffer.alloc(4_000_000, 'x')]));
-    // The 413 if the gateway read it before the reset, a 502 otherwise: an answer either way, never a reset.
-    expect([413, 502]).toContain(statusOf(received));
-    expect(received).toMatch(/\r\nconnection: close\r\n/);
+  it('an upstream that answers early and resets mid-body: the client gets an answer, not a reset', async () => {
+    const client = rawClient(via.port);
+    let error: Error | undefined;
+    client.socket.on('error', (e) => (error = e));
+    client.socket.write(Buffer.concat([Buffer.from('POST /413-reset HTTP/1.1\r\nhost: a\r\ncontent-length: 4000000\r\n\r\n'), Buffer.alloc(4_000_000, 'x')]));
+    await client.until((text) => text.includes('\r\n\r\n'));
+    // The 413 if the gateway read it before the reset, a 502 otherwise. (When the whole body reached the
+    // upstream's socket before its reset, the exchange completed: the client keeps its connection.)
+    expect([413, 502]).toContain(statusOf(client.received));
+    expect(error).toBeUndefined();
+    client.socket.destroy();
+  }, T);
+
+  it('an upstream that answers and stops reading mid-body: the body stops after --upstream-timeout without progress, and its answer reaches the client', async () => {
+    const own = await gatewayWith(['--upstream-timeout', '1000']);
+    const { received, error } = await rawExchange(own.port, Buffer.concat([Buffer.from('POST /413-stall HTTP/1.1\r\nhost: a\r\ncontent-length: 8000000\r\n\r\n'), Buffer.alloc(8_000_000, 'x')]));
+    expect(statusOf(received)).toBe(413);
+    expect(received).toMatch(/\r\nconnection: close\r\n\r\n$/);
     expect(error).toBeUndefined();
   }, T);
 

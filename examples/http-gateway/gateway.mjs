@@ -6,12 +6,14 @@
 import { spliceBidirectional, writeBytes } from '@sosplice/core';
 import { Deadline } from './deadline.mjs';
 import { HttpError, headerLine, isBlank, parseRequest, parseResponse, serializeHead } from './head.mjs';
-import { BodyFailed, forwardBody, readHead, readSmallBody, requestFraming, respondError, responseFraming } from './http1.mjs';
+import { BodyFailed, BodyProgress, forwardBody, readHead, readSmallBody, requestFraming, respondError, responseFraming } from './http1.mjs';
 
 /** Methods a gateway may send twice (RFC 9110 9.2.2). */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
 const CONTINUE = headerLine('HTTP/1.1 100 Continue\r\n\r\n');
 const UPSTREAM_HEAD = { tooLarge: 502, bad: 502 };
+/** Interim (1xx) answers passed on before the final one: an upstream sending them forever is a 502. */
+const MAX_INTERIM = 10;
 const NO_BODY = new Uint8Array(0);
 
 /**
@@ -51,11 +53,15 @@ function hopByHop(connection, keepUpgrade, status) {
 /** The connection stays open after this message (RFC 9112 9.3): 1.1 unless `close`, 1.0 only with `keep-alive` (and no `close`). */
 const keepsAlive = (head, connection) => !connection.includes('close') && (head.version === '1.1' || connection.includes('keep-alive'));
 
+/** A Host value (RFC 9112 3.2, RFC 3986 3.2.2): an IP literal or a registered name, and an optional port. */
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]*)(?::\d*)?$/;
+
 /** The checks a request passes before anything of it is forwarded; 400 / 501 otherwise. */
 function checkRequest(request) {
-  // RFC 9112 3.2: exactly one Host in HTTP/1.1, never two.
+  // RFC 9112 3.2: exactly one Host in HTTP/1.1, never two, and a host it is.
   const hosts = request.count('host');
   if (hosts > 1 || (hosts === 0 && request.version === '1.1')) throw new HttpError(400, hosts > 1 ? 'more than one Host' : 'no Host');
+  if (hosts === 1 && !HOST.test(request.get('host'))) throw new HttpError(400, `bad Host: ${JSON.stringify(request.get('host'))}`);
   // A tunnel to anywhere is a forward proxy's job, not a gateway's.
   if (request.method === 'CONNECT') throw new HttpError(501, 'CONNECT is not served here');
 }
@@ -67,9 +73,11 @@ function checkRequest(request) {
  * each hop gets its own Connection. Refusals: 400 (malformed or ambiguous
  * request), 431 (head too large), 501 (CONNECT), 502 (upstream unreachable,
  * failing, or not answering HTTP), 504 (no answer within
- * `upstreamTimeout` ms). A client silent for `clientTimeout` ms between
- * requests (or inside a head) is closed. Resolves to `{ requests,
- * forwarded, status? }` (`forwarded`: body bytes, both ways);
+ * `upstreamTimeout` ms; a spliced request body that does not move for that
+ * long is stopped and the upstream's answer looked for). A client silent for
+ * `clientTimeout` ms between requests (or inside a head) is closed. Resolves
+ * to `{ requests, forwarded, status?, timedOut? }` (`forwarded`: body bytes,
+ * both ways; `timedOut`: the client was closed for its silence);
  * `onRequest({ method, target, status, up, down })` after each exchange.
  * The caller closes both sockets afterwards (`openUpstream()`'s latest: an
  * upstream connection replaced because the upstream closed it is closed here).
@@ -77,9 +85,17 @@ function checkRequest(request) {
 export async function serveConnection(client, openUpstream, { onRequest, upstreamTimeout = 60_000, clientTimeout = 60_000 } = {}) {
   let upstream;
   let timedOut = false;
-  // On expiry each ends what is waited on: the client with a FIN, the upstream with a reset (it is not answering).
-  const clientWait = new Deadline(clientTimeout, () => void client.close());
+  let clientTimedOut = false;
+  /** The request body on its way, while it is (see upstreamWait). */
+  let body;
+  // On expiry each ends what is waited on: the client with a FIN; the upstream with a reset (it is not answering),
+  // or, while a spliced request body has not moved for that long, the body (the upstream may have answered, a 413, and stopped reading).
+  const clientWait = new Deadline(clientTimeout, () => {
+    clientTimedOut = true;
+    void client.close();
+  });
   const upstreamWait = new Deadline(upstreamTimeout, () => {
+    if (body?.splice !== undefined) return body.stop();
     timedOut = true;
     void upstream?.writable.abort(new HttpError(504, `no answer within ${upstreamTimeout} ms`)).catch(() => {});
   });
@@ -100,6 +116,12 @@ export async function serveConnection(client, openUpstream, { onRequest, upstrea
       await respondError(client, error.status, error.message);
       return { requests, forwarded, status: error.status };
     };
+    /** The upstream's next head, or null if it is gone (a reset, EOF). */
+    const readUpstreamHead = () =>
+      readHead(upstream, UPSTREAM_HEAD).catch((error) => {
+        if (error instanceof HttpError) throw error;
+        return null;
+      });
     for (;;) {
       let request;
       let framing;
@@ -114,7 +136,7 @@ export async function serveConnection(client, openUpstream, { onRequest, upstrea
         } finally {
           clientWait.stop();
         }
-        if (bytes === null) return { requests, forwarded }; // closed between requests
+        if (bytes === null) return clientTimedOut ? { requests, forwarded, timedOut: true } : { requests, forwarded }; // closed between requests
         // RFC 9112 2.2: an empty line before a request (some clients send one after a body) is ignored, once.
         if (isBlank(bytes) && !blankSkipped) {
           blankSkipped = true;
@@ -125,11 +147,14 @@ export async function serveConnection(client, openUpstream, { onRequest, upstrea
         framing = requestFraming(request);
         const connection = request.tokens('connection');
         clientKeeps = keepsAlive(request, connection);
-        upgrading = connection.includes('upgrade') && request.has('upgrade');
+        // RFC 9110 7.8: Upgrade is ignored in HTTP/1.0.
+        upgrading = request.version === '1.1' && connection.includes('upgrade') && request.has('upgrade');
         upDrop = hopByHop(connection, upgrading, 400);
         // A length said twice goes on as one fresh line (RFC 9110 8.6).
         if (framing.repeated) upDrop = [...upDrop, 'content-length'];
       } catch (error) {
+        // Closed by --client-timeout inside a head: nothing to answer.
+        if (clientTimedOut) return { requests, forwarded, timedOut: true };
         if (error instanceof HttpError) return refuse(error);
         throw error;
       }
@@ -156,35 +181,36 @@ export async function serveConnection(client, openUpstream, { onRequest, upstrea
       let down;
       let downConnection;
       let downDrop;
-      let body;
+      let answer;
       try {
         // A short body is read whole and leaves with the head in one write; a long one is spliced after it.
         const sent = framing.kind === 'none' ? NO_BODY : await readSmallBody(framing, client, 400);
         const head = serializeHead(request, upDrop, upAdd, sent);
-        // Sends the request, resolves to the first response head, or null if the upstream is gone.
+        // Sends the request, resolves to the first response head, or null if the upstream is gone; the upstream's deadline runs from the body on.
         const exchange = async () => {
           try {
             await writeBytes(upstream, head);
           } catch {
             return null; // the upstream is gone
           }
-          try {
-            sentUp = sent?.byteLength ?? (await forwardBody(framing, client, upstream, 400));
-          } catch (error) {
-            if (!(error instanceof BodyFailed)) throw error;
-            // The upstream may have answered before it stopped reading (a 413); a client that failed reset the upstream, which then answers nothing.
-            requestCut = true;
-            sentUp = error.bytes;
+          if (sent !== undefined) sentUp = sent.byteLength;
+          else {
+            // The deadline runs while the body does not move: a slow upload is not a stalled one.
+            body = new BodyProgress();
+            upstreamWait.start(body.moved);
+            try {
+              sentUp = await forwardBody(framing, client, upstream, 400, body);
+            } catch (error) {
+              if (!(error instanceof BodyFailed)) throw error;
+              // The upstream may have answered before it stopped reading (a 413); a client that failed reset the upstream, which then answers nothing.
+              requestCut = true;
+              sentUp = body.moved();
+            } finally {
+              body = undefined;
+            }
           }
           upstreamWait.start();
-          try {
-            return await readHead(upstream, UPSTREAM_HEAD);
-          } catch (error) {
-            if (error instanceof HttpError) throw error;
-            return null; // a reset
-          } finally {
-            upstreamWait.stop();
-          }
+          return readUpstreamHead();
         };
         let bytes = await exchange();
         // An upstream closes an idle keep-alive connection when it likes (its
@@ -197,34 +223,38 @@ export async function serveConnection(client, openUpstream, { onRequest, upstrea
           await stale.close();
           bytes = await exchange();
         }
-        // 1xx heads (but 101) come before the real one: passed on to an HTTP/1.1 client (RFC 9110 15.2), but a 100 already answered here.
-        for (;;) {
+        // 1xx heads (but 101) come before the real one, all within the one deadline: passed on to an HTTP/1.1 client
+        // (RFC 9110 15.2), but a 100 already answered here; a few only.
+        for (let interim = 0; ; interim++) {
           if (timedOut) throw new HttpError(504, `the upstream did not answer within ${upstreamTimeout} ms`);
           if (bytes === null) throw new HttpError(502, requestCut ? 'the upstream stopped taking the request body' : 'the upstream closed before answering');
           response = parseResponse(bytes);
           if (response.status >= 200 || response.status === 101) break;
+          if (interim === MAX_INTERIM) throw new HttpError(502, `more than ${MAX_INTERIM} interim answers`);
           if (request.version === '1.1' && !(expects && response.status === 100)) {
-            await writeBytes(client, serializeHead(response, hopByHop(response.tokens('connection'), false, 502), ADD[response.version].keep));
+            await writeBytes(client, serializeHead(response, hopByHop(response.tokens('connection'), false, 502), ADD[response.version].keep, undefined, true));
           }
-          upstreamWait.start();
-          try {
-            bytes = await readHead(upstream, UPSTREAM_HEAD);
-          } finally {
-            upstreamWait.stop();
-          }
+          bytes = await readUpstreamHead();
         }
+        upstreamWait.stop();
         // Upgrade stays in a 101, and in a 426, which must say what to upgrade to (RFC 9110 15.5.22).
         downConnection = response.tokens('connection');
         downDrop = hopByHop(downConnection, response.status === 101 || response.status === 426, 502);
         down = responseFraming(response, request.method);
-        // Transfer-Encoding frames it: a Content-Length beside it is left out (RFC 9112 6.3), and one said twice goes on as one line.
+        // An HTTP/1.0 client cannot read chunks (RFC 9112 6.1), and the gateway does not re-frame bodies.
+        if (down.kind === 'chunked' && request.version === '1.0') throw new HttpError(502, 'the upstream answered an HTTP/1.0 request in chunks');
+        // Transfer-Encoding frames it: a Content-Length beside it is left out (RFC 9112 6.3), and one said twice goes on as one line;
+        // read until close, neither goes on (an HTTP/1.0 response's Transfer-Encoding is faulty framing, 6.1).
         if (down.kind === 'chunked' || down.kind === 'until-close' || down.repeated) downDrop = [...downDrop, 'content-length'];
+        if (down.faulty) downDrop = [...downDrop, 'transfer-encoding'];
         // Read before the head goes out: a short body cut by the upstream is still a clean 502.
-        body = await readSmallBody(down, upstream, 502);
+        answer = await readSmallBody(down, upstream, 502);
       } catch (error) {
         if (timedOut) return refuse(new HttpError(504, `the upstream did not answer within ${upstreamTimeout} ms`));
         if (error instanceof HttpError) return refuse(error);
         return refuse(new HttpError(502, `the upstream failed: ${error.message}`));
+      } finally {
+        upstreamWait.stop();
       }
       upstreamServed++;
       const answered = ADD[response.version];
@@ -239,8 +269,8 @@ export async function serveConnection(client, openUpstream, { onRequest, upstrea
       const closing = !clientKeeps || down.kind === 'until-close' || requestCut;
       let add = closing ? answered.close : request.version === '1.0' ? answered.keepAlive : answered.keep;
       if (down.kind === 'length' && down.repeated) add = [...add, headerLine(`content-length: ${down.length}`)];
-      await writeBytes(client, serializeHead(response, downDrop, add, body, true));
-      let sentDown = body?.byteLength;
+      await writeBytes(client, serializeHead(response, downDrop, add, answer, true));
+      let sentDown = answer?.byteLength;
       try {
         sentDown ??= await forwardBody(down, upstream, client, 502);
       } catch (error) {

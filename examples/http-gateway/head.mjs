@@ -246,7 +246,7 @@ export function parseRequest(bytes) {
   let method = startAt;
   while (TCHAR[bytes[method]] === 1) method++;
   let target = method + 1;
-  while (bytes[target] > SP && bytes[target] !== DEL) target++;
+  while (bytes[target] > SP && bytes[target] < DEL) target++; // visible ASCII only (RFC 9112 3.2)
   const version = versionAt(bytes, target + 1);
   if (method === startAt || bytes[method] !== SP || target === method + 1 || bytes[target] !== SP || version === undefined || target + 9 !== end) {
     throw new HttpError(400, `bad request line: ${JSON.stringify(text(bytes, startAt, Math.min(end, startAt + 80)))}`);
@@ -265,6 +265,7 @@ export function parseResponse(bytes) {
   const head = parseHeadBytes(bytes, 502, 0);
   const end = head.startEnd;
   if (bytes[8] !== SP || !isDigit(bytes[9]) || !isDigit(bytes[10]) || !isDigit(bytes[11]) || (end !== 12 && bytes[12] !== SP)) throw notHttp(bytes);
+  for (let at = 13; at < end; at++) if (isControl(bytes[at])) throw notHttp(bytes); // the reason phrase
   const status = (bytes[9] - 48) * 100 + (bytes[10] - 48) * 10 + (bytes[11] - 48);
   if (status < 100 || status > 599) throw new HttpError(502, `the upstream answered status ${status}`);
   head.version = version;

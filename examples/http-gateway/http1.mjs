@@ -39,7 +39,7 @@ const REASONS = {
 export class BodyFailed extends HttpError {
   name = 'BodyFailed';
   constructor(bytes, length, options) {
-    super(502, `the body failed after ${bytes} of ${length} bytes`, options);
+    super(502, `the body failed after ${bytes}${length === undefined ? '' : ` of ${length}`} bytes`, options);
     this.bytes = bytes;
   }
 }
@@ -112,6 +112,7 @@ export function requestFraming(head) {
 const NONE = { kind: 'none' };
 const CHUNKED = { kind: 'chunked' };
 const UNTIL_CLOSE = { kind: 'until-close' };
+const FAULTY = { kind: 'until-close', faulty: true };
 
 /**
  * How a response's body is framed (RFC 9112 6.3). Transfer-Encoding wins over
@@ -123,7 +124,9 @@ export function responseFraming(head, requestMethod) {
   if (requestMethod === 'HEAD' || (status >= 100 && status < 200) || status === 204 || status === 304) return NONE;
   if (head.has('transfer-encoding')) {
     const codings = head.tokens('transfer-encoding');
-    if (head.version === '1.0' || codings.at(-1) !== 'chunked') return UNTIL_CLOSE;
+    // HTTP/1.0 with Transfer-Encoding is faulty framing (RFC 9112 6.1): read until close, and the gateway leaves the header out, so the client frames it the same way.
+    if (head.version === '1.0') return FAULTY;
+    if (codings.at(-1) !== 'chunked') return UNTIL_CLOSE;
     if (!chunkedLast(codings)) throw new HttpError(502, 'the upstream applied chunked twice');
     return CHUNKED;
   }
@@ -150,18 +153,52 @@ function readBytes(from, length, status) {
 }
 
 /**
+ * How far a body moved, live, for a deadline that expires only when it
+ * stops moving: `bytes` done, plus the running splice's own count, which
+ * `stop()` ends (the bytes still unsent stay in the source).
+ */
+export class BodyProgress {
+  bytes = 0;
+  /** @type {import('@sosplice/core').Splice | undefined} */
+  splice = undefined;
+  /** Bytes moved so far. */
+  moved = () => this.bytes + (this.splice?.bytes ?? 0);
+  /** Ends the running splice, if any: the body's forwarding fails with a `BodyFailed`. */
+  stop() {
+    void this.splice?.unsplice();
+  }
+}
+
+/**
  * Moves exactly `length` bytes by splice; the bytes after them stay in the
  * source. Returns the count. The sender ending first is its fault
- * (`status`); a failure is a `BodyFailed`. `preventCancel`: a drain that
- * fails leaves the source as it is, so the client is not reset and can still
- * be answered; a source that fails resets the drain (a reset travels).
+ * (`status`); a failure or an unsplice (`progress.stop()`) is a
+ * `BodyFailed`. `preventCancel`: a drain that fails leaves the source as it
+ * is, so the client is not reset and can still be answered; a source that
+ * fails resets the drain (a reset travels).
  */
-async function forwardExactly(from, to, length, status) {
+async function forwardExactly(from, to, length, status, progress) {
   if (length === 0) return 0;
-  const { reason, bytes, error } = await spliceStreams(from.readable, to.writable, { max: length, preventClose: true, preventCancel: true }).done;
+  const splice = spliceStreams(from.readable, to.writable, { max: length, preventClose: true, preventCancel: true });
+  if (progress !== undefined) progress.splice = splice;
+  const { reason, bytes, error } = await splice.done;
+  if (progress !== undefined) {
+    progress.splice = undefined;
+    progress.bytes += bytes;
+  }
   if (reason === 'max') return bytes;
-  if (reason === 'error') throw new BodyFailed(bytes, length, { cause: error });
+  if (reason === 'error' || reason === 'unsplice') throw new BodyFailed(bytes, length, { cause: error });
   throw new HttpError(status, `body ended after ${bytes} of ${length} bytes (${reason})`, { cause: error });
+}
+
+/** Writes to the side a body goes to: its failure is the drain's, a `BodyFailed`, not the sender's misframing. */
+async function send(to, bytes, progress) {
+  try {
+    await writeBytes(to, bytes);
+  } catch (error) {
+    throw new BodyFailed(progress?.bytes ?? 0, undefined, { cause: error });
+  }
+  if (progress !== undefined) progress.bytes += bytes.byteLength;
 }
 
 async function readLine(from, status, maxBytes = MAX_LINE) {
@@ -185,7 +222,7 @@ const CHUNK_LINE = new RegExp(`^([0-9A-Fa-f]{1,13})(?:[ \\t]*;[ \\t]*${TOKEN}(?:
  * Anything else is refused with `status`, before it reaches the other side.
  * Returns the data bytes.
  */
-export async function forwardChunked(from, to, status) {
+export async function forwardChunked(from, to, status, progress) {
   let forwarded = 0;
   for (;;) {
     const line = await readLine(from, status);
@@ -193,16 +230,16 @@ export async function forwardChunked(from, to, status) {
     if (m === null) throw new HttpError(status, 'bad chunk size line');
     const size = parseInt(m[1], 16);
     if (size === 0) {
-      await writeBytes(to, line);
+      await send(to, line, progress);
       break;
     }
     if (size <= SMALL_BODY) {
       const data = await readBytes(from, size, status);
-      await writeBytes(to, join(line, data, await chunkEnd(from, status)));
+      await send(to, join(line, data, await chunkEnd(from, status)), progress);
     } else {
-      await writeBytes(to, line);
-      await forwardExactly(from, to, size, status);
-      await writeBytes(to, await chunkEnd(from, status));
+      await send(to, line, progress);
+      await forwardExactly(from, to, size, status, progress);
+      await send(to, await chunkEnd(from, status), progress);
     }
     forwarded += size;
   }
@@ -212,7 +249,7 @@ export async function forwardChunked(from, to, status) {
     if (total > MAX_HEAD) throw new HttpError(status, 'trailers too large');
     // A trailer is a field line like a header (a line that is not one could end the message early for a lax reader).
     if (line.length > 2 && !isFieldLine(line, 0, line.length - 2)) throw new HttpError(status, 'bad trailer line');
-    await writeBytes(to, line);
+    await send(to, line, progress);
     if (line.length === 2) return forwarded;
   }
 }
@@ -234,10 +271,13 @@ function join(...parts) {
   return out;
 }
 
-/** Forwards one body as `framing` says; returns its bytes. `status` is the answer if the sender misframes it. */
-export async function forwardBody(framing, from, to, status) {
-  if (framing.kind === 'length') return forwardExactly(from, to, framing.length, status);
-  if (framing.kind === 'chunked') return forwardChunked(from, to, status);
+/**
+ * Forwards one body as `framing` says; returns its bytes. `status` is the
+ * answer if the sender misframes it; `progress` (a BodyProgress) follows it.
+ */
+export async function forwardBody(framing, from, to, status, progress = undefined) {
+  if (framing.kind === 'length') return forwardExactly(from, to, framing.length, status, progress);
+  if (framing.kind === 'chunked') return forwardChunked(from, to, status, progress);
   if (framing.kind === 'until-close') {
     // The body ends with the connection: splice to EOF, which sends our FIN too.
     const { reason, bytes, error } = await spliceStreams(from.readable, to.writable).done;

@@ -75,7 +75,7 @@ export async function main({ args, listen, connect, onSignal, exit }) {
       };
       const onRequest = flags.verbose ? (r) => console.log(`${peer} ${r.method} ${r.target} → ${r.status}, body ${r.up} B up, ${r.down} B down`) : undefined;
       const result = await serveConnection(client, nextUpstream, { onRequest, upstreamTimeout: flags.upstreamTimeout, clientTimeout: flags.clientTimeout });
-      const refused = result.status === undefined ? '' : `, answered ${result.status}`;
+      const refused = result.status !== undefined ? `, answered ${result.status}` : result.timedOut ? ', closed after --client-timeout' : '';
       console.log(`${peer} ${result.requests} requests on one connection, ${result.forwarded} body bytes forwarded${refused}, ${((performance.now() - started) / 1000).toFixed(3)} s`);
     } catch (error) {
       console.log(`${peer} error: ${error?.message ?? error}`);
