@@ -6,6 +6,7 @@
 import { spliceBidirectional, writeBytes } from '@sosplice/core';
 import { Deadline } from './deadline.mjs';
 import { HttpError, headerLine, isBlank, parseRequest, parseResponse, serializeHead } from './head.mjs';
+import { ADD, checkRequest, hopByHop, keepsAlive } from './hops.mjs';
 import { BodyFailed, BodyProgress, forwardBody, readHead, readSmallBody, requestFraming, respondError, responseFraming } from './http1.mjs';
 
 /** Methods a gateway may send twice (RFC 9110 9.2.2). */
@@ -15,56 +16,6 @@ const UPSTREAM_HEAD = { tooLarge: 502, bad: 502 };
 /** Interim (1xx) answers passed on before the final one: an upstream sending them forever is a 502. */
 const MAX_INTERIM = 10;
 const NO_BODY = new Uint8Array(0);
-
-/**
- * The lines each forwarded message gets, by the version it came in as: via
- * (RFC 9110 7.6.3: the received protocol), and the gateway's own Connection
- * for the hop it goes on.
- */
-const ADD = Object.fromEntries(
-  ['1.0', '1.1'].map((version) => {
-    const via = headerLine(`via: ${version} sosplice-gateway`);
-    const line = (connection) => [via, headerLine(`connection: ${connection}`)];
-    return [version, { keep: [via], close: line('close'), keepAlive: line('keep-alive'), upgrade: line('upgrade') }];
-  }),
-);
-
-/**
- * Fields that describe one hop and are never forwarded (RFC 9110 7.6.1):
- * Connection itself and those known to be hop-by-hop; the fields Connection
- * names are added per message. Each hop gets the gateway's own Connection.
- * Transfer-Encoding stays: a chunked body is forwarded framing and all.
- */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'upgrade'];
-const HOP_BY_HOP_BUT_UPGRADE = HOP_BY_HOP.filter((name) => name !== 'upgrade');
-/** Fields the gateway frames and routes by: a Connection header naming one would make it change a message's framing (a smuggling vector), so it is refused. */
-const PINNED = new Set(['content-length', 'transfer-encoding', 'host']);
-
-/** The header lines to leave out of a forwarded message whose Connection lists `connection`; Upgrade is kept with `keepUpgrade`. */
-function hopByHop(connection, keepUpgrade, status) {
-  let drop = keepUpgrade ? HOP_BY_HOP_BUT_UPGRADE : HOP_BY_HOP;
-  for (const token of connection) {
-    if (PINNED.has(token)) throw new HttpError(status, `Connection names ${token}, which frames the message`);
-    if (token !== 'close' && !(token === 'upgrade' && keepUpgrade) && !drop.includes(token)) drop = [...drop, token];
-  }
-  return drop;
-}
-
-/** The connection stays open after this message (RFC 9112 9.3): 1.1 unless `close`, 1.0 only with `keep-alive` (and no `close`). */
-const keepsAlive = (head, connection) => !connection.includes('close') && (head.version === '1.1' || connection.includes('keep-alive'));
-
-/** A Host value (RFC 9112 3.2, RFC 3986 3.2.2): an IP literal or a registered name, and an optional port. */
-const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]*)(?::\d*)?$/;
-
-/** The checks a request passes before anything of it is forwarded; 400 / 501 otherwise. */
-function checkRequest(request) {
-  // RFC 9112 3.2: exactly one Host in HTTP/1.1, never two, and a host it is.
-  const hosts = request.count('host');
-  if (hosts > 1 || (hosts === 0 && request.version === '1.1')) throw new HttpError(400, hosts > 1 ? 'more than one Host' : 'no Host');
-  if (hosts === 1 && !HOST.test(request.get('host'))) throw new HttpError(400, `bad Host: ${JSON.stringify(request.get('host'))}`);
-  // A tunnel to anywhere is a forward proxy's job, not a gateway's.
-  if (request.method === 'CONNECT') throw new HttpError(501, 'CONNECT is not served here');
-}
 
 /**
  * Serves `client` until it closes or asks to: each request goes to the
