@@ -210,7 +210,8 @@ for (const runtime of RUNTIMES) describe.skipIf(runtimeBinary(runtime) === undef
 
   it('an upstream that answers and stops reading mid-body: the body stops after --upstream-timeout without progress, and its answer reaches the client', async () => {
     const own = await gatewayWith(['--upstream-timeout', '1000']);
-    const { received, error } = await rawExchange(own.port, Buffer.concat([Buffer.from('POST /413-stall HTTP/1.1\r\nhost: a\r\ncontent-length: 8000000\r\n\r\n'), Buffer.alloc(8_000_000, 'x')]));
+    // 32 MB: more than the kernel's socket buffers on the way can hold, so the body really stalls.
+    const { received, error } = await rawExchange(own.port, Buffer.concat([Buffer.from('POST /413-stall HTTP/1.1\r\nhost: a\r\ncontent-length: 32000000\r\n\r\n'), Buffer.alloc(32_000_000, 'x')]));
     expect(statusOf(received)).toBe(413);
     expect(received).toMatch(/\r\nconnection: close\r\n\r\n$/);
     expect(error).toBeUndefined();
